@@ -1,0 +1,408 @@
+//! iptables extensions: one file per match or target, each owning its
+//! options (as data), its save and list text, and its nf_tables encoding
+//! and decoding. [`MATCHES`] and [`TARGETS`] are the registry: adding an
+//! extension is one file, one line in `match_registry!`/`target_registry!`.
+
+pub mod icmp;
+pub mod icmp6;
+pub mod opt;
+pub mod tcp;
+pub mod udp;
+
+use crate::error::{DecodeError, Error};
+use crate::model::{Family, Inv, Table};
+use crate::nft::ir::{CmpOp, Expr, PayloadBase};
+use std::fmt::Debug;
+
+/// How many arguments an option takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Args {
+    /// a flag (`--syn`)
+    None,
+    /// one value (`--dport 22`)
+    One,
+    /// two values (`--tcp-flags SYN,ACK SYN`)
+    Two,
+}
+
+/// One option of an extension: the Rust form of `xt_option_entry`.
+#[derive(Debug, Clone, Copy)]
+pub struct OptSpec {
+    /// long name without dashes
+    pub name: &'static str,
+    /// another long name for the same option (`sport` for `source-port`)
+    pub alias: &'static str,
+    /// arguments taken
+    pub args: Args,
+    /// may carry `!`
+    pub invertible: bool,
+    /// may be given more than once
+    pub multi: bool,
+}
+
+impl OptSpec {
+    /// An option taking one value, invertible, once.
+    pub const fn value(name: &'static str) -> Self {
+        OptSpec {
+            name,
+            alias: "",
+            args: Args::One,
+            invertible: true,
+            multi: false,
+        }
+    }
+    /// A flag without value, invertible, once.
+    pub const fn flag(name: &'static str) -> Self {
+        OptSpec {
+            name,
+            alias: "",
+            args: Args::None,
+            invertible: true,
+            multi: false,
+        }
+    }
+    /// Same, not invertible.
+    pub const fn no_inv(self) -> Self {
+        OptSpec {
+            invertible: false,
+            ..self
+        }
+    }
+    /// Same, also known as `alias`.
+    pub const fn alias(self, alias: &'static str) -> Self {
+        OptSpec { alias, ..self }
+    }
+    /// Same, may be given more than once (the extension checks).
+    pub const fn multi(self) -> Self {
+        OptSpec {
+            multi: true,
+            ..self
+        }
+    }
+    /// Same, taking two values.
+    pub const fn two(self) -> Self {
+        OptSpec {
+            args: Args::Two,
+            ..self
+        }
+    }
+}
+
+/// One occurrence of an extension option on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptHit {
+    /// index into the extension's `OPTIONS`
+    pub idx: usize,
+    /// `!` was given before it
+    pub inv: bool,
+    /// its values
+    pub args: Vec<String>,
+}
+
+impl OptHit {
+    /// The first value (empty for a flag).
+    pub fn arg(&self) -> &str {
+        self.args.first().map(String::as_str).unwrap_or("")
+    }
+}
+
+/// What an extension may know about the rule it is parsed into.
+#[derive(Debug, Clone)]
+pub struct ParseCx<'a> {
+    /// family
+    pub family: Family,
+    /// `-p`, if given
+    pub proto: Option<&'a Inv<u8>>,
+    /// table
+    pub table: Table,
+    /// chain the rule goes to (empty when unknown)
+    pub chain: &'a str,
+}
+
+/// Options for save and list text.
+#[derive(Debug, Clone, Copy)]
+pub struct FmtCx {
+    /// family
+    pub family: Family,
+    /// `-n`: no name lookups in listings
+    pub numeric: bool,
+}
+
+/// What an encoder may need to know.
+#[derive(Debug, Clone, Copy)]
+pub struct EncodeCx {
+    /// family
+    pub family: Family,
+    /// the rule's `-p`, as (protocol, inverted)
+    pub proto: Option<(u8, bool)>,
+}
+
+/// A native comparison the decoder met: a payload (or meta) load, an
+/// optional mask, and a `cmp` or `range` on it. Extensions that iptables-nft
+/// encodes natively (tcp, udp, ...) turn these back into their match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NativeCmp {
+    /// header the load came from
+    pub base: PayloadBase,
+    /// byte offset
+    pub offset: u32,
+    /// bytes loaded
+    pub len: u32,
+    /// bitwise mask applied, if any
+    pub mask: Option<Vec<u8>>,
+    /// comparison
+    pub op: CmpOp,
+    /// compared value (the lower bound for a range)
+    pub data: Vec<u8>,
+    /// upper bound, for a `range`
+    pub to: Option<Vec<u8>>,
+}
+
+/// A match extension.
+pub trait MatchExt: Sized + Clone + PartialEq + Debug {
+    /// `-m` name
+    const NAME: &'static str;
+    /// its options
+    const OPTIONS: &'static [OptSpec];
+    /// the protocol number for which `-p` loads it implicitly
+    const PROTO: Option<u8> = None;
+    /// families it exists in
+    const FAMILIES: &'static [Family] = &[Family::V4, Family::V6];
+    /// Build from the options given (and check them as a whole).
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error>;
+    /// iptables-save text after ` -m NAME` (each option with a leading space).
+    fn save(&self, cx: &FmtCx, out: &mut String);
+    /// `iptables -L` text (with a leading space per item).
+    fn print(&self, cx: &FmtCx, out: &mut String);
+    /// nf_tables expressions, exactly as iptables-nft writes them.
+    fn encode(&self, cx: &EncodeCx, out: &mut Vec<Expr>);
+    /// From an xt `match` expression's revision and info blob.
+    fn decode_blob(rev: u32, info: &[u8], family: Family) -> Result<Self, DecodeError>;
+    /// Take in a native comparison, merging it into the last match of this
+    /// kind in `matches` (or adding one). Returns false if not ours.
+    fn absorb(_proto: u8, _cmp: &NativeCmp, _matches: &mut Vec<Match>) -> bool {
+        false
+    }
+}
+
+/// A target extension.
+pub trait TargetExtT: Sized + Clone + PartialEq + Debug {
+    /// `-j` name
+    const NAME: &'static str;
+    /// its options
+    const OPTIONS: &'static [OptSpec];
+    /// families it exists in
+    const FAMILIES: &'static [Family] = &[Family::V4, Family::V6];
+    /// Build from the options given.
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error>;
+    /// iptables-save text after ` -j NAME`.
+    fn save(&self, cx: &FmtCx, out: &mut String);
+    /// `iptables -L` text.
+    fn print(&self, cx: &FmtCx, out: &mut String);
+    /// nf_tables expressions.
+    fn encode(&self, cx: &EncodeCx, out: &mut Vec<Expr>);
+    /// From an xt `target` expression.
+    fn decode_blob(rev: u32, info: &[u8], family: Family) -> Result<Self, DecodeError>;
+}
+
+/// An xt match or target rxtables has no model for, kept byte for byte so
+/// it is never lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opaque {
+    /// extension name
+    pub name: String,
+    /// revision
+    pub rev: u32,
+    /// info blob
+    pub info: Vec<u8>,
+}
+
+/// Registry entry of a match.
+pub struct MatchDesc {
+    /// `-m` name
+    pub name: &'static str,
+    /// options
+    pub options: &'static [OptSpec],
+    /// implicit `-p` protocol
+    pub proto: Option<u8>,
+    /// families
+    pub families: &'static [Family],
+    /// constructor
+    pub build: fn(&[OptHit], &ParseCx) -> Result<Match, Error>,
+    /// xt blob decoder
+    pub decode_blob: fn(u32, &[u8], Family) -> Result<Match, DecodeError>,
+    /// native decoder
+    pub absorb: fn(u8, &NativeCmp, &mut Vec<Match>) -> bool,
+}
+
+/// Registry entry of a target.
+pub struct TargetDesc {
+    /// `-j` name
+    pub name: &'static str,
+    /// options
+    pub options: &'static [OptSpec],
+    /// families
+    pub families: &'static [Family],
+    /// constructor
+    pub build: fn(&[OptHit], &ParseCx) -> Result<TargetExt, Error>,
+    /// xt blob decoder
+    pub decode_blob: fn(u32, &[u8], Family) -> Result<TargetExt, DecodeError>,
+}
+
+macro_rules! match_registry {
+    ($($variant:ident => $ty:path),* $(,)?) => {
+        /// A match of a rule (`-m NAME ...`).
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Match {
+            $(
+                #[allow(missing_docs)]
+                $variant($ty),
+            )*
+            /// an xt match rxtables does not model
+            Opaque(Opaque),
+        }
+
+        /// Every match rxtables knows.
+        pub static MATCHES: &[MatchDesc] = &[
+            $(MatchDesc {
+                name: <$ty as MatchExt>::NAME,
+                options: <$ty as MatchExt>::OPTIONS,
+                proto: <$ty as MatchExt>::PROTO,
+                families: <$ty as MatchExt>::FAMILIES,
+                build: |h, cx| <$ty as MatchExt>::build(h, cx).map(Match::$variant),
+                decode_blob: |r, i, f| <$ty as MatchExt>::decode_blob(r, i, f).map(Match::$variant),
+                absorb: <$ty as MatchExt>::absorb,
+            },)*
+        ];
+
+        impl Match {
+            /// The `-m` name.
+            pub fn name(&self) -> &str {
+                match self {
+                    $(Match::$variant(_) => <$ty as MatchExt>::NAME,)*
+                    Match::Opaque(o) => &o.name,
+                }
+            }
+            /// Save text after ` -m NAME`.
+            pub fn save(&self, cx: &FmtCx, out: &mut String) {
+                match self {
+                    $(Match::$variant(m) => m.save(cx, out),)*
+                    Match::Opaque(_) => out.push_str(" [unsupported revision]"),
+                }
+            }
+            /// List text.
+            pub fn print(&self, cx: &FmtCx, out: &mut String) {
+                match self {
+                    $(Match::$variant(m) => m.print(cx, out),)*
+                    Match::Opaque(o) => { out.push_str(" "); out.push_str(&o.name); out.push_str(" [unsupported revision]") }
+                }
+            }
+            /// Expressions.
+            pub fn encode(&self, cx: &EncodeCx, out: &mut Vec<Expr>) {
+                match self {
+                    $(Match::$variant(m) => m.encode(cx, out),)*
+                    Match::Opaque(o) => out.push(Expr::Match { name: o.name.clone(), rev: o.rev, info: o.info.clone() }),
+                }
+            }
+        }
+    };
+}
+
+macro_rules! target_registry {
+    ($($variant:ident => $ty:path),* $(,)?) => {
+        /// A target extension of a rule (`-j NAME ...`).
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum TargetExt {
+            $(
+                #[allow(missing_docs)]
+                $variant($ty),
+            )*
+            /// an xt target rxtables does not model
+            Opaque(Opaque),
+        }
+
+        /// Every target extension rxtables knows.
+        pub static TARGETS: &[TargetDesc] = &[
+            $(TargetDesc {
+                name: <$ty as TargetExtT>::NAME,
+                options: <$ty as TargetExtT>::OPTIONS,
+                families: <$ty as TargetExtT>::FAMILIES,
+                build: |h, cx| <$ty as TargetExtT>::build(h, cx).map(TargetExt::$variant),
+                decode_blob: |r, i, f| <$ty as TargetExtT>::decode_blob(r, i, f).map(TargetExt::$variant),
+            },)*
+        ];
+
+        impl TargetExt {
+            /// The `-j` name.
+            pub fn name(&self) -> &str {
+                match self {
+                    $(TargetExt::$variant(_) => <$ty as TargetExtT>::NAME,)*
+                    TargetExt::Opaque(o) => &o.name,
+                }
+            }
+            /// Save text after ` -j NAME`.
+            pub fn save(&self, cx: &FmtCx, out: &mut String) {
+                match self {
+                    $(TargetExt::$variant(t) => t.save(cx, out),)*
+                    TargetExt::Opaque(_) => out.push_str(" [unsupported revision]"),
+                }
+            }
+            /// List text.
+            pub fn print(&self, cx: &FmtCx, out: &mut String) {
+                match self {
+                    $(TargetExt::$variant(t) => t.print(cx, out),)*
+                    TargetExt::Opaque(_) => out.push_str(" [unsupported revision]"),
+                }
+            }
+            /// Expressions.
+            pub fn encode(&self, cx: &EncodeCx, out: &mut Vec<Expr>) {
+                match self {
+                    $(TargetExt::$variant(t) => t.encode(cx, out),)*
+                    TargetExt::Opaque(o) => out.push(Expr::Target { name: o.name.clone(), rev: o.rev, info: o.info.clone() }),
+                }
+            }
+        }
+    };
+}
+
+match_registry! {
+    Tcp => tcp::Tcp,
+    Udp => udp::Udp,
+    Icmp => icmp::Icmp,
+    Icmp6 => icmp6::Icmp6,
+}
+
+target_registry! {}
+
+/// The match registered under `name`, if it exists for `family`.
+pub fn find_match(name: &str, family: Family) -> Option<&'static MatchDesc> {
+    MATCHES
+        .iter()
+        .find(|d| d.name == name && d.families.contains(&family))
+}
+
+/// The match `-p PROTO` loads implicitly, if any.
+pub fn match_for_proto(proto: u8, family: Family) -> Option<&'static MatchDesc> {
+    MATCHES
+        .iter()
+        .find(|d| d.proto == Some(proto) && d.families.contains(&family))
+}
+
+/// The target extension registered under `name`, if it exists for `family`.
+pub fn find_target(name: &str, family: Family) -> Option<&'static TargetDesc> {
+    TARGETS
+        .iter()
+        .find(|d| d.name == name && d.families.contains(&family))
+}
+
+/// `XT_ALIGN`: xt info blobs are padded to the alignment of u64.
+pub fn xt_align(len: usize) -> usize {
+    let a = std::mem::align_of::<u64>();
+    len.div_ceil(a) * a
+}
+
+/// Pad a blob with zeros to its `XT_ALIGN`ed size.
+pub fn pad_blob(mut b: Vec<u8>) -> Vec<u8> {
+    b.resize(xt_align(b.len()), 0);
+    b
+}

@@ -1,0 +1,63 @@
+//! Typed parsers for option values shared by extensions (the `XTTYPE_*`
+//! kinds of iptables): ports, port ranges.
+
+use crate::error::{param, Error};
+use crate::model::netdb;
+
+/// Parse one port: a number or a service name for `proto`.
+pub fn parse_port(s: &str, proto: &str) -> Result<u16, Error> {
+    if let Ok(n) = s.parse::<u32>() {
+        return u16::try_from(n).map_err(|_| param(format!("invalid port/service `{s}' specified")));
+    }
+    netdb::service_port(s, proto).ok_or_else(|| param(format!("invalid port/service `{s}' specified")))
+}
+
+/// Parse `a`, `a:b`, `:b`, `a:` or `:` into an inclusive range.
+pub fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), Error> {
+    let (lo, hi) = match s.split_once(':') {
+        None => {
+            let p = parse_port(s, proto)?;
+            (p, p)
+        }
+        Some((a, b)) => {
+            let lo = if a.is_empty() { 0 } else { parse_port(a, proto)? };
+            let hi = if b.is_empty() { u16::MAX } else { parse_port(b, proto)? };
+            (lo, hi)
+        }
+    };
+    if lo > hi {
+        return Err(param("invalid portrange (min > max)"));
+    }
+    Ok((lo, hi))
+}
+
+/// Save/list form of a port range: `22`, `1:100`.
+pub fn fmt_port_range(r: (u16, u16)) -> String {
+    if r.0 == r.1 {
+        r.0.to_string()
+    } else {
+        format!("{}:{}", r.0, r.1)
+    }
+}
+
+/// Read a native-endian u16 at `off` of a blob.
+pub fn ne_u16(b: &[u8], off: usize) -> Option<u16> {
+    Some(u16::from_ne_bytes(b.get(off..off + 2)?.try_into().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_ranges() {
+        assert_eq!(parse_port_range("22", "tcp").unwrap(), (22, 22));
+        assert_eq!(parse_port_range(":4", "tcp").unwrap(), (0, 4));
+        assert_eq!(parse_port_range("4:", "tcp").unwrap(), (4, 65535));
+        assert_eq!(parse_port_range(":", "tcp").unwrap(), (0, 65535));
+        assert!(parse_port_range("4:3", "tcp").is_err());
+        assert!(parse_port_range("70000", "tcp").is_err());
+        assert!(parse_port_range("nosuchservice", "tcp").is_err());
+        assert_eq!(fmt_port_range((1, 100)), "1:100");
+    }
+}

@@ -1,0 +1,14 @@
+//! rxtables: a drop-in replacement for iptables-nft.
+//!
+//! Layers, from the command line down: [`cli`] turns words into a
+//! [`cli::Command`]; [`model`] is the plain rule model; [`ext`] holds the
+//! extensions; [`nft`] encodes rules as nf_tables expressions and (behind
+//! the `nftnl` feature) talks to the kernel; [`save`] and [`restore`] are the
+//! text formats; [`applet`] ties them into the programs.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod ext;
+pub mod model;
+pub mod nft;

@@ -1,0 +1,175 @@
+//! Addresses with masks, interface names, and the `!` wrapper.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// A value with an optional `!` in front of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inv<T> {
+    /// `!` was given
+    pub inv: bool,
+    /// the value
+    pub val: T,
+}
+
+impl<T> Inv<T> {
+    /// A value with `inv` as given.
+    pub fn new(inv: bool, val: T) -> Self {
+        Inv { inv, val }
+    }
+}
+
+/// An address and mask (`-s`, `-d`), of either family. The address is
+/// stored already masked, as iptables stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Net {
+    /// address, masked
+    pub addr: IpAddr,
+    /// mask, same family as `addr`
+    pub mask: IpAddr,
+}
+
+fn bytes(a: &IpAddr) -> Vec<u8> {
+    match a {
+        IpAddr::V4(a) => a.octets().to_vec(),
+        IpAddr::V6(a) => a.octets().to_vec(),
+    }
+}
+
+impl Net {
+    /// A net from address and prefix length (clamped to the family's width);
+    /// the address is masked.
+    pub fn with_prefix(addr: IpAddr, len: u32) -> Net {
+        let mask = match addr {
+            IpAddr::V4(_) => {
+                let m = if len == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - len.min(32))
+                };
+                IpAddr::V4(Ipv4Addr::from(m))
+            }
+            IpAddr::V6(_) => {
+                let m = if len == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - len.min(128))
+                };
+                IpAddr::V6(Ipv6Addr::from(m))
+            }
+        };
+        Net::with_mask(addr, mask)
+    }
+
+    /// A net from address and mask; the address is masked.
+    pub fn with_mask(addr: IpAddr, mask: IpAddr) -> Net {
+        let a = bytes(&addr);
+        let m = bytes(&mask);
+        let masked: Vec<u8> = a.iter().zip(m.iter()).map(|(x, y)| x & y).collect();
+        Net {
+            addr: ip_from_bytes(&masked).unwrap_or(addr),
+            mask,
+        }
+    }
+
+    /// Address bytes (network order).
+    pub fn addr_bytes(&self) -> Vec<u8> {
+        bytes(&self.addr)
+    }
+
+    /// Mask bytes (network order).
+    pub fn mask_bytes(&self) -> Vec<u8> {
+        bytes(&self.mask)
+    }
+
+    /// The prefix length when the mask is contiguous.
+    pub fn prefix_len(&self) -> Option<u32> {
+        let m = self.mask_bytes();
+        let ones: u32 = m.iter().map(|b| b.count_ones()).sum();
+        let contiguous = m
+            .iter()
+            .flat_map(|b| (0..8).rev().map(move |i| (b >> i) & 1))
+            .skip(ones as usize)
+            .all(|bit| bit == 0);
+        contiguous.then_some(ones)
+    }
+
+    /// Does the mask cover nothing (`0.0.0.0/0`)?
+    pub fn is_any(&self) -> bool {
+        self.mask_bytes().iter().all(|b| *b == 0)
+    }
+}
+
+/// An address from 4 or 16 bytes.
+pub fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
+    match b.len() {
+        4 => {
+            let a: [u8; 4] = b.try_into().ok()?;
+            Some(IpAddr::V4(Ipv4Addr::from(a)))
+        }
+        16 => {
+            let a: [u8; 16] = b.try_into().ok()?;
+            Some(IpAddr::V6(Ipv6Addr::from(a)))
+        }
+        _ => None,
+    }
+}
+
+impl fmt::Display for Net {
+    /// iptables-save spelling: `10.0.0.0/8`, `1.2.0.4/255.255.0.255`,
+    /// `2001:db8::/32`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.prefix_len() {
+            Some(l) => write!(f, "{}/{}", self.addr, l),
+            None => write!(f, "{}/{}", self.addr, self.mask),
+        }
+    }
+}
+
+/// The longest interface name the kernel takes (`IFNAMSIZ - 1`).
+pub const IFNAME_MAX: usize = 15;
+
+/// An interface name for `-i`/`-o`; a trailing `+` matches any name with
+/// that prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Iface(pub String);
+
+impl Iface {
+    /// Is this a prefix wildcard (`eth+`)?
+    pub fn is_wildcard(&self) -> bool {
+        self.0.ends_with('+')
+    }
+    /// The name without the trailing `+`.
+    pub fn stem(&self) -> &str {
+        self.0.strip_suffix('+').unwrap_or(&self.0)
+    }
+}
+
+impl fmt::Display for Iface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_and_mask_forms() {
+        let n = Net::with_prefix("10.20.30.40".parse().unwrap(), 24);
+        assert_eq!(n.to_string(), "10.20.30.0/24");
+        let n = Net::with_mask(
+            "1.2.3.4".parse().unwrap(),
+            "255.255.0.255".parse().unwrap(),
+        );
+        assert_eq!(n.to_string(), "1.2.0.4/255.255.0.255");
+        let n = Net::with_prefix("2001:db8::1".parse().unwrap(), 32);
+        assert_eq!(n.to_string(), "2001:db8::/32");
+        assert!(Net::with_prefix("1.2.3.4".parse().unwrap(), 0).is_any());
+        assert_eq!(
+            Net::with_prefix("1.2.3.4".parse().unwrap(), 32).prefix_len(),
+            Some(32)
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! The rule model: plain data describing tables, chains, rules, matches and
+//! targets, with no netlink types. Everything here is testable without root.
+
+pub mod addr;
+pub mod netdb;
+pub mod rule;
+pub mod table;
+
+pub use addr::{Iface, Inv, Net};
+pub use rule::{Counters, Rule, Target};
+pub use table::{Family, Table};

@@ -1,0 +1,142 @@
+//! Protocol and service names, read from `/etc/protocols` and
+//! `/etc/services` as iptables reads them (through libc), with iptables'
+//! own built-in names as the fallback.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// iptables' built-in protocol names (`xtables_chain_protos`), used when
+/// `/etc/protocols` lacks a name.
+const BUILTIN_PROTOS: &[(&str, u8)] = &[
+    ("tcp", 6),
+    ("sctp", 132),
+    ("udp", 17),
+    ("udplite", 136),
+    ("icmp", 1),
+    ("icmpv6", 58),
+    ("ipv6-icmp", 58),
+    ("esp", 50),
+    ("ah", 51),
+    ("ipv6-mh", 135),
+    ("mh", 135),
+    ("dccp", 33),
+    ("gre", 47),
+];
+
+struct Protocols {
+    by_name: HashMap<String, u8>,
+    by_num: HashMap<u8, String>,
+}
+
+fn protocols() -> &'static Protocols {
+    static P: OnceLock<Protocols> = OnceLock::new();
+    P.get_or_init(|| {
+        let mut by_name = HashMap::new();
+        let mut by_num = HashMap::new();
+        if let Ok(text) = std::fs::read_to_string("/etc/protocols") {
+            for line in text.lines() {
+                let line = line.split('#').next().unwrap_or("");
+                let mut w = line.split_whitespace();
+                let (Some(name), Some(num)) = (w.next(), w.next()) else {
+                    continue;
+                };
+                let Ok(num) = num.parse::<u8>() else { continue };
+                by_num.entry(num).or_insert_with(|| name.to_string());
+                by_name.entry(name.to_string()).or_insert(num);
+                for alias in w {
+                    by_name.entry(alias.to_string()).or_insert(num);
+                }
+            }
+        }
+        Protocols { by_name, by_num }
+    })
+}
+
+/// Protocol number for `-p NAME|NUMBER|all` (case-insensitive, as iptables
+/// lowercases it). `all` is 0.
+pub fn proto_by_name(s: &str) -> Option<u8> {
+    let s = s.to_ascii_lowercase();
+    if let Ok(n) = s.parse::<u32>() {
+        return u8::try_from(n).ok();
+    }
+    if s == "all" {
+        return Some(0);
+    }
+    if let Some(n) = protocols().by_name.get(&s) {
+        return Some(*n);
+    }
+    BUILTIN_PROTOS
+        .iter()
+        .find(|(n, _)| *n == s)
+        .map(|(_, p)| *p)
+}
+
+/// The name iptables-save prints for a protocol number (`/etc/protocols`
+/// first, then iptables' own table); `None` prints the number.
+pub fn proto_name(p: u8) -> Option<String> {
+    if let Some(n) = protocols().by_num.get(&p) {
+        return Some(n.clone());
+    }
+    BUILTIN_PROTOS
+        .iter()
+        .find(|(_, n)| *n == p)
+        .map(|(s, _)| s.to_string())
+}
+
+fn services() -> &'static HashMap<(String, String), u16> {
+    static S: OnceLock<HashMap<(String, String), u16>> = OnceLock::new();
+    S.get_or_init(|| {
+        let mut m = HashMap::new();
+        if let Ok(text) = std::fs::read_to_string("/etc/services") {
+            for line in text.lines() {
+                let line = line.split('#').next().unwrap_or("");
+                let mut w = line.split_whitespace();
+                let (Some(name), Some(pp)) = (w.next(), w.next()) else {
+                    continue;
+                };
+                let Some((port, proto)) = pp.split_once('/') else {
+                    continue;
+                };
+                let Ok(port) = port.parse::<u16>() else {
+                    continue;
+                };
+                for n in std::iter::once(name).chain(w) {
+                    m.entry((n.to_string(), proto.to_string())).or_insert(port);
+                }
+            }
+        }
+        m
+    })
+}
+
+/// Port of a service name for a protocol (`tcp`, `udp`, ...).
+pub fn service_port(name: &str, proto: &str) -> Option<u16> {
+    services()
+        .get(&(name.to_string(), proto.to_string()))
+        .copied()
+}
+
+/// Service name of a port, for listings without `-n`.
+pub fn service_name(port: u16, proto: &str) -> Option<String> {
+    static R: OnceLock<HashMap<(u16, String), String>> = OnceLock::new();
+    let r = R.get_or_init(|| {
+        let mut m = HashMap::new();
+        if let Ok(text) = std::fs::read_to_string("/etc/services") {
+            for line in text.lines() {
+                let line = line.split('#').next().unwrap_or("");
+                let mut w = line.split_whitespace();
+                let (Some(name), Some(pp)) = (w.next(), w.next()) else {
+                    continue;
+                };
+                if let Some((port, proto)) = pp.split_once('/') {
+                    if let Ok(port) = port.parse::<u16>() {
+                        m.entry((port, proto.to_string()))
+                            .or_insert_with(|| name.to_string());
+                    }
+                }
+            }
+        }
+        m
+    });
+    r.get(&(port, proto.to_string())).cloned()
+}

@@ -1,0 +1,85 @@
+//! One rule: the base part every rule has (`-s -d -i -o -p -f`), the
+//! extension matches in order, and what happens on a match.
+
+use super::addr::{Iface, Inv, Net};
+use crate::ext::{Match, TargetExt};
+
+/// Packet and byte counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counters {
+    /// packets
+    pub packets: u64,
+    /// bytes
+    pub bytes: u64,
+}
+
+/// What a rule does when it matches.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Target {
+    /// no `-j`: the rule only counts
+    #[default]
+    None,
+    /// `-j ACCEPT`
+    Accept,
+    /// `-j DROP`
+    Drop,
+    /// `-j RETURN`
+    Return,
+    /// `-j CHAIN`
+    Jump(String),
+    /// `-g CHAIN`
+    Goto(String),
+    /// a target extension (`-j DNAT ...`)
+    Ext(TargetExt),
+}
+
+impl Target {
+    /// The name `-j` takes for it (empty for none).
+    pub fn name(&self) -> &str {
+        match self {
+            Target::None => "",
+            Target::Accept => "ACCEPT",
+            Target::Drop => "DROP",
+            Target::Return => "RETURN",
+            Target::Jump(c) | Target::Goto(c) => c,
+            Target::Ext(t) => t.name(),
+        }
+    }
+}
+
+/// A rule, as the user wrote it and as iptables-save prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rule {
+    /// `-s`
+    pub src: Option<Inv<Net>>,
+    /// `-d`
+    pub dst: Option<Inv<Net>>,
+    /// `-i`
+    pub iniface: Option<Inv<Iface>>,
+    /// `-o`
+    pub outiface: Option<Inv<Iface>>,
+    /// `-p` (`None` for all protocols)
+    pub proto: Option<Inv<u8>>,
+    /// `-f`, with its inversion (IPv4 only)
+    pub frag: Option<bool>,
+    /// `-m` matches, in the order given
+    pub matches: Vec<Match>,
+    /// `-j`/`-g`
+    pub target: Target,
+    /// `-c`, or the counters read back from the kernel
+    pub counters: Counters,
+}
+
+impl Rule {
+    /// Equality as `-C` and `-D` by spec see it: counters do not count.
+    pub fn same_spec(&self, other: &Rule) -> bool {
+        self.src == other.src
+            && self.dst == other.dst
+            && self.iniface == other.iniface
+            && self.outiface == other.outiface
+            && self.proto == other.proto
+            && self.frag == other.frag
+            && self.matches == other.matches
+            && self.target == other.target
+    }
+}

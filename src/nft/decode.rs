@@ -1,0 +1,347 @@
+//! nf_tables expressions → model rule: a register-tracking reader (like
+//! `nft-ruleparse.c`) that accepts every encoding iptables-nft 1.8.x
+//! writes, native and xt-compat, and canonicalises them to one model so
+//! that save output and `-C`/`-D` comparisons see one form.
+
+use super::encode::{addr_offsets, INVALID_IFNAME};
+use super::ir::{meta, CmpOp, Expr, PayloadBase, Verdict};
+use crate::error::DecodeError;
+use crate::ext::{self, Match, NativeCmp, Opaque, TargetExt, MATCHES};
+use crate::model::addr::ip_from_bytes;
+use crate::model::{Counters, Family, Iface, Inv, Net, Rule, Target};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Load {
+    None,
+    Meta(u32),
+    Payload(PayloadBase, u32, u32),
+}
+
+fn err(msg: impl Into<String>) -> DecodeError {
+    DecodeError(msg.into())
+}
+
+fn inv_of(op: CmpOp) -> Result<bool, DecodeError> {
+    match op {
+        CmpOp::Eq => Ok(false),
+        CmpOp::Neq => Ok(true),
+        o => Err(err(format!("unexpected compare {o:?}"))),
+    }
+}
+
+fn iface(data: &[u8], op: CmpOp) -> Result<Inv<Iface>, DecodeError> {
+    if data == INVALID_IFNAME && op == CmpOp::Eq {
+        return Ok(Inv::new(true, Iface("+".into())));
+    }
+    let inv = inv_of(op)?;
+    let name = match data.iter().position(|b| *b == 0) {
+        Some(n) => String::from_utf8_lossy(&data[..n]).into_owned(),
+        None => format!("{}+", String::from_utf8_lossy(data)),
+    };
+    Ok(Inv::new(inv, Iface(name)))
+}
+
+fn net(
+    family: Family,
+    data: &[u8],
+    mask: Option<&[u8]>,
+    len: u32,
+    op: CmpOp,
+) -> Result<Inv<Net>, DecodeError> {
+    let alen = family.addr_len();
+    let len = len as usize;
+    if len > alen || data.len() < len {
+        return Err(err("address compare of odd length"));
+    }
+    let mut a = vec![0u8; alen];
+    a[..len].copy_from_slice(&data[..len]);
+    let m = match mask {
+        Some(m) if m.len() == alen => m.to_vec(),
+        Some(_) => return Err(err("address mask of odd length")),
+        None => {
+            let mut m = vec![0u8; alen];
+            m[..len].fill(0xff);
+            m
+        }
+    };
+    let (Some(addr), Some(mask)) = (ip_from_bytes(&a), ip_from_bytes(&m)) else {
+        return Err(err("bad address"));
+    };
+    Ok(Inv::new(inv_of(op)?, Net::with_mask(addr, mask)))
+}
+
+/// Rebuild the rule a list of expressions encodes. An expression that
+/// iptables syntax cannot express is an error: the caller shows such a
+/// rule as unknown and never rewrites it.
+pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> {
+    let mut r = Rule::default();
+    let mut load = Load::None;
+    let mut mask: Option<Vec<u8>> = None;
+    let mut l4proto: Option<u8> = None;
+    let (soff, doff) = addr_offsets(family);
+    // A lone interface load (`-i +`) is closed by whatever comes next.
+    let close_lone = |load: &Load, r: &mut Rule| match load {
+        Load::Meta(meta::IIFNAME) if r.iniface.is_none() => {
+            r.iniface = Some(Inv::new(false, Iface("+".into())))
+        }
+        Load::Meta(meta::OIFNAME) if r.outiface.is_none() => {
+            r.outiface = Some(Inv::new(false, Iface("+".into())))
+        }
+        _ => {}
+    };
+    for e in exprs {
+        match e {
+            Expr::Meta { key, .. } => {
+                close_lone(&load, &mut r);
+                load = Load::Meta(*key);
+                mask = None;
+            }
+            Expr::Payload {
+                base, offset, len, ..
+            } => {
+                close_lone(&load, &mut r);
+                load = Load::Payload(*base, *offset, *len);
+                mask = None;
+            }
+            Expr::Bitwise { mask: m, xor, .. } => {
+                if xor.iter().any(|b| *b != 0) || load == Load::None {
+                    return Err(err("bitwise with xor"));
+                }
+                mask = Some(m.clone());
+            }
+            Expr::Cmp { op, data, .. } => {
+                cmp(
+                    &mut r, &load, mask.as_deref(), *op, data, None, family, soff, doff,
+                    &mut l4proto,
+                )?;
+                load = Load::None;
+                mask = None;
+            }
+            Expr::Range { op, from, to, .. } => {
+                cmp(
+                    &mut r,
+                    &load,
+                    mask.as_deref(),
+                    *op,
+                    from,
+                    Some(to),
+                    family,
+                    soff,
+                    doff,
+                    &mut l4proto,
+                )?;
+                load = Load::None;
+                mask = None;
+            }
+            Expr::Counter { packets, bytes } => {
+                close_lone(&load, &mut r);
+                load = Load::None;
+                r.counters = Counters {
+                    packets: *packets,
+                    bytes: *bytes,
+                };
+            }
+            Expr::Verdict(v) => {
+                close_lone(&load, &mut r);
+                load = Load::None;
+                r.target = match v {
+                    Verdict::Accept => Target::Accept,
+                    Verdict::Drop => Target::Drop,
+                    Verdict::Return => Target::Return,
+                    Verdict::Jump(c) => Target::Jump(c.clone()),
+                    Verdict::Goto(c) => Target::Goto(c.clone()),
+                    v => return Err(err(format!("verdict {v}"))),
+                };
+            }
+            Expr::Match { name, rev, info } => {
+                close_lone(&load, &mut r);
+                load = Load::None;
+                let m = match ext::find_match(name, family) {
+                    Some(d) => (d.decode_blob)(*rev, info, family)?,
+                    None => Match::Opaque(Opaque {
+                        name: name.clone(),
+                        rev: *rev,
+                        info: info.clone(),
+                    }),
+                };
+                r.matches.push(m);
+            }
+            Expr::Target { name, rev, info } => {
+                close_lone(&load, &mut r);
+                load = Load::None;
+                let t = match ext::find_target(name, family) {
+                    Some(d) => (d.decode_blob)(*rev, info, family)?,
+                    None => TargetExt::Opaque(Opaque {
+                        name: name.clone(),
+                        rev: *rev,
+                        info: info.clone(),
+                    }),
+                };
+                r.target = Target::Ext(t);
+            }
+            Expr::Immediate { .. } | Expr::Lookup { .. } | Expr::Limit { .. } => {
+                return Err(err(format!("unsupported expression {e}")))
+            }
+            Expr::Unknown { name } => return Err(err(format!("unknown expression {name}"))),
+        }
+    }
+    close_lone(&load, &mut r);
+    Ok(r)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cmp(
+    r: &mut Rule,
+    load: &Load,
+    mask: Option<&[u8]>,
+    op: CmpOp,
+    data: &[u8],
+    to: Option<&Vec<u8>>,
+    family: Family,
+    soff: u32,
+    doff: u32,
+    l4proto: &mut Option<u8>,
+) -> Result<(), DecodeError> {
+    let first = || data.first().copied().ok_or_else(|| err("empty compare"));
+    match *load {
+        Load::Meta(meta::IIFNAME) if to.is_none() => r.iniface = Some(iface(data, op)?),
+        Load::Meta(meta::OIFNAME) if to.is_none() => r.outiface = Some(iface(data, op)?),
+        Load::Meta(meta::L4PROTO) if to.is_none() && mask.is_none() => {
+            let p = first()?;
+            let inv = inv_of(op)?;
+            r.proto = Some(Inv::new(inv, p));
+            if !inv {
+                *l4proto = Some(p);
+            }
+        }
+        // `ip protocol` / `ip6 nexthdr`, as releases before 1.8.? wrote -p.
+        Load::Payload(PayloadBase::Network, off, 1)
+            if to.is_none()
+                && mask.is_none()
+                && ((family == Family::V4 && off == 9) || (family == Family::V6 && off == 6)) =>
+        {
+            let p = first()?;
+            let inv = inv_of(op)?;
+            r.proto = Some(Inv::new(inv, p));
+            if !inv {
+                *l4proto = Some(p);
+            }
+        }
+        Load::Payload(PayloadBase::Network, off, len) if to.is_none() && (off == soff || off == doff) => {
+            let n = net(family, data, mask, len, op)?;
+            if off == soff {
+                r.src = Some(n);
+            } else {
+                r.dst = Some(n);
+            }
+        }
+        Load::Payload(PayloadBase::Network, 6, 2)
+            if family == Family::V4 && mask == Some(&[0x1f, 0xff][..]) && data == [0, 0] =>
+        {
+            // `-f` is "offset != 0"; `! -f` is "offset == 0".
+            r.frag = Some(match op {
+                CmpOp::Neq => false,
+                CmpOp::Eq => true,
+                o => return Err(err(format!("fragment compare {o:?}"))),
+            });
+        }
+        Load::Payload(base, offset, len) => {
+            let native = NativeCmp {
+                base,
+                offset,
+                len,
+                mask: mask.map(<[u8]>::to_vec),
+                op,
+                data: data.to_vec(),
+                to: to.cloned(),
+            };
+            let proto = l4proto.unwrap_or(0);
+            if !MATCHES.iter().any(|d| (d.absorb)(proto, &native, &mut r.matches)) {
+                return Err(err(format!("unsupported payload match @{offset}")));
+            }
+        }
+        _ => return Err(err("unsupported compare")),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::encode::encode_rule;
+    use super::*;
+    use crate::ext::tcp::Tcp;
+    use crate::ext::udp::Udp;
+
+    fn rt(r: Rule, family: Family) {
+        let (exprs, _) = encode_rule(&r, family);
+        let back = decode_rule(&exprs, family).unwrap();
+        assert_eq!(back, r, "{exprs:?}");
+    }
+
+    fn net(s: &str, len: u32) -> Inv<Net> {
+        Inv::new(false, Net::with_prefix(s.parse().unwrap(), len))
+    }
+
+    #[test]
+    fn base_round_trips() {
+        rt(
+            Rule {
+                src: Some(net("10.20.30.0", 24)),
+                proto: Some(Inv::new(false, 6)),
+                matches: vec![Match::Tcp(Tcp {
+                    dpts: (22, 22),
+                    ..Tcp::default()
+                })],
+                target: Target::Accept,
+                ..Rule::default()
+            },
+            Family::V4,
+        );
+        rt(
+            Rule {
+                iniface: Some(Inv::new(true, Iface("+".into()))),
+                outiface: Some(Inv::new(false, Iface("eth+".into()))),
+                dst: Some(Inv::new(
+                    true,
+                    Net::with_mask("1.2.3.4".parse().unwrap(), "255.255.0.255".parse().unwrap()),
+                )),
+                frag: Some(true),
+                target: Target::Goto("FOO".into()),
+                ..Rule::default()
+            },
+            Family::V4,
+        );
+        rt(
+            Rule {
+                iniface: Some(Inv::new(false, Iface("+".into()))),
+                src: Some(net("2001:db8::", 32)),
+                proto: Some(Inv::new(false, 17)),
+                matches: vec![Match::Udp(Udp {
+                    spts: (1, 100),
+                    ..Udp::default()
+                })],
+                target: Target::Jump("X".into()),
+                counters: Counters {
+                    packets: 5,
+                    bytes: 10,
+                },
+                ..Rule::default()
+            },
+            Family::V6,
+        );
+        rt(
+            Rule {
+                proto: Some(Inv::new(true, 6)),
+                target: Target::Drop,
+                ..Rule::default()
+            },
+            Family::V6,
+        );
+    }
+
+    #[test]
+    fn unknown_expression_is_an_error() {
+        let e = vec![Expr::Unknown { name: "ct".into() }];
+        assert!(decode_rule(&e, Family::V4).is_err());
+    }
+}

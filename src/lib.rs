@@ -3,12 +3,19 @@
 //! Layers, from the command line down: [`cli`] turns words into a
 //! [`cli::Command`]; [`model`] is the plain rule model; [`ext`] holds the
 //! extensions; [`nft`] encodes rules as nf_tables expressions and (behind
-//! the `nftnl` feature) talks to the kernel; [`save`] and [`restore`] are the
-//! text formats; [`applet`] ties them into the programs.
+//! the `nftnl` feature) talks to the kernel; [`save`], [`list`] and
+//! [`restore`] are the text formats; [`applet`] ties them into the programs.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "nftnl")]
+pub mod applet;
+pub mod cli;
 pub mod error;
 pub mod ext;
+pub mod list;
 pub mod model;
 pub mod nft;
+#[cfg(feature = "nftnl")]
+pub mod restore;
+pub mod save;

@@ -6,4 +6,6 @@ pub mod decode;
 pub mod encode;
 pub mod ir;
 #[cfg(feature = "nftnl")]
+pub mod session;
+#[cfg(feature = "nftnl")]
 pub mod sys;

@@ -1,0 +1,59 @@
+//! `iptables-save` / `ip6tables-save`: every iptables table of the family
+//! (or one, with `-t`), in iptables-nft-save's text.
+
+use crate::error::{param, Error};
+use crate::model::ruleset::SAVE_ORDER;
+use crate::model::{Family, Table};
+use crate::nft::session::Session;
+use clap::{Arg, ArgAction};
+
+fn cli(prog: &'static str) -> clap::Command {
+    clap::Command::new(prog)
+        .disable_version_flag(true)
+        .arg(Arg::new("table").short('t').long("table").num_args(1))
+        .arg(Arg::new("counters").short('c').long("counters").action(ArgAction::SetTrue))
+        .arg(Arg::new("file").short('f').long("file").num_args(1))
+        .arg(Arg::new("modprobe").short('M').long("modprobe").num_args(1))
+        .arg(Arg::new("dump").short('d').long("dump").action(ArgAction::SetTrue))
+        .arg(Arg::new("version").short('V').long("version").action(ArgAction::SetTrue))
+}
+
+/// Run `*-save` with its arguments.
+pub fn run(family: Family, args: &[String]) -> Result<String, Error> {
+    let prog = match family {
+        Family::V4 => "iptables-save",
+        Family::V6 => "ip6tables-save",
+    };
+    let m = cli(prog)
+        .try_get_matches_from(std::iter::once(prog.to_string()).chain(args.iter().cloned()))
+        .map_err(|e| match e.kind() {
+            clap::error::ErrorKind::DisplayHelp => Error::Raw {
+                msg: e.to_string(),
+                code: 0,
+            },
+            _ => param(e.to_string().lines().next().unwrap_or("").trim_start_matches("error: ").to_string()),
+        })?;
+    if m.get_flag("version") {
+        return Ok(format!("{prog} {}\n", crate::error::VERSION));
+    }
+    let tables: Vec<Table> = match m.get_one::<String>("table") {
+        Some(t) => vec![Table::from_name(t)
+            .ok_or_else(|| Error::Op(format!("Table '{t}' does not exist")))?],
+        None => SAVE_ORDER.to_vec(),
+    };
+    let mut s = Session::open(family)?;
+    let mut states = Vec::new();
+    for t in tables {
+        let st = s.load_table(t)?;
+        if st.exists {
+            states.push(st);
+        }
+    }
+    let now = crate::save::ctime_now();
+    let text = crate::save::save_text(&states, family, m.get_flag("counters"), &now);
+    if let Some(f) = m.get_one::<String>("file") {
+        std::fs::write(f, &text).map_err(|e| Error::Op(format!("Failed to open file: {e}")))?;
+        return Ok(String::new());
+    }
+    Ok(text)
+}

@@ -1,0 +1,1194 @@
+//! One iptables command line → [`Command`]. The grammar is iptables 1.8's:
+//! commands with their positional arguments, generic rule options, `!`,
+//! and extension options that come into scope with `-m`/`-p`/`-j` and are
+//! read from each extension's option table.
+
+use super::args::{classify, unknown_option, LongName, Opt};
+use crate::error::{param, Error};
+use crate::ext::{self, Args, MatchDesc, OptHit, ParseCx, TargetDesc};
+use crate::model::addr::IFNAME_MAX;
+use crate::model::{netdb, Counters, Family, Iface, Inv, Net, Rule, Table, Target};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
+
+/// What a command does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// `-A chain rule`
+    Append {
+        /// chain
+        chain: String,
+        /// one rule per address combination
+        rules: Vec<Rule>,
+    },
+    /// `-C chain rule`
+    Check {
+        /// chain
+        chain: String,
+        /// rules
+        rules: Vec<Rule>,
+    },
+    /// `-D chain rule`
+    Delete {
+        /// chain
+        chain: String,
+        /// rules
+        rules: Vec<Rule>,
+    },
+    /// `-D chain N`
+    DeleteNum {
+        /// chain
+        chain: String,
+        /// 1-based rule number
+        num: usize,
+    },
+    /// `-I chain [N] rule`
+    Insert {
+        /// chain
+        chain: String,
+        /// 1-based position
+        num: usize,
+        /// rules
+        rules: Vec<Rule>,
+    },
+    /// `-R chain N rule`
+    Replace {
+        /// chain
+        chain: String,
+        /// 1-based rule number
+        num: usize,
+        /// the new rule
+        rule: Rule,
+    },
+    /// `-L [chain [N]]` (with `-Z`: zero after listing)
+    List {
+        /// chain
+        chain: Option<String>,
+        /// rule number
+        num: Option<usize>,
+        /// `-Z` too
+        zero: bool,
+    },
+    /// `-S [chain [N]]`
+    ListRules {
+        /// chain
+        chain: Option<String>,
+        /// rule number
+        num: Option<usize>,
+    },
+    /// `-F [chain]`
+    Flush {
+        /// chain
+        chain: Option<String>,
+    },
+    /// `-Z [chain [N]]`
+    Zero {
+        /// chain
+        chain: Option<String>,
+        /// rule number
+        num: Option<usize>,
+    },
+    /// `-N chain`
+    NewChain {
+        /// chain
+        chain: String,
+    },
+    /// `-X [chain]`
+    DeleteChain {
+        /// chain
+        chain: Option<String>,
+    },
+    /// `-P chain target`
+    Policy {
+        /// chain
+        chain: String,
+        /// ACCEPT or DROP (checked when run)
+        policy: String,
+        /// `-c` given
+        counters: Option<Counters>,
+    },
+    /// `-E old new`
+    Rename {
+        /// old name
+        old: String,
+        /// new name
+        new: String,
+    },
+    /// `-V`
+    Version,
+    /// `-h`
+    Help,
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// family of the program
+    pub family: Family,
+    /// `-t` (filter by default)
+    pub table: Table,
+    /// what to do
+    pub action: Action,
+    /// `-n`
+    pub numeric: bool,
+    /// `-v`
+    pub verbose: bool,
+    /// `-x`
+    pub exact: bool,
+    /// `--line-numbers`
+    pub line_numbers: bool,
+}
+
+/// Longest chain name iptables takes (`XT_EXTENSION_MAXNAMELEN - 1`).
+pub const CHAIN_MAX: usize = 28;
+
+const LINE_NUMBERS: usize = 1;
+const EXT_BASE: usize = 0x1_0000;
+const TARGET_SLOT: usize = 0xff;
+
+/// Generic long options: (name, takes a value, short letter or key).
+const GLOBAL_LONGS: &[(&str, bool, char)] = &[
+    ("append", true, 'A'),
+    ("check", true, 'C'),
+    ("delete", true, 'D'),
+    ("insert", true, 'I'),
+    ("replace", true, 'R'),
+    ("list", false, 'L'),
+    ("list-rules", false, 'S'),
+    ("flush", false, 'F'),
+    ("zero", false, 'Z'),
+    ("new-chain", true, 'N'),
+    ("delete-chain", false, 'X'),
+    ("policy", true, 'P'),
+    ("rename-chain", true, 'E'),
+    ("version", false, 'V'),
+    ("help", false, 'h'),
+    ("table", true, 't'),
+    ("protocol", true, 'p'),
+    ("source", true, 's'),
+    ("src", true, 's'),
+    ("destination", true, 'd'),
+    ("dst", true, 'd'),
+    ("in-interface", true, 'i'),
+    ("out-interface", true, 'o'),
+    ("jump", true, 'j'),
+    ("goto", true, 'g'),
+    ("match", true, 'm'),
+    ("fragment", false, 'f'),
+    ("fragments", false, 'f'),
+    ("numeric", false, 'n'),
+    ("verbose", false, 'v'),
+    ("exact", false, 'x'),
+    ("set-counters", true, 'c'),
+    ("wait", false, 'w'),
+    ("wait-interval", true, 'W'),
+    ("modprobe", true, 'M'),
+    ("ipv4", false, '4'),
+    ("ipv6", false, '6'),
+];
+
+/// Short letters that take a value (`A:` in getopt's string).
+const SHORT_WITH_ARG: &str = "ACDRIMNEPopsdjitmcgW";
+/// Short letters that stand alone.
+const SHORT_FLAGS: &str = "LSFZXVhfvnxw46";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cmd {
+    Insert,
+    Delete,
+    DeleteNum,
+    Replace,
+    Append,
+    List,
+    Flush,
+    Zero,
+    NewChain,
+    DelChain,
+    SetPolicy,
+    Rename,
+    ListRules,
+    Check,
+}
+
+/// Which generic options each command allows: iptables' legality matrix
+/// (`xshared.c options_v_commands`). Columns: n s d p j v x i o
+/// --line-numbers c f; `x` is illegal.
+fn legality(cmd: Cmd) -> &'static [u8; 12] {
+    match cmd {
+        Cmd::Insert | Cmd::Replace | Cmd::Append => b"x     x  x  ",
+        Cmd::Delete | Cmd::Check => b"x     x  xx ",
+        Cmd::DeleteNum => b"xxxxx xxxxxx",
+        Cmd::List => b" xxxx  xx xx",
+        Cmd::Flush | Cmd::Zero | Cmd::NewChain | Cmd::DelChain | Cmd::Rename | Cmd::ListRules => {
+            b"xxxxx xxxxxx"
+        }
+        Cmd::SetPolicy => b"xxxxx xxxx x",
+    }
+}
+
+const OPT_LETTERS: [&str; 12] = ["n", "s", "d", "p", "j", "v", "x", "i", "o", "-line-numbers", "c", "f"];
+
+fn cmd_letter(c: Cmd) -> char {
+    match c {
+        Cmd::Insert => 'I',
+        Cmd::Delete | Cmd::DeleteNum => 'D',
+        Cmd::Replace => 'R',
+        Cmd::Append => 'A',
+        Cmd::List => 'L',
+        Cmd::Flush => 'F',
+        Cmd::Zero => 'Z',
+        Cmd::NewChain => 'N',
+        Cmd::DelChain => 'X',
+        Cmd::SetPolicy => 'P',
+        Cmd::Rename => 'E',
+        Cmd::ListRules => 'S',
+        Cmd::Check => 'C',
+    }
+}
+
+/// A match loaded on the command line, with the options given to it.
+struct Loaded {
+    desc: &'static MatchDesc,
+    hits: Vec<OptHit>,
+}
+
+struct Parser<'a> {
+    family: Family,
+    args: &'a [String],
+    pos: usize,
+    table_name: Option<String>,
+    default_table: Table,
+    cmd: Option<Cmd>,
+    zero_with_list: bool,
+    chain: Option<String>,
+    num: Option<usize>,
+    second: Option<String>,
+    invert: bool,
+    used: [bool; 12],
+    rule: Rule,
+    srcs: Option<(bool, String)>,
+    dsts: Option<(bool, String)>,
+    matches: Vec<Loaded>,
+    target: Option<(String, bool)>,
+    target_desc: Option<&'static TargetDesc>,
+    target_hits: Vec<OptHit>,
+    counters: Option<Counters>,
+    numeric: bool,
+    verbose: bool,
+    exact: bool,
+    line_numbers: bool,
+    version: bool,
+    help: bool,
+}
+
+/// Parse an `iptables`/`ip6tables` command line (without the program name).
+pub fn parse(family: Family, args: &[String]) -> Result<Command, Error> {
+    parse_in(family, args, None)
+}
+
+/// Parse a command line with `table` as the default table (for restore,
+/// where `*table` sets it).
+pub fn parse_in(family: Family, args: &[String], table: Option<Table>) -> Result<Command, Error> {
+    let mut p = Parser {
+        family,
+        args,
+        pos: 0,
+        table_name: None,
+        default_table: table.unwrap_or(Table::Filter),
+        cmd: None,
+        zero_with_list: false,
+        chain: None,
+        num: None,
+        second: None,
+        invert: false,
+        used: [false; 12],
+        rule: Rule::default(),
+        srcs: None,
+        dsts: None,
+        matches: Vec::new(),
+        target: None,
+        target_desc: None,
+        target_hits: Vec::new(),
+        counters: None,
+        numeric: false,
+        verbose: false,
+        exact: false,
+        line_numbers: false,
+        version: false,
+        help: false,
+    };
+    p.run()?;
+    p.finish()
+}
+
+fn parse_rulenum(s: &str) -> Result<usize, Error> {
+    s.parse::<usize>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| param(format!("Invalid rule number `{s}'")))
+}
+
+/// iptables' checks of a chain name given on the command line.
+pub fn check_chain_name(name: &str) -> Result<(), Error> {
+    if name.len() > CHAIN_MAX {
+        return Err(param(format!(
+            "chain name `{name}' too long (must be under {} chars)",
+            CHAIN_MAX + 1
+        )));
+    }
+    if name.starts_with('-') || name.starts_with('!') {
+        return Err(param(format!(
+            "chain name not allowed to start with `{}'",
+            &name[..1]
+        )));
+    }
+    if name.chars().any(char::is_whitespace) {
+        return Err(param(format!("chain name may not contain whitespace: `{name}'")));
+    }
+    Ok(())
+}
+
+fn parse_ipv4_numeric(s: &str) -> Option<Ipv4Addr> {
+    // iptables reads 1 to 4 dotted parts; missing trailing parts are 0
+    // (`10/8` is 10.0.0.0/8).
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let mut o = [0u8; 4];
+    for (i, p) in parts.iter().enumerate() {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        o[i] = p.parse::<u8>().ok()?;
+    }
+    Some(Ipv4Addr::from(o))
+}
+
+fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
+    let not_found = || param(format!("host/network `{host}' not found"));
+    match family {
+        Family::V4 => {
+            if let Some(a) = parse_ipv4_numeric(host) {
+                return Ok(vec![IpAddr::V4(a)]);
+            }
+        }
+        Family::V6 => {
+            if let Ok(a) = host.parse::<Ipv6Addr>() {
+                return Ok(vec![IpAddr::V6(a)]);
+            }
+        }
+    }
+    if host.is_empty() || host.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b':') {
+        return Err(not_found());
+    }
+    let addrs = (host, 0u16).to_socket_addrs().map_err(|_| not_found())?;
+    let mut out: Vec<IpAddr> = Vec::new();
+    for a in addrs {
+        let ip = a.ip();
+        let ok = matches!((family, ip), (Family::V4, IpAddr::V4(_)) | (Family::V6, IpAddr::V6(_)));
+        if ok && !out.contains(&ip) {
+            out.push(ip);
+        }
+    }
+    if out.is_empty() {
+        return Err(not_found());
+    }
+    Ok(out)
+}
+
+/// Parse `-s`/`-d` values: a comma list of `host[/mask]`.
+pub fn parse_nets(s: &str, family: Family) -> Result<Vec<Net>, Error> {
+    let mut out = Vec::new();
+    for item in s.split(',') {
+        let (host, mask) = match item.split_once('/') {
+            Some((h, m)) => (h, Some(m)),
+            None => (item, None),
+        };
+        let width = (family.addr_len() * 8) as u32;
+        let addrs = resolve_host(host, family)?;
+        for a in addrs {
+            let net = match mask {
+                None => Net::with_prefix(a, width),
+                Some(m) => {
+                    let bad = || param(format!("invalid mask `{m}' specified"));
+                    if let Ok(len) = m.parse::<u32>() {
+                        if len > width {
+                            return Err(bad());
+                        }
+                        Net::with_prefix(a, len)
+                    } else {
+                        let mask: IpAddr = match family {
+                            Family::V4 => IpAddr::V4(parse_ipv4_numeric(m).ok_or_else(bad)?),
+                            Family::V6 => IpAddr::V6(m.parse::<Ipv6Addr>().map_err(|_| bad())?),
+                        };
+                        Net::with_mask(a, mask)
+                    }
+                }
+            };
+            if !out.contains(&net) {
+                out.push(net);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Check an interface name for `-i`/`-o`.
+pub fn parse_iface(s: &str) -> Result<Iface, Error> {
+    if s.len() > IFNAME_MAX {
+        return Err(param(format!(
+            "interface name `{s}' must be shorter than IFNAMSIZ ({IFNAME_MAX})"
+        )));
+    }
+    if s.is_empty() {
+        return Err(param("Empty interface is likely to be undesired"));
+    }
+    Ok(Iface(s.to_string()))
+}
+
+impl Parser<'_> {
+    fn longs(&self) -> Vec<LongName<'static>> {
+        let mut v: Vec<LongName> = Vec::with_capacity(64);
+        for (n, has_arg, c) in GLOBAL_LONGS {
+            v.push(LongName {
+                name: n,
+                has_arg: *has_arg,
+                key: *c as usize,
+            });
+        }
+        v.push(LongName {
+            name: "line-numbers",
+            has_arg: false,
+            key: LINE_NUMBERS,
+        });
+        // The extension loaded last wins a clash, as with iptables' merged
+        // option tables.
+        if let Some(t) = self.target_desc {
+            push_ext(&mut v, t.options, TARGET_SLOT);
+        }
+        for (slot, m) in self.matches.iter().enumerate().rev() {
+            push_ext(&mut v, m.desc.options, slot);
+        }
+        v
+    }
+
+    fn next_arg(&mut self) -> Option<String> {
+        let a = self.args.get(self.pos).cloned();
+        if a.is_some() {
+            self.pos += 1;
+        }
+        a
+    }
+
+    /// An optional positional argument: the next word if it is not an option.
+    fn optional_positional(&mut self) -> Option<String> {
+        match self.args.get(self.pos) {
+            Some(w) if !w.starts_with('-') && !w.starts_with('!') => self.next_arg(),
+            _ => None,
+        }
+    }
+
+    fn set_cmd(&mut self, cmd: Cmd) -> Result<(), Error> {
+        if self.invert {
+            return Err(param("unexpected ! flag before --".to_string() + long_of(cmd_letter(cmd))));
+        }
+        match self.cmd {
+            None => {
+                self.cmd = Some(cmd);
+                Ok(())
+            }
+            Some(Cmd::List) if cmd == Cmd::Zero => {
+                self.zero_with_list = true;
+                Ok(())
+            }
+            Some(Cmd::Zero) if cmd == Cmd::List => {
+                self.cmd = Some(Cmd::List);
+                self.zero_with_list = true;
+                Ok(())
+            }
+            Some(old) => Err(param(format!(
+                "Cannot use -{} with -{}",
+                cmd_letter(cmd),
+                cmd_letter(old)
+            ))),
+        }
+    }
+
+    fn use_opt(&mut self, col: usize, letter: char) -> Result<bool, Error> {
+        if self.used[col] && !matches!(letter, 'v' | 'n' | 'x') && col != 9 {
+            return Err(param(format!("multiple -{letter} flags not allowed")));
+        }
+        self.used[col] = true;
+        Ok(std::mem::take(&mut self.invert))
+    }
+
+    fn no_invert(&mut self, what: &str) -> Result<(), Error> {
+        if self.invert {
+            return Err(param(format!("cannot have ! before {what}")));
+        }
+        Ok(())
+    }
+
+    fn run(&mut self) -> Result<(), Error> {
+        let mut pending_short: Option<String> = None;
+        loop {
+            let word = match pending_short.take() {
+                Some(w) => w,
+                None => match self.next_arg() {
+                    Some(w) => w,
+                    None => break,
+                },
+            };
+            let longs = self.longs();
+            let opt = match classify(&word, &longs) {
+                Ok(o) => o,
+                Err(e) => {
+                    // An unknown option may belong to the protocol's match,
+                    // which `-p` loads on demand.
+                    if word.starts_with("--") && self.load_proto_match() {
+                        pending_short = Some(word);
+                        continue;
+                    }
+                    return Err(e);
+                }
+            };
+            match opt {
+                Opt::Bang => {
+                    if self.invert {
+                        return Err(param("multiple consecutive ! not allowed"));
+                    }
+                    self.invert = true;
+                }
+                Opt::Word(w) => return Err(Error::ParamBare(format!("Bad argument `{w}'"))),
+                Opt::Short(c, glued) => {
+                    if SHORT_WITH_ARG.contains(c) {
+                        let val = match glued {
+                            Some(v) => v,
+                            None => self
+                                .next_arg()
+                                .ok_or_else(|| param(format!("option \"-{c}\" requires an argument")))?,
+                        };
+                        self.option(c, Some(val))?;
+                    } else if SHORT_FLAGS.contains(c) {
+                        self.option(c, None)?;
+                        if let Some(rest) = glued {
+                            // `-nvL`: the rest are more flags; `-w5`: a value.
+                            if c == 'w' {
+                                continue;
+                            }
+                            pending_short = Some(format!("-{rest}"));
+                        }
+                    } else {
+                        return Err(unknown_option(&format!("-{c}"), &longs));
+                    }
+                }
+                Opt::Long(key, name, value) => {
+                    if key >= EXT_BASE {
+                        self.ext_option(key, &name, value)?;
+                    } else if key == LINE_NUMBERS {
+                        self.use_opt(9, '-')?;
+                        self.line_numbers = true;
+                    } else {
+                        let c = char::from_u32(key as u32).unwrap_or('?');
+                        let takes = GLOBAL_LONGS.iter().any(|(n, a, _)| *n == name && *a);
+                        let val = if takes {
+                            match value {
+                                Some(v) => Some(v),
+                                None => Some(self.next_arg().ok_or_else(|| {
+                                    param(format!("option \"--{name}\" requires an argument"))
+                                })?),
+                            }
+                        } else {
+                            value
+                        };
+                        self.option(c, val)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn load_proto_match(&mut self) -> bool {
+        let Some(p) = &self.rule.proto else {
+            return false;
+        };
+        if p.inv {
+            return false;
+        }
+        let Some(desc) = ext::match_for_proto(p.val, self.family) else {
+            return false;
+        };
+        if self.matches.iter().any(|m| std::ptr::eq(m.desc, desc)) {
+            return false;
+        }
+        self.matches.push(Loaded {
+            desc,
+            hits: Vec::new(),
+        });
+        true
+    }
+
+    fn ext_option(&mut self, key: usize, name: &str, value: Option<String>) -> Result<(), Error> {
+        let slot = (key - EXT_BASE) >> 8;
+        let idx = (key - EXT_BASE) & 0xff;
+        let (spec, ext_name) = if slot == TARGET_SLOT {
+            let d = self.target_desc.ok_or_else(|| param("internal: no target"))?;
+            (d.options[idx], d.name)
+        } else {
+            let d = self.matches[slot].desc;
+            (d.options[idx], d.name)
+        };
+        let inv = std::mem::take(&mut self.invert);
+        if inv && !spec.invertible {
+            return Err(param(format!("{ext_name}: option \"--{name}\" cannot be inverted.")));
+        }
+        let mut args = Vec::new();
+        match spec.args {
+            Args::None => {
+                if value.is_some() {
+                    return Err(param(format!("option \"--{name}\" doesn't allow an argument")));
+                }
+            }
+            Args::One | Args::Two => {
+                let v = match value {
+                    Some(v) => v,
+                    None => self
+                        .next_arg()
+                        .ok_or_else(|| param(format!("option \"--{name}\" requires an argument")))?,
+                };
+                args.push(v);
+                if spec.args == Args::Two {
+                    let second = match self.args.get(self.pos) {
+                        Some(w) if !w.starts_with('-') && !w.starts_with('!') => self.next_arg(),
+                        _ => None,
+                    };
+                    let second = second.ok_or_else(|| {
+                        param(format!("{ext_name}: option \"--{name}\" requires two arguments"))
+                    })?;
+                    args.push(second);
+                }
+            }
+        }
+        let hits = if slot == TARGET_SLOT {
+            &mut self.target_hits
+        } else {
+            &mut self.matches[slot].hits
+        };
+        if !spec.multi && hits.iter().any(|h| h.idx == idx) {
+            return Err(param(format!(
+                "{ext_name}: option \"--{}\" can only be used once.",
+                spec.name
+            )));
+        }
+        hits.push(OptHit { idx, inv, args });
+        Ok(())
+    }
+
+    fn option(&mut self, c: char, val: Option<String>) -> Result<(), Error> {
+        let v = || val.clone().unwrap_or_default();
+        match c {
+            'A' | 'C' | 'D' | 'I' | 'R' => {
+                let cmd = match c {
+                    'A' => Cmd::Append,
+                    'C' => Cmd::Check,
+                    'D' => Cmd::Delete,
+                    'I' => Cmd::Insert,
+                    _ => Cmd::Replace,
+                };
+                self.set_cmd(cmd)?;
+                self.chain = Some(v());
+                match c {
+                    'D' | 'I' => {
+                        if let Some(n) = self.optional_positional() {
+                            self.num = Some(parse_rulenum(&n)?);
+                            if c == 'D' {
+                                self.cmd = Some(Cmd::DeleteNum);
+                            }
+                        }
+                    }
+                    'R' => {
+                        let n = self
+                            .optional_positional()
+                            .ok_or_else(|| param("-R requires a rule number"))?;
+                        self.num = Some(parse_rulenum(&n)?);
+                    }
+                    _ => {}
+                }
+            }
+            'L' | 'S' | 'F' | 'Z' | 'X' => {
+                let cmd = match c {
+                    'L' => Cmd::List,
+                    'S' => Cmd::ListRules,
+                    'F' => Cmd::Flush,
+                    'Z' => Cmd::Zero,
+                    _ => Cmd::DelChain,
+                };
+                self.set_cmd(cmd)?;
+                let chain = match val {
+                    Some(v) => Some(v),
+                    None => self.optional_positional(),
+                };
+                if chain.is_some() {
+                    self.chain = chain;
+                }
+                if matches!(c, 'S' | 'Z' | 'L') && self.chain.is_some() {
+                    if let Some(n) = self.optional_positional() {
+                        self.num = Some(parse_rulenum(&n)?);
+                    }
+                }
+            }
+            'N' => {
+                self.set_cmd(Cmd::NewChain)?;
+                self.chain = Some(v());
+            }
+            'E' => {
+                self.set_cmd(Cmd::Rename)?;
+                self.chain = Some(v());
+                self.second = Some(
+                    self.optional_positional()
+                        .ok_or_else(|| param("-E requires old-chain-name and new-chain-name"))?,
+                );
+            }
+            'P' => {
+                self.set_cmd(Cmd::SetPolicy)?;
+                self.chain = Some(v());
+                self.second = Some(
+                    self.optional_positional()
+                        .ok_or_else(|| param("-P requires a chain and a policy"))?,
+                );
+            }
+            'V' => self.version = true,
+            'h' => self.help = true,
+            't' => {
+                self.no_invert("-t")?;
+                if self.table_name.is_some() {
+                    return Err(param("multiple -t flags not allowed"));
+                }
+                self.table_name = Some(v());
+            }
+            'p' => {
+                let inv = self.use_opt(3, 'p')?;
+                let s = v();
+                let p = netdb::proto_by_name(&s)
+                    .ok_or_else(|| param(format!("unknown protocol \"{}\" specified", s.to_ascii_lowercase())))?;
+                if p == 0 && inv {
+                    return Err(param("rule would never match protocol"));
+                }
+                self.rule.proto = Some(Inv::new(inv, p));
+            }
+            's' => {
+                let inv = self.use_opt(1, 's')?;
+                self.srcs = Some((inv, v()));
+            }
+            'd' => {
+                let inv = self.use_opt(2, 'd')?;
+                self.dsts = Some((inv, v()));
+            }
+            'i' => {
+                let inv = self.use_opt(7, 'i')?;
+                self.rule.iniface = Some(Inv::new(inv, parse_iface(&v())?));
+            }
+            'o' => {
+                let inv = self.use_opt(8, 'o')?;
+                self.rule.outiface = Some(Inv::new(inv, parse_iface(&v())?));
+            }
+            'f' => {
+                if self.family == Family::V6 {
+                    return Err(unknown_option("-f", &[]));
+                }
+                let inv = self.use_opt(11, 'f')?;
+                self.rule.frag = Some(inv);
+            }
+            'j' | 'g' => {
+                self.no_invert(&format!("-{c}"))?;
+                if self.target.is_some() {
+                    return Err(param(format!("multiple -{c} flags not allowed")));
+                }
+                self.used[4] = true;
+                let name = v();
+                if c == 'j' {
+                    if let Some(d) = ext::find_target(&name, self.family) {
+                        self.target_desc = Some(d);
+                    }
+                }
+                self.target = Some((name, c == 'g'));
+            }
+            'm' => {
+                self.no_invert("-m")?;
+                let name = v();
+                let desc = ext::find_match(&name, self.family).ok_or_else(|| {
+                    param(format!("Couldn't load match `{name}':No such file or directory\n"))
+                })?;
+                self.matches.push(Loaded {
+                    desc,
+                    hits: Vec::new(),
+                });
+            }
+            'n' => {
+                self.no_invert("-n")?;
+                self.used[0] = true;
+                self.numeric = true;
+            }
+            'v' => {
+                self.no_invert("-v")?;
+                self.used[5] = true;
+                self.verbose = true;
+            }
+            'x' => {
+                self.no_invert("-x")?;
+                self.used[6] = true;
+                self.exact = true;
+            }
+            'c' => {
+                self.no_invert("-c")?;
+                self.used[10] = true;
+                let first = v();
+                let (p, b) = match first.split_once(',') {
+                    Some((p, b)) => (p.to_string(), b.to_string()),
+                    None => {
+                        let b = self.optional_positional().ok_or_else(|| {
+                            param("-c requires packet and byte counter")
+                        })?;
+                        (first, b)
+                    }
+                };
+                let packets = p
+                    .parse::<u64>()
+                    .map_err(|_| param("-c packet counter not numeric"))?;
+                let bytes = b
+                    .parse::<u64>()
+                    .map_err(|_| param("-c byte counter not numeric"))?;
+                self.counters = Some(Counters { packets, bytes });
+            }
+            'w' => {
+                // Accepted and ignored, as iptables-nft does: `-w`, `-w5`,
+                // `-w 5`, `--wait=5`.
+                if val.is_none() {
+                    if let Some(n) = self.args.get(self.pos) {
+                        if n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() {
+                            self.pos += 1;
+                        }
+                    }
+                }
+            }
+            'W' | 'M' | '4' => {}
+            '6' => {
+                if self.family == Family::V4 {
+                    return Err(param("This is the IPv4 version of iptables."));
+                }
+            }
+            _ => return Err(unknown_option(&format!("-{c}"), &self.longs())),
+        }
+        if c == '4' && self.family == Family::V6 {
+            return Err(param("This is the IPv6 version of ip6tables."));
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Command, Error> {
+        if self.invert {
+            return Err(param("unexpected trailing !"));
+        }
+        let table = match &self.table_name {
+            None => self.default_table,
+            Some(n) => match Table::from_name(n) {
+                Some(t) => t,
+                None => {
+                    // Checked after the rest of the line, as iptables does.
+                    self.table_check_deferred()?;
+                    return Err(Error::Version(format!("table '{n}' does not exist")));
+                }
+            },
+        };
+        let (family, numeric, verbose, exact, line_numbers) = (
+            self.family,
+            self.numeric,
+            self.verbose,
+            self.exact,
+            self.line_numbers,
+        );
+        let mk = move |action| Command {
+            family,
+            table,
+            action,
+            numeric,
+            verbose,
+            exact,
+            line_numbers,
+        };
+        if self.help {
+            return Ok(mk(Action::Help));
+        }
+        if self.version {
+            return Ok(mk(Action::Version));
+        }
+        let Some(cmd) = self.cmd else {
+            return Err(param("no command specified"));
+        };
+        let legal = legality(cmd);
+        for (col, used) in self.used.iter().enumerate() {
+            if *used && legal[col] == b'x' {
+                if cmd == Cmd::List && col == 10 && self.zero_with_list {
+                    continue;
+                }
+                return Err(param(format!(
+                    "Illegal option `-{}' with this command\n",
+                    OPT_LETTERS[col]
+                )));
+            }
+        }
+        if !self.matches.is_empty() && !matches!(cmd, Cmd::Append | Cmd::Check | Cmd::Delete | Cmd::Insert | Cmd::Replace) {
+            return Err(param("Illegal option `-m' with this command"));
+        }
+        if let Some(c) = &self.chain {
+            check_chain_name(c)?;
+        }
+        let chain = self.chain.clone().unwrap_or_default();
+        let action = match cmd {
+            Cmd::Append | Cmd::Check | Cmd::Delete | Cmd::Insert | Cmd::Replace => {
+                let rules = self.build_rules(table, &chain)?;
+                match cmd {
+                    Cmd::Append => Action::Append { chain, rules },
+                    Cmd::Check => Action::Check { chain, rules },
+                    Cmd::Delete => Action::Delete { chain, rules },
+                    Cmd::Insert => Action::Insert {
+                        chain,
+                        num: self.num.unwrap_or(1),
+                        rules,
+                    },
+                    _ => {
+                        if rules.len() != 1 {
+                            return Err(param("-R requires a single address (not a list or host name resolving to several)"));
+                        }
+                        Action::Replace {
+                            chain,
+                            num: self.num.unwrap_or(1),
+                            rule: rules.into_iter().next().unwrap_or_default(),
+                        }
+                    }
+                }
+            }
+            Cmd::DeleteNum => Action::DeleteNum {
+                chain,
+                num: self.num.unwrap_or(1),
+            },
+            Cmd::List => Action::List {
+                chain: self.chain.clone(),
+                num: self.num,
+                zero: self.zero_with_list,
+            },
+            Cmd::ListRules => Action::ListRules {
+                chain: self.chain.clone(),
+                num: self.num,
+            },
+            Cmd::Flush => Action::Flush {
+                chain: self.chain.clone(),
+            },
+            Cmd::Zero => Action::Zero {
+                chain: self.chain.clone(),
+                num: self.num,
+            },
+            Cmd::NewChain => {
+                if chain == "ACCEPT"
+                    || chain == "DROP"
+                    || chain == "RETURN"
+                    || chain == "QUEUE"
+                    || ext::find_target(&chain, self.family).is_some()
+                {
+                    return Err(param("chain name may not clash with target name\n"));
+                }
+                Action::NewChain { chain }
+            }
+            Cmd::DelChain => Action::DeleteChain {
+                chain: self.chain.clone(),
+            },
+            Cmd::SetPolicy => Action::Policy {
+                chain,
+                policy: self.second.clone().unwrap_or_default(),
+                counters: self.counters,
+            },
+            Cmd::Rename => {
+                let new = self.second.clone().unwrap_or_default();
+                check_chain_name(&new)?;
+                Action::Rename { old: chain, new }
+            }
+        };
+        Ok(mk(action))
+    }
+
+    fn table_check_deferred(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn build_rules(&mut self, table: Table, chain: &str) -> Result<Vec<Rule>, Error> {
+        // Interfaces a built-in hook cannot see.
+        if let Some(_o) = &self.rule.outiface {
+            if chain == "PREROUTING" || chain == "INPUT" {
+                return Err(param(format!("Can't use -o with {chain}\n")));
+            }
+        }
+        if let Some(_i) = &self.rule.iniface {
+            if chain == "POSTROUTING" || chain == "OUTPUT" {
+                return Err(param(format!("Can't use -i with {chain}\n")));
+            }
+        }
+        let cx = ParseCx {
+            family: self.family,
+            proto: self.rule.proto.as_ref(),
+            table,
+            chain,
+        };
+        let mut matches = Vec::with_capacity(self.matches.len());
+        for m in &self.matches {
+            matches.push((m.desc.build)(&m.hits, &cx)?);
+        }
+        let target = match &self.target {
+            None => Target::None,
+            Some((name, true)) => {
+                if matches!(name.as_str(), "ACCEPT" | "DROP" | "RETURN") || self.target_desc.is_some() {
+                    return Err(param(format!("goto '{name}' is not a chain\n")));
+                }
+                Target::Goto(name.clone())
+            }
+            Some((name, false)) => match (name.as_str(), self.target_desc) {
+                ("ACCEPT", _) => Target::Accept,
+                ("DROP", _) => Target::Drop,
+                ("RETURN", _) => Target::Return,
+                (_, Some(d)) => Target::Ext((d.build)(&self.target_hits, &cx)?),
+                (n, None) => {
+                    if n.is_empty() {
+                        return Err(param("Invalid target name `'"));
+                    }
+                    check_chain_name(n)?;
+                    Target::Jump(n.to_string())
+                }
+            },
+        };
+        let mut base = std::mem::take(&mut self.rule);
+        base.matches = matches;
+        base.target = target;
+        base.counters = self.counters.unwrap_or_default();
+        let srcs: Vec<Option<Inv<Net>>> = match &self.srcs {
+            None => vec![None],
+            Some((inv, s)) => parse_nets(s, self.family)?
+                .into_iter()
+                .map(|n| Some(Inv::new(*inv, n)))
+                .collect(),
+        };
+        let dsts: Vec<Option<Inv<Net>>> = match &self.dsts {
+            None => vec![None],
+            Some((inv, s)) => parse_nets(s, self.family)?
+                .into_iter()
+                .map(|n| Some(Inv::new(*inv, n)))
+                .collect(),
+        };
+        let mut rules = Vec::with_capacity(srcs.len() * dsts.len());
+        for s in &srcs {
+            for d in &dsts {
+                let mut r = base.clone();
+                r.src = s.clone();
+                r.dst = d.clone();
+                rules.push(r);
+            }
+        }
+        Ok(rules)
+    }
+}
+
+fn long_of(c: char) -> &'static str {
+    GLOBAL_LONGS
+        .iter()
+        .find(|(_, _, s)| *s == c)
+        .map(|(n, _, _)| *n)
+        .unwrap_or("")
+}
+
+fn push_ext(v: &mut Vec<LongName<'static>>, options: &'static [ext::OptSpec], slot: usize) {
+    for (idx, o) in options.iter().enumerate() {
+        let key = EXT_BASE + (slot << 8) + idx;
+        let has_arg = o.args != Args::None;
+        v.push(LongName {
+            name: o.name,
+            has_arg,
+            key,
+        });
+        if !o.alias.is_empty() {
+            v.push(LongName {
+                name: o.alias,
+                has_arg,
+                key,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ext::Match;
+
+    fn p(s: &str) -> Result<Command, Error> {
+        let args: Vec<String> = s.split_whitespace().map(String::from).collect();
+        parse(Family::V4, &args)
+    }
+
+    #[test]
+    fn append_tcp() {
+        let c = p("-A INPUT -s 10.20.30.40/24 -p tcp --dport 22 -j ACCEPT").unwrap();
+        let Action::Append { chain, rules } = c.action else {
+            panic!()
+        };
+        assert_eq!(chain, "INPUT");
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].target, Target::Accept);
+        assert!(matches!(&rules[0].matches[0], Match::Tcp(t) if t.dpts == (22, 22)));
+        assert_eq!(rules[0].src.as_ref().unwrap().val.to_string(), "10.20.30.0/24");
+    }
+
+    #[test]
+    fn errors_and_codes() {
+        assert_eq!(p("-a INPUT").unwrap_err().exit_code(), 2);
+        assert_eq!(p("-t nat -H BAR").unwrap_err().exit_code(), 2);
+        assert_eq!(p("-t foobar -C INPUT -j ACCEPT").unwrap_err().exit_code(), 3);
+        assert_eq!(p("-A INPUT --dport 22").unwrap_err().exit_code(), 2);
+        assert_eq!(p("-A INPUT -o eth0").unwrap_err().exit_code(), 2);
+        assert_eq!(p("-L -S").unwrap_err(), param("Cannot use -S with -L"));
+        assert_eq!(p("-A INPUT 5 -j DROP").unwrap_err().exit_code(), 2);
+        assert!(p("-A INPUT -p tcp --dpo 5").is_ok());
+        assert!(p("-A INPUT -p tcp --d 5").is_err());
+        assert!(p("-A INPUT -s 1.2.3.4/33").is_err());
+        assert!(p("-A INPUT -s 1.2.3.400").is_err());
+        assert!(p("-N 0123456789012345678901234567890").is_err());
+    }
+
+    #[test]
+    fn lists_expand() {
+        let c = p("-A INPUT -s 1.1.1.1,2.2.2.2 -d 3.3.3.3,4.4.4.4 -j DROP").unwrap();
+        let Action::Append { rules, .. } = c.action else {
+            panic!()
+        };
+        assert_eq!(rules.len(), 4);
+        assert_eq!(rules[1].src.as_ref().unwrap().val.to_string(), "1.1.1.1/32");
+        assert_eq!(rules[1].dst.as_ref().unwrap().val.to_string(), "4.4.4.4/32");
+    }
+
+    #[test]
+    fn glued_and_equals() {
+        let c = p("-A INPUT -ptcp -s1.2.3.4 --dport=80").unwrap();
+        let Action::Append { rules, .. } = c.action else {
+            panic!()
+        };
+        assert_eq!(rules[0].proto, Some(Inv::new(false, 6)));
+        let c = p("-nvL INPUT").unwrap();
+        assert!(c.numeric && c.verbose);
+        assert_eq!(
+            c.action,
+            Action::List {
+                chain: Some("INPUT".into()),
+                num: None,
+                zero: false
+            }
+        );
+    }
+}

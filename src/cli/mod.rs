@@ -1,0 +1,7 @@
+//! Command line: argv words → [`Command`]. The order-sensitive rule grammar
+//! is driven by the extensions' option tables; see [`command`].
+
+pub mod args;
+pub mod command;
+
+pub use command::{parse, parse_in, Action, Command};

@@ -1,0 +1,246 @@
+//! A conversation with the kernel for one family: reads tables, chains and
+//! rules (decoded into the model) and commits batches, mapping kernel
+//! errors to iptables' messages. Only what a command names is read.
+
+use super::decode::decode_rule;
+use super::ir::{NfProto, NftChain, Op, Position};
+use super::sys::{CommitError, Nft, SysError};
+use crate::error::Error;
+use crate::model::{ChainState, Counters, Family, Policy, RuleEntry, Table, TableState};
+
+/// `ERESTART` as the kernel reports a stale generation id.
+const ERESTART: i32 = 85;
+
+/// The nf_tables family of an iptables family.
+pub fn nfproto(family: Family) -> NfProto {
+    match family {
+        Family::V4 => NfProto::Ipv4,
+        Family::V6 => NfProto::Ipv6,
+    }
+}
+
+/// A socket to nf_tables, for one family.
+pub struct Session {
+    nft: Nft,
+    family: Family,
+}
+
+/// Why a commit failed.
+#[derive(Debug)]
+pub enum CommitFail {
+    /// the ruleset changed since the generation id was read: plan again
+    Restart,
+    /// the kernel rejected an op
+    Rejected(Error),
+}
+
+fn sys_err(e: SysError) -> Error {
+    if e.errno == libc::EPERM {
+        return Error::Resource(
+            "Could not fetch rule set generation id: Permission denied (you must be root)".into(),
+        );
+    }
+    Error::Resource(format!(
+        "{} failed ({})",
+        e.op,
+        std::io::Error::from_raw_os_error(e.errno)
+            .to_string()
+            .split(" (os error")
+            .next()
+            .unwrap_or("")
+    ))
+}
+
+/// The text iptables prints for an errno (`strerror`).
+pub fn strerror(errno: i32) -> String {
+    let s = std::io::Error::from_raw_os_error(errno).to_string();
+    s.split(" (os error").next().unwrap_or(&s).to_string()
+}
+
+fn op_text(op: &Op) -> (String, String) {
+    match op {
+        Op::AddTable { table } => ("TABLE_ADD".into(), format!("table {table}")),
+        Op::DelTable { table } => ("TABLE_DEL".into(), format!("table {table}")),
+        Op::AddChain { chain, base, .. } => (
+            if base.is_some() {
+                "CHAIN_ADD"
+            } else {
+                "CHAIN_USER_ADD"
+            }
+            .into(),
+            format!("chain {chain}"),
+        ),
+        Op::SetPolicy { chain, .. } => ("CHAIN_UPDATE".into(), format!("chain {chain}")),
+        Op::RenameChain { new_name, .. } => ("CHAIN_RENAME".into(), format!("chain {new_name}")),
+        Op::DelChain { chain, .. } => ("CHAIN_DEL".into(), format!("chain {chain}")),
+        Op::AddRule { rule, pos, .. } => (
+            match pos {
+                Position::Append | Position::After(_) => "RULE_APPEND",
+                _ => "RULE_INSERT",
+            }
+            .into(),
+            format!("rule in chain {}", rule.chain),
+        ),
+        Op::ReplaceRule { rule, .. } => ("RULE_REPLACE".into(), format!("rule in chain {}", rule.chain)),
+        Op::DelRule { chain, .. } => ("RULE_DELETE".into(), format!("rule in chain {chain}")),
+        Op::FlushChain { chain, .. } => ("RULE_FLUSH".into(), format!("chain {chain}")),
+        Op::FlushTable { table } => ("TABLE_FLUSH".into(), format!("table {table}")),
+    }
+}
+
+/// iptables-nft's message for a batch the kernel rejected
+/// (`nft.c mnl_append_error`), exit status 4.
+pub fn commit_error(ops: &[Op], e: &CommitError) -> Error {
+    let (kind, what) = e
+        .index
+        .and_then(|i| ops.get(i))
+        .map(op_text)
+        .unwrap_or_else(|| ("COMMIT".into(), "batch".into()));
+    Error::Resource(format!(" {kind} failed ({}): {what}", strerror(e.errno)))
+}
+
+impl Session {
+    /// Open the netlink socket.
+    pub fn open(family: Family) -> Result<Session, Error> {
+        Ok(Session {
+            nft: Nft::open().map_err(sys_err)?,
+            family,
+        })
+    }
+
+    fn fam(&self) -> NfProto {
+        nfproto(self.family)
+    }
+
+    /// The ruleset generation id (read before anything a batch relies on).
+    pub fn genid(&mut self) -> Result<u32, Error> {
+        self.nft.genid().map_err(sys_err)
+    }
+
+    /// Does the table exist in the kernel?
+    pub fn table_exists(&mut self, table: Table) -> Result<bool, Error> {
+        let fam = self.fam();
+        self.nft.table_exists(fam, table.name()).map_err(sys_err)
+    }
+
+    /// One chain's kernel attributes, if it exists.
+    pub fn chain(&mut self, table: Table, chain: &str) -> Result<Option<NftChain>, Error> {
+        let fam = self.fam();
+        self.nft.chain(fam, table.name(), chain).map_err(sys_err)
+    }
+
+    /// The rules of one chain, decoded.
+    pub fn chain_rules(&mut self, table: Table, chain: &str) -> Result<Vec<RuleEntry>, Error> {
+        let fam = self.fam();
+        let family = self.family;
+        let rules = self
+            .nft
+            .rules(fam, table.name(), Some(chain))
+            .map_err(sys_err)?;
+        Ok(rules
+            .into_iter()
+            .map(|r| RuleEntry {
+                handle: r.handle,
+                rule: decode_rule(&r.exprs, family).map_err(|e| e.0),
+            })
+            .collect())
+    }
+
+    /// Handles of one chain's rules, without decoding them.
+    pub fn chain_handles(&mut self, table: Table, chain: &str) -> Result<Vec<u64>, Error> {
+        let fam = self.fam();
+        Ok(self
+            .nft
+            .rules(fam, table.name(), Some(chain))
+            .map_err(sys_err)?
+            .into_iter()
+            .map(|r| r.handle)
+            .collect())
+    }
+
+    /// A whole table: built-in chains (present or not), user chains, rules.
+    pub fn load_table(&mut self, table: Table) -> Result<TableState, Error> {
+        let fam = self.fam();
+        let family = self.family;
+        let mut st = TableState::empty(table);
+        let chains = self.nft.chains(fam, table.name()).map_err(sys_err)?;
+        if chains.is_empty() && !self.table_exists(table)? {
+            return Ok(st);
+        }
+        st.exists = true;
+        for c in chains {
+            let policy = c.base.as_ref().map(|b| {
+                if b.policy_accept {
+                    Policy::Accept
+                } else {
+                    Policy::Drop
+                }
+            });
+            let entry = ChainState {
+                name: c.name.clone(),
+                policy,
+                counters: Counters {
+                    packets: c.packets,
+                    bytes: c.bytes,
+                },
+                exists: true,
+                handle: c.handle,
+                rules: Vec::new(),
+            };
+            match st.chain_mut(&c.name) {
+                Some(existing) if existing.is_builtin() && policy.is_some() => *existing = entry,
+                _ => st.chains.push(entry),
+            }
+        }
+        st.sort_chains();
+        let rules = self.nft.rules(fam, table.name(), None).map_err(sys_err)?;
+        for r in rules {
+            let entry = RuleEntry {
+                handle: r.handle,
+                rule: decode_rule(&r.exprs, family).map_err(|e| e.0),
+            };
+            if let Some(c) = st.chain_mut(&r.chain) {
+                c.rules.push(entry);
+            }
+        }
+        Ok(st)
+    }
+
+    /// Send `ops` as one transaction, valid only if the ruleset is still at
+    /// generation `genid`.
+    pub fn commit(&mut self, genid: u32, ops: &[Op]) -> Result<(), CommitFail> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let fam = self.fam();
+        match self.nft.commit(fam, Some(genid), ops) {
+            Ok(()) => Ok(()),
+            Err(e) if e.errno == ERESTART => Err(CommitFail::Restart),
+            Err(e) => Err(CommitFail::Rejected(commit_error(ops, &e))),
+        }
+    }
+
+    /// Plan and commit, planning again whenever another writer changed the
+    /// ruleset in between (the kernel refuses a batch with a stale
+    /// generation id), so concurrent writers never lose a rule.
+    pub fn transact<T>(
+        &mut self,
+        mut plan: impl FnMut(&mut Session) -> Result<(Vec<Op>, T), Error>,
+    ) -> Result<T, Error> {
+        const MAX_TRIES: usize = 1000;
+        let mut last = None;
+        for _ in 0..MAX_TRIES {
+            let genid = self.genid()?;
+            let (ops, out) = plan(self)?;
+            match self.commit(genid, &ops) {
+                Ok(()) => return Ok(out),
+                Err(CommitFail::Restart) => last = Some(()),
+                Err(CommitFail::Rejected(e)) => return Err(e),
+            }
+        }
+        let _ = last;
+        Err(Error::Resource(
+            "ruleset kept changing; gave up after 1000 attempts".into(),
+        ))
+    }
+}

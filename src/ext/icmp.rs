@@ -91,10 +91,21 @@ pub(crate) fn parse_type(
     let ty = t.parse::<u8>().map_err(|_| bad())?;
     let code = match c {
         Some(c) => {
-            let c = c
-                .parse::<u8>()
-                .map_err(|_| param(format!("Invalid {what} code `{c}'")))?;
-            (c, c)
+            let bad = || param(format!("Invalid {what} code `{c}'"));
+            let num = |x: &str| x.parse::<u8>().map_err(|_| bad());
+            match c.split_once(':') {
+                Some((lo, hi)) => {
+                    let (lo, hi) = (num(lo)?, num(hi)?);
+                    if lo > hi {
+                        return Err(bad());
+                    }
+                    (lo, hi)
+                }
+                None => {
+                    let c = num(c)?;
+                    (c, c)
+                }
+            }
         }
         None => (0, 0xff),
     };
@@ -158,8 +169,10 @@ impl TypeCode {
     pub(crate) fn save_value(&self) -> String {
         if self.code == (0, 0xff) {
             self.ty.to_string()
-        } else {
+        } else if self.code.0 == self.code.1 {
             format!("{}/{}", self.ty, self.code.0)
+        } else {
+            format!("{}/{}:{}", self.ty, self.code.0, self.code.1)
         }
     }
 }
@@ -238,6 +251,8 @@ mod tests {
         assert_eq!(parse_type("13", NAMES, "ICMP").unwrap(), (13, (0, 255)));
         assert!(parse_type("foo", NAMES, "ICMP").is_err());
         assert!(parse_type("3/x", NAMES, "ICMP").is_err());
+        assert_eq!(parse_type("255/0:255", NAMES, "ICMP").unwrap(), (255, (0, 255)));
+        assert!(parse_type("3/5:4", NAMES, "ICMP").is_err());
         let mut s = String::new();
         print_type(&mut s, NAMES, 3, (1, 1), false, false);
         assert_eq!(s, " host-unreachable");

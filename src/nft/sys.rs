@@ -2980,6 +2980,21 @@ mod tests {
                 .unwrap_err();
             assert_eq!(e, CommitError { index: Some(1), errno: libc::EINVAL });
             assert_eq!(nft.tables(F).unwrap(), Vec::<String>::new());
+            // So many errors that they overflow the receive buffer: the
+            // first one is still reported.
+            let mut ops = vec![
+                Op::AddTable { table: T.into() },
+                Op::AddChain {
+                    table: T.into(),
+                    chain: "INPUT".into(),
+                    base: Some(base_input()),
+                    excl: false,
+                },
+            ];
+            ops.extend((0..50_000).map(|_| add("MISSING", vec![Expr::Verdict(Verdict::Accept)], Position::Append)));
+            let e = nft.commit(F, None, &ops).unwrap_err();
+            assert_eq!(e, CommitError { index: Some(2), errno: libc::ENOENT });
+            assert_eq!(nft.tables(F).unwrap(), Vec::<String>::new());
             // The socket is still in sync afterwards.
             setup(&mut nft);
             assert_eq!(nft.chains(F, T).unwrap().len(), 2);

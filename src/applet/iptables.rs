@@ -5,7 +5,7 @@
 use crate::cli::{Action, Command};
 use crate::error::{param, Error};
 use crate::list::{self, ListOpts};
-use crate::model::{Counters, Family, Rule, RuleEntry, Table, TableState, Target};
+use crate::model::{Counters, Family, Rule, Table, TableState, Target};
 use crate::nft::builtin::base_spec;
 use crate::nft::encode::encode_rule;
 use crate::nft::ir::{NftChain, NftRule, Op, Position};
@@ -71,14 +71,6 @@ fn check_targets(s: &mut Session, table: Table, rules: &[Rule]) -> Result<(), Er
         }
     }
     Ok(())
-}
-
-/// First rule in `entries` equal to `rule` by spec whose index is not in
-/// `taken`.
-fn find_rule(entries: &[RuleEntry], rule: &Rule, taken: &[usize]) -> Option<usize> {
-    entries.iter().enumerate().position(|(i, e)| {
-        !taken.contains(&i) && matches!(&e.rule, Ok(r) if r.same_spec(rule))
-    })
 }
 
 /// Run a command; returns what it prints on stdout.
@@ -148,9 +140,9 @@ pub fn run(cmd: &Command) -> Result<String, Error> {
             if s.chain(table, chain)?.is_none() {
                 return Err(bad_rule());
             }
-            let entries = s.chain_rules(table, chain)?;
-            for r in rules {
-                find_rule(&entries, r, &[]).ok_or_else(bad_rule)?;
+            let found = s.find_rules(table, chain, rules)?;
+            if found.iter().any(Option::is_none) {
+                return Err(bad_rule());
             }
             Ok(String::new())
         }
@@ -163,20 +155,15 @@ pub fn run(cmd: &Command) -> Result<String, Error> {
                     no_chain()
                 });
             }
-            let entries = s.chain_rules(table, chain)?;
-            let mut taken = Vec::new();
-            for r in rules {
-                let i = find_rule(&entries, r, &taken).ok_or_else(bad_rule)?;
-                taken.push(i);
-            }
-            let ops = taken
-                .iter()
-                .map(|i| Op::DelRule {
+            let found = s.find_rules(table, chain, rules)?;
+            let mut ops = Vec::with_capacity(found.len());
+            for h in found {
+                ops.push(Op::DelRule {
                     table: tname.clone(),
                     chain: chain.clone(),
-                    handle: entries[*i].handle,
-                })
-                .collect();
+                    handle: h.ok_or_else(bad_rule)?,
+                });
+            }
             Ok((ops, String::new()))
         }),
         Action::DeleteNum { chain, num } => s.transact(|s| {

@@ -3,10 +3,11 @@
 //! errors to iptables' messages. Only what a command names is read.
 
 use super::decode::decode_rule;
-use super::ir::{NfProto, NftChain, Op, Position};
+use super::encode::encode_rule;
+use super::ir::{Expr, NfProto, NftChain, Op, Position};
 use super::sys::{CommitError, Nft, SysError};
 use crate::error::Error;
-use crate::model::{ChainState, Counters, Family, Policy, RuleEntry, Table, TableState};
+use crate::model::{ChainState, Counters, Family, Policy, Rule, RuleEntry, Table, TableState};
 
 /// `ERESTART` as the kernel reports a stale generation id.
 const ERESTART: i32 = 85;
@@ -146,6 +147,54 @@ impl Session {
             .collect())
     }
 
+    /// Find the first rule of `chain` equal by spec to each of `wanted`
+    /// (distinct rules for equal specs), reading the chain only as far as
+    /// needed. `None` for a rule not found.
+    pub fn find_rules(
+        &mut self,
+        table: Table,
+        chain: &str,
+        wanted: &[Rule],
+    ) -> Result<Vec<Option<u64>>, Error> {
+        let fam = self.fam();
+        let family = self.family;
+        // Encoding each wanted rule once lets most kernel rules be told
+        // apart by their expressions alone; decoding is the fallback that
+        // catches other encodings of the same rule.
+        let encoded: Vec<Vec<Expr>> = wanted
+            .iter()
+            .map(|r| without_counter(&encode_rule(r, family).0))
+            .collect();
+        for _ in 0..100 {
+            let mut found: Vec<Option<u64>> = vec![None; wanted.len()];
+            let res = self.nft.rules_while(fam, table.name(), chain, |r| {
+                let exprs = without_counter(&r.exprs);
+                let mut decoded: Option<Option<Rule>> = None;
+                for (i, w) in wanted.iter().enumerate() {
+                    if found[i].is_some() {
+                        continue;
+                    }
+                    let same = exprs == encoded[i]
+                        || decoded
+                            .get_or_insert_with(|| decode_rule(&r.exprs, family).ok())
+                            .as_ref()
+                            .is_some_and(|d| d.same_spec(w));
+                    if same {
+                        found[i] = Some(r.handle);
+                        break;
+                    }
+                }
+                found.iter().any(Option::is_none)
+            });
+            match res {
+                Ok(_) => return Ok(found),
+                Err(e) if e.errno == libc::EINTR => continue,
+                Err(e) => return Err(sys_err(e)),
+            }
+        }
+        Err(Error::Resource("ruleset kept changing while reading it".into()))
+    }
+
     /// Handles of one chain's rules, without decoding them.
     pub fn chain_handles(&mut self, table: Table, chain: &str) -> Result<Vec<u64>, Error> {
         let fam = self.fam();
@@ -243,4 +292,18 @@ impl Session {
             "ruleset kept changing; gave up after 1000 attempts".into(),
         ))
     }
+}
+
+/// The expressions with counter values zeroed: `-C`/`-D` ignore counters.
+fn without_counter(exprs: &[Expr]) -> Vec<Expr> {
+    exprs
+        .iter()
+        .map(|e| match e {
+            Expr::Counter { .. } => Expr::Counter {
+                packets: 0,
+                bytes: 0,
+            },
+            e => e.clone(),
+        })
+        .collect()
 }

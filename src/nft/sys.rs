@@ -1642,6 +1642,82 @@ impl Nft {
         Ok(out)
     }
 
+    /// Streams the rules of one chain to `f` in kernel order and stops the
+    /// dump as soon as `f` returns `false`, so a `-C`/`-D` that finds its
+    /// rule early does not pay for the rest of a long chain. Returns
+    /// whether it stopped early. An interrupted dump (the ruleset changed
+    /// while it ran) is reported as `EINTR`: the caller reads again.
+    pub fn rules_while(
+        &mut self,
+        fam: NfProto,
+        table: &str,
+        chain: &str,
+        mut f: impl FnMut(NftRule) -> bool,
+    ) -> Result<bool, SysError> {
+        const OP: &str = "list rules";
+        let seq = self.next_seq();
+        let mut req = MsgBuf::new(1024);
+        let a = RuleArgs {
+            table,
+            chain,
+            handle: None,
+            position: None,
+            body: None,
+        };
+        rule_msg(&mut req, NFT_MSG_GETRULE, fam, NLM_F_DUMP, seq, a).map_err(|e| sys_err(OP, e))?;
+        self.send(req.bytes()).map_err(|e| sys_err(OP, e))?;
+        loop {
+            let n = match Self::recv(&self.sock, &mut self.rbuf, 0).map_err(|e| sys_err(OP, e))? {
+                Some(n) => n,
+                None => continue,
+            };
+            let mut bad = false;
+            let mut stop = false;
+            let mut done: Option<Result<bool, SysError>> = None;
+            for m in messages(self.rbuf.bytes(n), &mut bad) {
+                if m.seq != seq || stop || done.is_some() {
+                    continue;
+                }
+                if m.flags & NLM_F_DUMP_INTR != 0 {
+                    done = Some(Err(sys_err(OP, libc::EINTR)));
+                    continue;
+                }
+                match m.ty {
+                    NLMSG_ERROR | NLMSG_DONE => {
+                        let e = m.error();
+                        done = Some(match e {
+                            0 => Ok(false),
+                            libc::ENOENT => Ok(false),
+                            e if e > 0 => Err(sys_err(OP, e)),
+                            _ => Ok(false),
+                        });
+                    }
+                    t if t == nft_type(NFT_MSG_NEWRULE) => {
+                        let (t, r) = rule_from_msg(&m).map_err(|e| sys_err(OP, e))?;
+                        if t == table.as_bytes() && r.chain == chain && !f(r) {
+                            stop = true;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if stop || matches!(done, Some(Err(_))) {
+                // The kernel still holds the rest of the dump for this
+                // socket; a fresh socket is cheaper than draining it.
+                *self = Nft::open()?;
+            }
+            if stop {
+                return Ok(true);
+            }
+            if let Some(r) = done {
+                return r;
+            }
+            if bad {
+                return Err(sys_err(OP, libc::EBADMSG));
+            }
+        }
+    }
+
     /// Sends `ops` as one nf_tables transaction (batch) and reports the
     /// first error with the index of the operation that caused it.
     ///

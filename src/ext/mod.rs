@@ -3,9 +3,15 @@
 //! and decoding. [`MATCHES`] and [`TARGETS`] are the registry: adding an
 //! extension is one file, one line in `match_registry!`/`target_registry!`.
 
+pub mod dnat;
 pub mod icmp;
 pub mod icmp6;
+pub mod masquerade;
+pub mod nat;
+pub mod netmap;
 pub mod opt;
+pub mod redirect;
+pub mod snat;
 pub mod tcp;
 pub mod udp;
 
@@ -372,7 +378,13 @@ match_registry! {
     Icmp6 => icmp6::Icmp6,
 }
 
-target_registry! {}
+target_registry! {
+    Dnat => dnat::Dnat,
+    Snat => snat::Snat,
+    Masquerade => masquerade::Masquerade,
+    Redirect => redirect::Redirect,
+    Netmap => netmap::Netmap,
+}
 
 /// The match registered under `name`, if it exists for `family`.
 pub fn find_match(name: &str, family: Family) -> Option<&'static MatchDesc> {

@@ -278,6 +278,9 @@ struct Parser<'a> {
     line_numbers: bool,
     version: bool,
     help: bool,
+    wait: bool,
+    wait_interval: bool,
+    warnings: Vec<String>,
 }
 
 /// Parse an `iptables`/`ip6tables` command line (without the program name).
@@ -315,6 +318,9 @@ pub fn parse_in(family: Family, args: &[String], table: Option<Table>) -> Result
         line_numbers: false,
         version: false,
         help: false,
+        wait: false,
+        wait_interval: false,
+        warnings: Vec::new(),
     };
     p.run()?;
     p.finish()
@@ -342,7 +348,7 @@ pub fn check_chain_name(name: &str) -> Result<(), Error> {
         )));
     }
     if name.chars().any(char::is_whitespace) {
-        return Err(param(format!("chain name may not contain whitespace: `{name}'")));
+        return Err(param(format!("Invalid chain name `{name}'")));
     }
     Ok(())
 }
@@ -400,7 +406,7 @@ fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
 pub fn parse_nets(s: &str, family: Family) -> Result<Vec<Net>, Error> {
     let mut out = Vec::new();
     for item in s.split(',') {
-        let (host, mask) = match item.split_once('/') {
+        let (host, mask) = match item.rsplit_once('/') {
             Some((h, m)) => (h, Some(m)),
             None => (item, None),
         };
@@ -663,10 +669,8 @@ impl Parser<'_> {
                         Some(w) if !w.starts_with('-') && !w.starts_with('!') => self.next_arg(),
                         _ => None,
                     };
-                    let second = second.ok_or_else(|| {
-                        param(format!("{ext_name}: option \"--{name}\" requires two arguments"))
-                    })?;
-                    args.push(second);
+                    // A missing second value is the extension's to report.
+                    args.extend(second);
                 }
             }
         }
@@ -795,7 +799,7 @@ impl Parser<'_> {
             }
             'f' => {
                 if self.family == Family::V6 {
-                    return Err(unknown_option("-f", &[]));
+                    return Err(param("`-f' is not supported in IPv6, use -m frag instead"));
                 }
                 let inv = self.use_opt(11, 'f')?;
                 self.rule.frag = Some(inv);
@@ -864,6 +868,12 @@ impl Parser<'_> {
             'w' => {
                 // Accepted and ignored, as iptables-nft does: `-w`, `-w5`,
                 // `-w 5`, `--wait=5`.
+                self.wait = true;
+                if let Some(v) = &val {
+                    if v.parse::<u32>().is_err() {
+                        return Err(param("wait seconds not numeric"));
+                    }
+                }
                 if val.is_none() {
                     if let Some(n) = self.args.get(self.pos) {
                         if n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() {
@@ -872,7 +882,14 @@ impl Parser<'_> {
                     }
                 }
             }
-            'W' | 'M' | '4' => {}
+            'W' => {
+                if !self.wait_interval {
+                    self.warnings
+                        .push("Ignoring deprecated --wait-interval option.".into());
+                }
+                self.wait_interval = true;
+            }
+            'M' | '4' => {}
             '6' => {
                 if self.family == Family::V4 {
                     return Err(param("This is the IPv4 version of iptables."));
@@ -890,6 +907,9 @@ impl Parser<'_> {
         if self.invert {
             return Err(param("unexpected trailing !"));
         }
+        if self.cmd.is_none() && !self.help && !self.version {
+            return Err(param("no command specified"));
+        }
         let table = match &self.table_name {
             None => self.default_table,
             Some(n) => match Table::from_name(n) {
@@ -901,6 +921,13 @@ impl Parser<'_> {
                 }
             },
         };
+        for w in &self.warnings {
+            // iptables prints these as it reads the option, before any error.
+            eprintln!("{w}");
+        }
+        if self.wait_interval && !self.wait {
+            return Err(param("--wait-interval only makes sense with --wait\n"));
+        }
         let (family, numeric, verbose, exact, line_numbers) = (
             self.family,
             self.numeric,
@@ -933,7 +960,7 @@ impl Parser<'_> {
                     continue;
                 }
                 return Err(param(format!(
-                    "Illegal option `-{}' with this command\n",
+                    "Illegal option `-{}' with this command",
                     OPT_LETTERS[col]
                 )));
             }
@@ -996,7 +1023,7 @@ impl Parser<'_> {
                     || chain == "QUEUE"
                     || ext::find_target(&chain, self.family).is_some()
                 {
-                    return Err(param("chain name may not clash with target name\n"));
+                    return Err(param("chain name may not clash with target name"));
                 }
                 Action::NewChain { chain }
             }

@@ -91,7 +91,7 @@ pub(crate) fn parse_type(
     let ty = t.parse::<u8>().map_err(|_| bad())?;
     let code = match c {
         Some(c) => {
-            let bad = || param(format!("Invalid {what} code `{c}'"));
+            let bad = || param(format!("Unknown {what} code `{s}'"));
             let num = |x: &str| x.parse::<u8>().map_err(|_| bad());
             match c.split_once(':') {
                 Some((lo, hi)) => {

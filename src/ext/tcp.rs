@@ -157,6 +157,9 @@ impl MatchExt for Tcp {
                         t.flg_mask = 0x17;
                         t.flg_cmp = 0x02;
                     } else {
+                        if h.args.len() < 2 {
+                            return Err(param("--tcp-flags requires two args."));
+                        }
                         t.flg_mask = parse_flags(&h.args[0])?;
                         t.flg_cmp = parse_flags(h.args.get(1).map(String::as_str).unwrap_or(""))?;
                     }
@@ -171,7 +174,7 @@ impl MatchExt for Tcp {
                         .parse::<u8>()
                         .ok()
                         .filter(|o| *o != 0)
-                        .ok_or_else(|| param(format!("tcp match: invalid TCP option `{}'", h.arg())))?;
+                        .ok_or_else(|| param(format!("Bad TCP option \"{}\"", h.arg())))?;
                     if h.inv {
                         t.invflags |= INV_OPTION;
                     }

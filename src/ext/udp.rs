@@ -234,6 +234,18 @@ impl MatchExt for Udp {
                 return Err(param(format!("Only one `--{name}' allowed")));
             }
             seen |= bit;
+            if h.arg().matches(':').count() > 1 {
+                return Err(param(format!(
+                    "udp: Too many components for option \"--{name}\" (max: 2)\n"
+                )));
+            }
+            // udp reads ports the newer way (`XTTYPE_PORTRC`), with its
+            // own message for a port that is neither number nor service.
+            for part in h.arg().split(':').filter(|p| !p.is_empty()) {
+                if crate::ext::opt::parse_port(part, "udp").is_err() {
+                    return Err(param(format!("Port \"{part}\" does not resolve to anything.")));
+                }
+            }
             let r = parse_port_range(h.arg(), "udp")?;
             if h.idx == 0 {
                 u.spts = r;

@@ -22,9 +22,9 @@ pub fn base_spec(table: Table, chain: &str) -> Option<BaseSpec> {
         (Table::Mangle, "POSTROUTING") => ("filter", Hook::Postrouting, -150),
         (Table::Raw, "PREROUTING") => ("filter", Hook::Prerouting, -300),
         (Table::Raw, "OUTPUT") => ("filter", Hook::Output, -300),
-        (Table::Security, "INPUT") => ("filter", Hook::Input, 50),
-        (Table::Security, "FORWARD") => ("filter", Hook::Forward, 50),
-        (Table::Security, "OUTPUT") => ("filter", Hook::Output, 50),
+        (Table::Security, "INPUT") => ("filter", Hook::Input, 150),
+        (Table::Security, "FORWARD") => ("filter", Hook::Forward, 150),
+        (Table::Security, "OUTPUT") => ("filter", Hook::Output, 150),
         _ => return None,
     };
     Some(BaseSpec {

@@ -1,0 +1,1278 @@
+//! The in-memory view of the tables a restore touches, and the one list of
+//! ops that turns the kernel's state into the view's final state.
+//!
+//! Each command of the input is applied to the view as it is read, so every
+//! check (missing chain, rule number too big, `-D` of a rule that is not
+//! there) happens before anything is sent. Only what the input names is
+//! read from the kernel: a chain's attributes when a line names it, its
+//! rules only when a line needs positions or specs (`-I n`, `-D`, `-R`,
+//! `-C`, `-Z`), the chain list only for `-X`/`-Z` without a chain.
+//!
+//! A chain's rules are a sequence of kernel rules (known by handle) and new
+//! rules (not in the kernel yet, so without a handle). New rules can only
+//! be placed relative to kernel rules, so the ops are emitted from the
+//! final state, in phases that keep every reference valid:
+//!
+//! 1. `DELTABLE` for a table the input replaces (no `--noflush`);
+//! 2. flushes, then deletions of single kernel rules (a replaced or zeroed
+//!    kernel rule is deleted and its new version inserted in its place);
+//! 3. deletions of kernel chains (their references are gone by now);
+//! 4. renames of kernel chains;
+//! 5. the table and new chains, then policies and chain counters;
+//! 6. new rules, each run of them anchored before the kernel rule that
+//!    follows it in the final order (`Before(handle)`), or appended.
+//!
+//! Kernel rules that survive are never touched, so every anchor exists when
+//! it is used. Each op remembers the input line it stands for, so that a
+//! kernel error names that line.
+//!
+//! Memory: a new rule read by the fast path is kept as the place of its
+//! line in the input (the fast path depends on nothing but the text), and
+//! parsed and encoded again only when its op is built, one at a time while
+//! the batch is written; other rules are kept as model rules.
+
+use super::fast;
+use super::text::rule_counters;
+use super::RestoreError;
+use crate::cli::{Action, Command};
+use crate::error::Error;
+use crate::model::{Counters, Family, Rule, Table, Target};
+use crate::nft::builtin::base_spec;
+use crate::nft::decode::decode_rule;
+use crate::nft::encode::encode_rule;
+use crate::nft::ir::{BaseSpec, NftChain, NftRule, Op, Position};
+use std::collections::{HashMap, HashSet};
+
+/// What the planner may read from the kernel. [`super::NftKernel`] is the
+/// real one; tests use a map.
+pub trait Kernel {
+    /// Does the table exist?
+    fn table_exists(&mut self, table: Table) -> Result<bool, Error>;
+    /// One chain, if it exists.
+    fn chain(&mut self, table: Table, name: &str) -> Result<Option<NftChain>, Error>;
+    /// All chains of a table.
+    fn chains(&mut self, table: Table) -> Result<Vec<NftChain>, Error>;
+    /// The rules of one chain, in order.
+    fn rules(&mut self, table: Table, chain: &str) -> Result<Vec<NftRule>, Error>;
+}
+
+fn no_chain() -> Error {
+    Error::Op("No chain/target/match by that name".into())
+}
+
+fn bad_rule() -> Error {
+    Error::Op("Bad rule (does a matching rule exist in that chain?)".into())
+}
+
+/// The message the kernel's refusal to delete a chain in use gives.
+fn chain_busy(line: u32, chain: &str) -> RestoreError {
+    RestoreError::Kernel {
+        line: Some(line),
+        msg: format!(" CHAIN_DEL failed (Device or resource busy): chain {chain}"),
+    }
+}
+
+/// How a new rule is kept until its op is built.
+#[derive(Debug, Clone)]
+enum Src {
+    /// the input line it came from (`start`, `len` in the input text),
+    /// read again by the fast path
+    Line { start: u32, len: u32 },
+    /// the rule
+    Rule(Box<Rule>),
+}
+
+/// A rule added by the input (not in the kernel yet).
+#[derive(Debug, Clone)]
+struct Pending {
+    line: u32,
+    src: Src,
+    /// the chain it jumps or goes to (an interned name)
+    target: Option<u32>,
+}
+
+/// What rebuilding a rule kept as its line needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'t> {
+    /// the whole input
+    pub text: &'t str,
+    /// family of the program
+    pub family: Family,
+    /// `--counters`
+    pub counters: bool,
+}
+
+impl Source<'_> {
+    /// The rule of a line the fast path read, read again.
+    fn reparse(&self, table: Table, start: u32, len: u32) -> Option<Rule> {
+        let line = self.text.get(start as usize..(start as usize + len as usize))?;
+        let (rest, pc) = rule_counters(line, 0).ok()?;
+        let pc = if self.counters { pc } else { None };
+        fast::scan(self.family, table, rest, pc)?.rule()
+    }
+
+    fn rule(&self, table: Table, p: &Pending) -> Option<Rule> {
+        match &p.src {
+            Src::Rule(r) => Some((**r).clone()),
+            Src::Line { start, len } => self.reparse(table, *start, *len),
+        }
+    }
+}
+
+/// A rule of a chain whose rules are known.
+#[derive(Debug, Clone)]
+enum Item {
+    /// in the kernel; decoded when a spec comparison needed it
+    Kernel {
+        handle: u64,
+        rule: Option<Box<Result<Rule, String>>>,
+    },
+    /// added by the input
+    New(Pending),
+}
+
+/// A chain's rules as far as the planner knows them.
+#[derive(Debug, Clone)]
+enum View {
+    /// The kernel's rules are not loaded (and untouched): new rules put at
+    /// the head (`-I chain 1`, last one first) and at the tail.
+    Lazy { head: Vec<Pending>, tail: Vec<Pending> },
+    /// every rule, in order
+    Loaded(Vec<Item>),
+}
+
+impl View {
+    fn empty() -> View {
+        View::Loaded(Vec::new())
+    }
+
+    fn pending(&self) -> Box<dyn Iterator<Item = &Pending> + '_> {
+        match self {
+            View::Lazy { head, tail } => Box::new(head.iter().chain(tail.iter())),
+            View::Loaded(items) => Box::new(items.iter().filter_map(|i| match i {
+                Item::New(p) => Some(p),
+                Item::Kernel { .. } => None,
+            })),
+        }
+    }
+
+    fn pending_mut(&mut self) -> Box<dyn Iterator<Item = &mut Pending> + '_> {
+        match self {
+            View::Lazy { head, tail } => Box::new(head.iter_mut().chain(tail.iter_mut())),
+            View::Loaded(items) => Box::new(items.iter_mut().filter_map(|i| match i {
+                Item::New(p) => Some(p),
+                Item::Kernel { .. } => None,
+            })),
+        }
+    }
+
+    /// Does the chain certainly hold rules?
+    fn has_rules(&self) -> bool {
+        match self {
+            View::Lazy { head, tail } => !head.is_empty() || !tail.is_empty(),
+            View::Loaded(items) => !items.is_empty(),
+        }
+    }
+}
+
+/// Policy and counters set on a built-in chain.
+#[derive(Debug, Clone, Copy)]
+struct PolicySet {
+    accept: bool,
+    counters: Option<Counters>,
+    line: u32,
+}
+
+/// One chain of the view.
+#[derive(Debug, Clone)]
+struct Chain {
+    /// current name
+    name: String,
+    /// the kernel chain this is, if it was in the kernel
+    kernel: Option<NftChain>,
+    /// line that created it, for a chain new in this input
+    created: Option<u32>,
+    /// line that deleted it
+    deleted: Option<u32>,
+    /// a built-in chain of the table
+    builtin: bool,
+    /// policy (and counters) set by the input
+    policy: Option<PolicySet>,
+    /// line of the last flush of the kernel chain (`FlushChain` op)
+    flushed: Option<u32>,
+    /// line of the last rename
+    renamed: Option<u32>,
+    rules: View,
+    /// kernel rules deleted (handle, line)
+    deleted_rules: Vec<(u64, u32)>,
+}
+
+impl Chain {
+    fn live(&self) -> bool {
+        self.deleted.is_none()
+    }
+    fn kernel_name(&self) -> &str {
+        self.kernel.as_ref().map_or(&self.name, |k| &k.name)
+    }
+}
+
+/// One table of the view.
+#[derive(Debug, Clone)]
+struct TableView {
+    table: Table,
+    /// does the table exist in the kernel (asked once)
+    kernel_exists: Option<bool>,
+    /// the input replaces the table (line of its `*table`)
+    replaced: Option<u32>,
+    /// `-F` of the whole table (line)
+    flushed_all: Option<u32>,
+    chains: Vec<Chain>,
+    /// live chains by current name
+    by_name: HashMap<String, usize>,
+    /// names already looked up in the kernel
+    seen: HashSet<String>,
+    /// the kernel's chain list is loaded
+    all_loaded: bool,
+    /// how many new rules jump or go to each (interned) chain name
+    refs: HashMap<u32, u32>,
+}
+
+impl TableView {
+    fn new(table: Table) -> Self {
+        TableView {
+            table,
+            kernel_exists: None,
+            replaced: None,
+            flushed_all: None,
+            chains: Vec::new(),
+            by_name: HashMap::new(),
+            seen: HashSet::new(),
+            all_loaded: false,
+            refs: HashMap::new(),
+        }
+    }
+}
+
+/// One op of the transaction, or the recipe for one (a new rule is parsed
+/// and encoded only when its op is built).
+#[derive(Debug, Clone)]
+enum Step {
+    Op(Op),
+    Rule {
+        table: Table,
+        /// index into [`Plan::renames`] when chains of the table are renamed
+        renames: Option<u32>,
+        /// index into [`Plan::chains`]
+        chain: u32,
+        rule: Pending,
+        pos: Position,
+    },
+}
+
+/// The transaction of a restore: its ops, each with the input line it
+/// stands for. Ops are built on demand ([`Plan::ops`]).
+#[derive(Debug, Clone)]
+pub struct Plan<'t> {
+    src: Source<'t>,
+    steps: Vec<Step>,
+    lines: Vec<u32>,
+    chains: Vec<String>,
+    /// per table with renamed kernel chains: new name → kernel name
+    renames: Vec<HashMap<String, String>>,
+}
+
+/// Table of an op that can never succeed: a rule that could not be built
+/// becomes a deletion in it, so that the kernel refuses the whole batch.
+const POISON_TABLE: &str = "rxtables-rule-rebuild-failed";
+
+impl<'t> Plan<'t> {
+    fn new(src: Source<'t>) -> Self {
+        Plan {
+            src,
+            steps: Vec::new(),
+            lines: Vec::new(),
+            chains: Vec::new(),
+            renames: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, op: Op, line: u32) {
+        self.steps.push(Step::Op(op));
+        self.lines.push(line);
+    }
+
+    /// How many ops.
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// No op at all?
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The input line of op `i`.
+    pub fn line(&self, i: usize) -> Option<u32> {
+        self.lines.get(i).copied()
+    }
+
+    /// Does op `i` stand for a rule that could not be rebuilt (a bug)?
+    pub fn broken(&self, i: usize) -> bool {
+        matches!(self.op(i), Op::DelRule { table, .. } if table == POISON_TABLE)
+    }
+
+    /// Op `i`, built.
+    pub fn op(&self, i: usize) -> Op {
+        match &self.steps[i] {
+            Step::Op(op) => op.clone(),
+            Step::Rule {
+                table,
+                renames,
+                chain,
+                rule,
+                pos,
+            } => match self.src.rule(*table, rule) {
+                Some(mut r) => {
+                    if let (Some(m), Target::Jump(c) | Target::Goto(c)) =
+                        (renames.and_then(|i| self.renames.get(i as usize)), &mut r.target)
+                    {
+                        if let Some(old) = m.get(c.as_str()) {
+                            *c = old.clone();
+                        }
+                    }
+                    let (exprs, compat) = encode_rule(&r, self.src.family);
+                    Op::AddRule {
+                        table: table.name().to_string(),
+                        rule: NftRule {
+                            chain: self.chains[*chain as usize].clone(),
+                            handle: 0,
+                            exprs,
+                            compat,
+                            udata: None,
+                        },
+                        pos: *pos,
+                    }
+                }
+                None => Op::DelRule {
+                    table: POISON_TABLE.into(),
+                    chain: "-".into(),
+                    handle: 0,
+                },
+            },
+        }
+    }
+
+    /// Every op, in order, each built when it is asked for.
+    pub fn ops(&self) -> impl ExactSizeIterator<Item = Op> + '_ {
+        (0..self.steps.len()).map(|i| self.op(i))
+    }
+}
+
+/// The planner's state: every table touched so far.
+pub struct Sim<'k, 't> {
+    src: Source<'t>,
+    kernel: &'k mut dyn Kernel,
+    tables: Vec<TableView>,
+    /// interned names of the chains new rules jump to
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+type Res<T> = Result<T, RestoreError>;
+
+impl<'k, 't> Sim<'k, 't> {
+    /// A planner for the input `src`, reading the kernel through `kernel`.
+    pub fn new(src: Source<'t>, kernel: &'k mut dyn Kernel) -> Self {
+        Sim {
+            src,
+            kernel,
+            tables: Vec::new(),
+            names: Vec::new(),
+            ids: HashMap::new(),
+        }
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.ids.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.ids.insert(name.to_string(), i);
+        i
+    }
+
+    fn tv(&mut self, table: Table) -> usize {
+        match self.tables.iter().position(|t| t.table == table) {
+            Some(i) => i,
+            None => {
+                self.tables.push(TableView::new(table));
+                self.tables.len() - 1
+            }
+        }
+    }
+
+    fn kernel_exists(&mut self, ti: usize) -> Result<bool, Error> {
+        if let Some(e) = self.tables[ti].kernel_exists {
+            return Ok(e);
+        }
+        let e = self.kernel.table_exists(self.tables[ti].table)?;
+        self.tables[ti].kernel_exists = Some(e);
+        Ok(e)
+    }
+
+    /// `*table` without `--noflush`: the table is replaced, everything known
+    /// about it is dropped.
+    pub fn replace_table(&mut self, table: Table, line: u32) -> Res<()> {
+        let ti = self.tv(table);
+        let exists = self.kernel_exists(ti).map_err(|e| op_msg(e, line))?;
+        let t = &mut self.tables[ti];
+        *t = TableView::new(table);
+        t.kernel_exists = Some(exists);
+        t.replaced = Some(line);
+        Ok(())
+    }
+
+    /// `*table` with `--noflush`: just make sure the table is tracked.
+    pub fn open_table(&mut self, table: Table) {
+        self.tv(table);
+    }
+
+    fn add_kernel_chain(&mut self, ti: usize, c: NftChain) -> usize {
+        let t = &mut self.tables[ti];
+        let rules = if t.flushed_all.is_some() {
+            View::empty()
+        } else {
+            View::Lazy {
+                head: Vec::new(),
+                tail: Vec::new(),
+            }
+        };
+        let builtin = t.table.is_builtin(&c.name) && c.base.is_some();
+        let name = c.name.clone();
+        t.chains.push(Chain {
+            name: name.clone(),
+            kernel: Some(c),
+            created: None,
+            deleted: None,
+            builtin,
+            policy: None,
+            flushed: None,
+            renamed: None,
+            rules,
+            deleted_rules: Vec::new(),
+        });
+        let i = t.chains.len() - 1;
+        t.by_name.insert(name, i);
+        i
+    }
+
+    /// The live chain called `name`, looked up in the kernel if the input
+    /// has not said anything about that name yet.
+    fn find(&mut self, ti: usize, name: &str) -> Result<Option<usize>, Error> {
+        let t = &mut self.tables[ti];
+        if let Some(&i) = t.by_name.get(name) {
+            return Ok(Some(i));
+        }
+        if t.replaced.is_some() || t.all_loaded || t.seen.contains(name) {
+            return Ok(None);
+        }
+        t.seen.insert(name.to_string());
+        let table = t.table;
+        match self.kernel.chain(table, name)? {
+            Some(c) => Ok(Some(self.add_kernel_chain(ti, c))),
+            None => Ok(None),
+        }
+    }
+
+    /// Every live chain of the table (loads the kernel's chain list),
+    /// built-in ones first, then by name.
+    fn all_chains(&mut self, ti: usize) -> Result<Vec<usize>, Error> {
+        let t = &self.tables[ti];
+        if t.replaced.is_none() && !t.all_loaded {
+            let list = self.kernel.chains(t.table)?;
+            for c in list {
+                if self.tables[ti].seen.insert(c.name.clone()) {
+                    self.add_kernel_chain(ti, c);
+                }
+            }
+            self.tables[ti].all_loaded = true;
+        }
+        let t = &self.tables[ti];
+        let mut v: Vec<usize> = (0..t.chains.len()).filter(|i| t.chains[*i].live()).collect();
+        v.sort_by(|a, b| {
+            let (a, b) = (&t.chains[*a], &t.chains[*b]);
+            b.builtin.cmp(&a.builtin).then_with(|| a.name.cmp(&b.name))
+        });
+        Ok(v)
+    }
+
+    fn new_chain(&mut self, ti: usize, name: &str, line: u32, policy: Option<PolicySet>) -> usize {
+        let t = &mut self.tables[ti];
+        let builtin = t.table.is_builtin(name);
+        t.chains.push(Chain {
+            name: name.to_string(),
+            kernel: None,
+            created: Some(line),
+            deleted: None,
+            builtin,
+            policy,
+            flushed: None,
+            renamed: None,
+            rules: View::empty(),
+            deleted_rules: Vec::new(),
+        });
+        let i = t.chains.len() - 1;
+        t.by_name.insert(name.to_string(), i);
+        i
+    }
+
+    /// The chain a rule goes to: built-in chains are created on first use,
+    /// as iptables-nft does.
+    fn rule_chain(&mut self, ti: usize, name: &str, line: u32) -> Res<usize> {
+        if let Some(i) = self.find(ti, name).map_err(|e| op_msg(e, line))? {
+            return Ok(i);
+        }
+        if self.tables[ti].table.is_builtin(name) {
+            return Ok(self.new_chain(ti, name, line, None));
+        }
+        Err(op_msg(no_chain(), line))
+    }
+
+    fn add_ref(&mut self, ti: usize, target: Option<u32>) {
+        if let Some(t) = target {
+            *self.tables[ti].refs.entry(t).or_insert(0) += 1;
+        }
+    }
+
+    fn drop_ref(&mut self, ti: usize, target: Option<u32>) {
+        if let Some(n) = target.and_then(|t| self.tables[ti].refs.get_mut(&t)) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    fn refs_to(&self, ti: usize, name: &str) -> u32 {
+        self.ids
+            .get(name)
+            .and_then(|id| self.tables[ti].refs.get(id))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Make a chain's rules known (kernel handles, and decoded rules if
+    /// `decode`).
+    fn load(&mut self, ti: usize, ci: usize, decode: bool) -> Result<(), Error> {
+        let table = self.tables[ti].table;
+        let family = self.src.family;
+        let ch = &self.tables[ti].chains[ci];
+        let need = match &ch.rules {
+            View::Lazy { .. } => true,
+            View::Loaded(items) => decode && items.iter().any(|i| matches!(i, Item::Kernel { rule: None, .. })),
+        };
+        if !need {
+            return Ok(());
+        }
+        let krules = match &ch.kernel {
+            Some(_) => self.kernel.rules(table, ch.kernel_name())?,
+            None => Vec::new(),
+        };
+        let ch = &mut self.tables[ti].chains[ci];
+        match &mut ch.rules {
+            View::Lazy { head, tail } => {
+                let mut items: Vec<Item> = Vec::with_capacity(head.len() + krules.len() + tail.len());
+                items.extend(std::mem::take(head).into_iter().rev().map(Item::New));
+                for r in krules {
+                    let rule = decode.then(|| Box::new(decode_rule(&r.exprs, family).map_err(|e| e.0)));
+                    items.push(Item::Kernel {
+                        handle: r.handle,
+                        rule,
+                    });
+                }
+                items.extend(std::mem::take(tail).into_iter().map(Item::New));
+                ch.rules = View::Loaded(items);
+            }
+            View::Loaded(items) => {
+                let by_handle: HashMap<u64, NftRule> = krules.into_iter().map(|r| (r.handle, r)).collect();
+                for it in items.iter_mut() {
+                    if let Item::Kernel { handle, rule: rule @ None } = it {
+                        *rule = Some(Box::new(match by_handle.get(handle) {
+                            Some(r) => decode_rule(&r.exprs, family).map_err(|e| e.0),
+                            None => Err("rule vanished".into()),
+                        }));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The rules of a loaded chain (empty for one that is not loaded).
+    fn items(&mut self, ti: usize, ci: usize) -> &mut Vec<Item> {
+        let rules = &mut self.tables[ti].chains[ci].rules;
+        if let View::Lazy { .. } = rules {
+            // Only reached after `load`; keep whatever is there in order.
+            let old = std::mem::replace(rules, View::empty());
+            if let View::Lazy { head, tail } = old {
+                let items = head.into_iter().rev().chain(tail).map(Item::New).collect();
+                *rules = View::Loaded(items);
+            }
+        }
+        match rules {
+            View::Loaded(items) => items,
+            View::Lazy { .. } => unreachable_view(),
+        }
+    }
+
+    /// Remove the item at `idx` of a loaded chain.
+    fn remove_item(&mut self, ti: usize, ci: usize, idx: usize, line: u32) {
+        let it = self.items(ti, ci).remove(idx);
+        match it {
+            Item::Kernel { handle, .. } => self.tables[ti].chains[ci].deleted_rules.push((handle, line)),
+            Item::New(p) => self.drop_ref(ti, p.target),
+        }
+    }
+
+    /// Drop every rule of a chain.
+    fn flush_chain(&mut self, ti: usize, ci: usize, line: u32) {
+        let dropped: Vec<Option<u32>> = self.tables[ti].chains[ci].rules.pending().map(|p| p.target).collect();
+        for t in dropped {
+            self.drop_ref(ti, t);
+        }
+        let ch = &mut self.tables[ti].chains[ci];
+        ch.rules = View::empty();
+        ch.deleted_rules.clear();
+        if ch.kernel.is_some() {
+            ch.flushed = Some(line);
+        }
+    }
+
+    /// The first rule of a loaded chain equal to `rule` by spec.
+    fn index_of(&self, ti: usize, ci: usize, rule: &Rule) -> Option<usize> {
+        let table = self.tables[ti].table;
+        let View::Loaded(items) = &self.tables[ti].chains[ci].rules else {
+            return None;
+        };
+        items.iter().position(|it| match it {
+            Item::Kernel { rule: Some(r), .. } => matches!(&**r, Ok(r) if r.same_spec(rule)),
+            Item::Kernel { .. } => false,
+            Item::New(p) => self.src.rule(table, p).is_some_and(|r| r.same_spec(rule)),
+        })
+    }
+
+    fn delete_chain(&mut self, ti: usize, ci: usize, line: u32) -> Res<()> {
+        let ch = &self.tables[ti].chains[ci];
+        if ch.builtin || self.refs_to(ti, &ch.name) > 0 || ch.rules.has_rules() {
+            return Err(chain_busy(line, &ch.name));
+        }
+        let name = ch.name.clone();
+        let t = &mut self.tables[ti];
+        t.by_name.remove(&name);
+        t.chains[ci].deleted = Some(line);
+        Ok(())
+    }
+
+    fn set_policy(&mut self, ti: usize, name: &str, accept: bool, counters: Option<Counters>, line: u32) -> Res<()> {
+        match self.find(ti, name).map_err(|e| op_msg(e, line))? {
+            Some(ci) => {
+                let ch = &mut self.tables[ti].chains[ci];
+                let counters = counters.or(ch.policy.and_then(|o| o.counters));
+                ch.policy = Some(PolicySet {
+                    accept,
+                    counters,
+                    line,
+                });
+            }
+            None => {
+                let p = PolicySet {
+                    accept,
+                    counters,
+                    line,
+                };
+                self.new_chain(ti, name, line, Some(p));
+            }
+        }
+        Ok(())
+    }
+
+    /// `:CHAIN POLICY [p:b]` of a block for `table`. `counters` are the
+    /// chain counters when `--counters` is in effect.
+    pub fn chain_line(
+        &mut self,
+        table: Table,
+        name: &str,
+        policy: &str,
+        counters: Option<Counters>,
+        line: u32,
+    ) -> Res<()> {
+        let ti = self.tv(table);
+        if table.is_builtin(name) {
+            let accept = match policy {
+                "ACCEPT" => true,
+                "DROP" => false,
+                "-" => {
+                    // No policy: the chain just has to exist.
+                    self.rule_chain(ti, name, line)?;
+                    return Ok(());
+                }
+                _ => return Err(op_msg(Error::Op("Bad policy name".into()), line)),
+            };
+            return self.set_policy(ti, name, accept, counters, line);
+        }
+        // A user chain (whatever the policy word says): created, or
+        // flushed if it exists.
+        match self.find(ti, name).map_err(|e| op_msg(e, line))? {
+            Some(ci) => self.flush_chain(ti, ci, line),
+            None => {
+                self.new_chain(ti, name, line, None);
+            }
+        }
+        Ok(())
+    }
+
+    fn pending(&mut self, rule: Rule, line: u32) -> Pending {
+        let target = match &rule.target {
+            Target::Jump(c) | Target::Goto(c) => Some(self.intern(c)),
+            _ => None,
+        };
+        Pending {
+            line,
+            src: Src::Rule(Box::new(rule)),
+            target,
+        }
+    }
+
+    /// Add rules to a chain: at the end (`at` is `None`) or each at index
+    /// `at` (so a list ends up reversed, as with iptables `-I`).
+    fn push_rules(&mut self, ti: usize, ci: usize, rules: Vec<Rule>, line: u32, at: Option<usize>) {
+        for r in rules {
+            let p = self.pending(r, line);
+            self.add_ref(ti, p.target);
+            let ch = &mut self.tables[ti].chains[ci];
+            match (&mut ch.rules, at) {
+                (View::Lazy { tail, .. }, None) => tail.push(p),
+                (View::Lazy { head, .. }, Some(0)) => head.push(p),
+                (View::Loaded(items), None) => items.push(Item::New(p)),
+                (View::Loaded(items), Some(i)) => items.insert(i, Item::New(p)),
+                (View::Lazy { .. }, Some(i)) => {
+                    // Not reached: positions other than 1 load the chain.
+                    let items = self.items(ti, ci);
+                    let i = i.min(items.len());
+                    items.insert(i, Item::New(p));
+                }
+            }
+        }
+    }
+
+    /// `-A` of a line the fast path checked: the rule is kept as its
+    /// place in the input (`start`, `len`) and made when the batch is
+    /// written.
+    pub fn append_line(&mut self, table: Table, scan: &fast::Scan<'_>, line: u32, span: (u32, u32)) -> Res<()> {
+        let ti = self.tv(table);
+        let ci = self.rule_chain(ti, scan.chain, line)?;
+        let target = match scan.target {
+            fast::Jump::Chain(c) => Some(self.intern(c)),
+            _ => None,
+        };
+        self.add_ref(ti, target);
+        let p = Pending {
+            line,
+            src: Src::Line {
+                start: span.0,
+                len: span.1,
+            },
+            target,
+        };
+        match &mut self.tables[ti].chains[ci].rules {
+            View::Lazy { tail, .. } => tail.push(p),
+            View::Loaded(items) => items.push(Item::New(p)),
+        }
+        Ok(())
+    }
+
+    /// Apply one command of a block for its table.
+    pub fn command(&mut self, cmd: Command, line: u32) -> Res<()> {
+        let table = cmd.table;
+        let ti = self.tv(table);
+        let op = |e: Error| op_msg(e, line);
+        match cmd.action {
+            Action::Append { chain, rules } => {
+                let ci = self.rule_chain(ti, &chain, line)?;
+                self.push_rules(ti, ci, rules, line, None);
+                Ok(())
+            }
+            Action::Insert { chain, num, rules } => {
+                let ci = self.rule_chain(ti, &chain, line)?;
+                if num == 1 && matches!(self.tables[ti].chains[ci].rules, View::Lazy { .. }) {
+                    self.push_rules(ti, ci, rules, line, Some(0));
+                    return Ok(());
+                }
+                self.load(ti, ci, false).map_err(op)?;
+                if num - 1 > self.items(ti, ci).len() {
+                    return Err(op(Error::Op("Index of insertion too big".into())));
+                }
+                self.push_rules(ti, ci, rules, line, Some(num - 1));
+                Ok(())
+            }
+            Action::Delete { chain, rules } => {
+                let Some(ci) = self.find(ti, &chain).map_err(op)? else {
+                    return Err(op(if table.is_builtin(&chain) { bad_rule() } else { no_chain() }));
+                };
+                self.load(ti, ci, true).map_err(op)?;
+                for r in &rules {
+                    let idx = self.index_of(ti, ci, r).ok_or_else(|| op(bad_rule()))?;
+                    self.remove_item(ti, ci, idx, line);
+                }
+                Ok(())
+            }
+            Action::DeleteNum { chain, num } => {
+                let ci = self.find(ti, &chain).map_err(op)?.ok_or_else(|| op(no_chain()))?;
+                self.load(ti, ci, false).map_err(op)?;
+                if num > self.items(ti, ci).len() {
+                    return Err(op(Error::Op("Index of deletion too big".into())));
+                }
+                self.remove_item(ti, ci, num - 1, line);
+                Ok(())
+            }
+            Action::Replace { chain, num, rule } => {
+                let ci = self.find(ti, &chain).map_err(op)?.ok_or_else(|| op(no_chain()))?;
+                self.load(ti, ci, false).map_err(op)?;
+                if num > self.items(ti, ci).len() {
+                    return Err(op(Error::Op("Index of replacement too big".into())));
+                }
+                // A kernel rule is deleted and the new one inserted in its
+                // place.
+                self.remove_item(ti, ci, num - 1, line);
+                self.push_rules(ti, ci, vec![rule], line, Some(num - 1));
+                Ok(())
+            }
+            Action::Check { chain, rules } => {
+                let ci = self.find(ti, &chain).map_err(op)?.ok_or_else(|| op(bad_rule()))?;
+                self.load(ti, ci, true).map_err(op)?;
+                for r in &rules {
+                    self.index_of(ti, ci, r).ok_or_else(|| op(bad_rule()))?;
+                }
+                Ok(())
+            }
+            Action::Flush { chain: Some(c) } => {
+                match self.find(ti, &c).map_err(op)? {
+                    Some(ci) => self.flush_chain(ti, ci, line),
+                    None if table.is_builtin(&c) => {}
+                    None => return Err(op(no_chain())),
+                }
+                Ok(())
+            }
+            Action::Flush { chain: None } => {
+                if self.tables[ti].replaced.is_none() && self.kernel_exists(ti).map_err(op)? {
+                    self.tables[ti].flushed_all = Some(line);
+                }
+                let live: Vec<usize> = (0..self.tables[ti].chains.len())
+                    .filter(|i| self.tables[ti].chains[*i].live())
+                    .collect();
+                for ci in live {
+                    self.flush_chain(ti, ci, line);
+                    if self.tables[ti].flushed_all.is_some() {
+                        // The table flush covers the kernel's rules.
+                        self.tables[ti].chains[ci].flushed = None;
+                    }
+                }
+                Ok(())
+            }
+            Action::NewChain { chain } => {
+                if table.is_builtin(&chain) || self.find(ti, &chain).map_err(op)?.is_some() {
+                    return Err(op(Error::Op("Chain already exists".into())));
+                }
+                self.new_chain(ti, &chain, line, None);
+                Ok(())
+            }
+            Action::DeleteChain { chain: Some(c) } => {
+                let ci = self.find(ti, &c).map_err(op)?.ok_or_else(|| op(no_chain()))?;
+                self.delete_chain(ti, ci, line)
+            }
+            Action::DeleteChain { chain: None } => {
+                for ci in self.all_chains(ti).map_err(op)? {
+                    if !self.tables[ti].chains[ci].builtin {
+                        self.delete_chain(ti, ci, line)?;
+                    }
+                }
+                Ok(())
+            }
+            Action::Policy {
+                chain,
+                policy,
+                counters,
+            } => {
+                if !table.is_builtin(&chain) {
+                    return Err(op(Error::Op("Bad built-in chain name".into())));
+                }
+                let accept = match policy.as_str() {
+                    "ACCEPT" => true,
+                    "DROP" => false,
+                    _ => return Err(op(Error::Op("Bad policy name".into()))),
+                };
+                self.set_policy(ti, &chain, accept, counters, line)
+            }
+            Action::Rename { old, new } => self.rename(ti, &old, &new, line),
+            Action::Zero { chain, num } => {
+                let chains = match chain {
+                    Some(c) => vec![self.find(ti, &c).map_err(op)?.ok_or_else(|| op(no_chain()))?],
+                    None => self.all_chains(ti).map_err(op)?,
+                };
+                for ci in chains {
+                    self.zero(ti, ci, num, line).map_err(op)?;
+                }
+                Ok(())
+            }
+            // Listing, version and help are handled by the caller.
+            Action::List { .. } | Action::ListRules { .. } | Action::Version | Action::Help => Ok(()),
+        }
+    }
+
+    /// A new rule as a model rule, to be changed.
+    fn materialize(&self, table: Table, p: &mut Pending) -> Option<Rule> {
+        let r = self.src.rule(table, p)?;
+        if let Src::Line { .. } = p.src {
+            p.src = Src::Rule(Box::new(r.clone()));
+        }
+        Some(r)
+    }
+
+    fn rename(&mut self, ti: usize, old: &str, new: &str, line: u32) -> Res<()> {
+        let op = |e: Error| op_msg(e, line);
+        let table = self.tables[ti].table;
+        if table.is_builtin(old) {
+            return Err(op(Error::Op("Can't rename built-in chain".into())));
+        }
+        let ci = self.find(ti, old).map_err(op)?.ok_or_else(|| op(no_chain()))?;
+        if table.is_builtin(new) || self.find(ti, new).map_err(op)?.is_some() {
+            return Err(op(Error::Op("File exists".into())));
+        }
+        let t = &mut self.tables[ti];
+        t.by_name.remove(old);
+        t.by_name.insert(new.to_string(), ci);
+        let ch = &mut t.chains[ci];
+        ch.name = new.to_string();
+        if ch.kernel.is_some() {
+            ch.renamed = Some(line);
+        }
+        // New rules follow the chain, as the kernel moves references.
+        let Some(&old_id) = self.ids.get(old) else {
+            return Ok(());
+        };
+        let n = self.tables[ti].refs.remove(&old_id).unwrap_or(0);
+        if n == 0 {
+            return Ok(());
+        }
+        let new_id = self.intern(new);
+        *self.tables[ti].refs.entry(new_id).or_insert(0) += n;
+        let mut chains = std::mem::take(&mut self.tables[ti].chains);
+        for c in chains.iter_mut() {
+            for p in c.rules.pending_mut() {
+                if p.target != Some(old_id) {
+                    continue;
+                }
+                if let Some(mut r) = self.materialize(table, p) {
+                    r.target = match r.target {
+                        Target::Goto(_) => Target::Goto(new.to_string()),
+                        _ => Target::Jump(new.to_string()),
+                    };
+                    p.src = Src::Rule(Box::new(r));
+                    p.target = Some(new_id);
+                }
+            }
+        }
+        self.tables[ti].chains = chains;
+        Ok(())
+    }
+
+    fn zero(&mut self, ti: usize, ci: usize, num: Option<usize>, line: u32) -> Result<(), Error> {
+        let table = self.tables[ti].table;
+        if num.is_none() {
+            let ch = &mut self.tables[ti].chains[ci];
+            if ch.builtin {
+                if let Some(k) = &ch.kernel {
+                    let accept = ch
+                        .policy
+                        .map(|p| p.accept)
+                        .or(k.base.as_ref().map(|b| b.policy_accept))
+                        .unwrap_or(true);
+                    ch.policy = Some(PolicySet {
+                        accept,
+                        counters: Some(Counters::default()),
+                        line,
+                    });
+                } else if let Some(p) = &mut ch.policy {
+                    p.counters = None;
+                }
+            }
+        }
+        self.load(ti, ci, true)?;
+        let mut items = std::mem::take(self.items(ti, ci));
+        let mut deleted = Vec::new();
+        for (i, it) in items.iter_mut().enumerate() {
+            if num.is_some_and(|n| n != i + 1) {
+                continue;
+            }
+            match it {
+                Item::New(p) => {
+                    if let Some(mut r) = self.materialize(table, p) {
+                        r.counters = Counters::default();
+                        p.src = Src::Rule(Box::new(r));
+                    }
+                }
+                Item::Kernel { handle, rule: Some(r) }
+                    if matches!(&**r, Ok(r) if r.counters != Counters::default()) =>
+                {
+                    let Ok(r) = &**r else { continue };
+                    // Zeroed by deleting it and inserting it again in place.
+                    let mut z = r.clone();
+                    z.counters = Counters::default();
+                    deleted.push((*handle, line));
+                    let p = self.pending(z, line);
+                    *it = Item::New(p);
+                }
+                Item::Kernel { .. } => {}
+            }
+        }
+        let ch = &mut self.tables[ti].chains[ci];
+        ch.rules = View::Loaded(items);
+        ch.deleted_rules.extend(deleted);
+        Ok(())
+    }
+
+    /// `COMMIT` of a block for `table`: every chain a new rule jumps to must
+    /// exist now. The error names the first line that jumps to a missing
+    /// chain.
+    pub fn commit_check(&mut self, table: Table) -> Res<()> {
+        let ti = self.tv(table);
+        let mut ids: Vec<u32> = self.tables[ti]
+            .refs
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, _)| *k)
+            .collect();
+        ids.sort_unstable();
+        let mut missing: Vec<u32> = Vec::new();
+        for id in ids {
+            let name = self.names[id as usize].clone();
+            if self.find(ti, &name).map_err(RestoreError::Other)?.is_none() {
+                missing.push(id);
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let t = &self.tables[ti];
+        let first = t
+            .chains
+            .iter()
+            .filter(|c| c.live())
+            .flat_map(|c| c.rules.pending())
+            .filter_map(|p| p.target.filter(|id| missing.contains(id)).map(|id| (p.line, id)))
+            .min()
+            .unwrap_or((0, missing[0]));
+        Err(RestoreError::Param {
+            line: first.0,
+            err: Error::Param(format!("Chain '{}' does not exist", self.names[first.1 as usize])),
+        })
+    }
+
+    /// The transaction that takes the kernel to the final state.
+    pub fn finish(self) -> Plan<'t> {
+        let mut plan = Plan::new(self.src);
+        for t in self.tables {
+            emit_table(t, &mut plan);
+        }
+        plan
+    }
+}
+
+#[allow(clippy::panic)]
+fn unreachable_view() -> ! {
+    // `items` has just made the view `Loaded`.
+    panic!("restore planner: chain view not loaded")
+}
+
+/// An error of a command at `line`: kernel-read problems keep their own
+/// form, everything else is `line N failed: MSG.`.
+fn op_msg(e: Error, line: u32) -> RestoreError {
+    match e {
+        Error::Op(m) => RestoreError::Failed { line, msg: Some(m) },
+        Error::Param(_) | Error::ParamBare(_) => RestoreError::Param { line, err: e },
+        other => RestoreError::Other(other),
+    }
+}
+
+fn add_rule(plan: &mut Plan<'_>, (table, renames): (Table, Option<u32>), chain: u32, p: Pending, pos: Position) {
+    plan.lines.push(p.line);
+    plan.steps.push(Step::Rule {
+        table,
+        renames,
+        chain,
+        rule: p,
+        pos,
+    });
+}
+
+fn emit_table(t: TableView, plan: &mut Plan<'_>) {
+    let tname = t.table.name();
+    let s = || tname.to_string();
+    // 1. the table replaced
+    if let (Some(line), Some(true)) = (t.replaced, t.kernel_exists) {
+        plan.push(Op::DelTable { table: s() }, line);
+    }
+    // 2. flushes and deletions of kernel rules
+    if let Some(line) = t.flushed_all {
+        plan.push(Op::FlushTable { table: s() }, line);
+    }
+    for c in t.chains.iter().filter(|c| c.kernel.is_some()) {
+        if let Some(line) = c.flushed {
+            let chain = c.kernel_name().to_string();
+            plan.push(Op::FlushChain { table: s(), chain }, line);
+        }
+        for (h, line) in &c.deleted_rules {
+            let chain = c.kernel_name().to_string();
+            plan.push(
+                Op::DelRule {
+                    table: s(),
+                    chain,
+                    handle: *h,
+                },
+                *line,
+            );
+        }
+    }
+    // 3. kernel chains deleted
+    for c in t.chains.iter().filter(|c| c.kernel.is_some()) {
+        if let Some(line) = c.deleted {
+            let chain = c.kernel_name().to_string();
+            plan.push(Op::DelChain { table: s(), chain }, line);
+        }
+    }
+    // 4. kernel chains renamed. The kernel applies a rename when the
+    // transaction commits: until then the chain keeps its old name, so the
+    // batch names it by that name everywhere (rules into it, jumps to it).
+    // For the same reason a rename cannot take a name another chain still
+    // has, nor can a new chain take the old name; the kernel says so.
+    let mut renames: HashMap<String, String> = HashMap::new();
+    for c in t.chains.iter().filter(|c| c.live()) {
+        let Some(k) = &c.kernel else { continue };
+        if c.name != k.name {
+            renames.insert(c.name.clone(), k.name.clone());
+            plan.push(
+                Op::RenameChain {
+                    table: s(),
+                    handle: k.handle,
+                    new_name: c.name.clone(),
+                },
+                c.renamed.unwrap_or(0),
+            );
+        }
+    }
+    // 5. the table, new chains, policies
+    let mut new_chains = t.chains.iter().filter(|c| c.live() && c.kernel.is_none()).peekable();
+    if let Some(first) = new_chains.peek() {
+        let line = t.replaced.or(first.created).unwrap_or(0);
+        plan.push(Op::AddTable { table: s() }, line);
+    }
+    for c in new_chains {
+        let line = c.created.unwrap_or(0);
+        let base: Option<BaseSpec> = if c.builtin {
+            base_spec(t.table, &c.name).map(|b| BaseSpec {
+                policy_accept: c.policy.is_none_or(|p| p.accept),
+                ..b
+            })
+        } else {
+            None
+        };
+        let is_base = base.is_some();
+        plan.push(
+            Op::AddChain {
+                table: s(),
+                chain: c.name.clone(),
+                base,
+                excl: !is_base,
+            },
+            line,
+        );
+        if let (true, Some(p)) = (is_base, c.policy) {
+            if let Some(ctr) = p.counters.filter(|c| *c != Counters::default()) {
+                plan.push(
+                    Op::SetPolicy {
+                        table: s(),
+                        chain: c.name.clone(),
+                        accept: p.accept,
+                        counters: Some((ctr.packets, ctr.bytes)),
+                    },
+                    p.line,
+                );
+            }
+        }
+    }
+    for c in t.chains.iter().filter(|c| c.live() && c.kernel.is_some() && c.builtin) {
+        if let Some(p) = c.policy {
+            plan.push(
+                Op::SetPolicy {
+                    table: s(),
+                    chain: c.name.clone(),
+                    accept: p.accept,
+                    counters: p.counters.map(|c| (c.packets, c.bytes)),
+                },
+                p.line,
+            );
+        }
+    }
+    // 6. new rules
+    let renames = if renames.is_empty() {
+        None
+    } else {
+        plan.renames.push(renames);
+        Some(plan.renames.len() as u32 - 1)
+    };
+    for c in t.chains.into_iter().filter(Chain::live) {
+        let ci = plan.chains.len() as u32;
+        plan.chains.push(c.kernel_name().to_string());
+        match c.rules {
+            View::Lazy { head, tail } => {
+                for p in head {
+                    add_rule(plan, (t.table, renames), ci, p, Position::Prepend);
+                }
+                for p in tail {
+                    add_rule(plan, (t.table, renames), ci, p, Position::Append);
+                }
+            }
+            View::Loaded(items) => {
+                // Each run of new rules goes before the kernel rule after it.
+                let mut run: Vec<Pending> = Vec::new();
+                for it in items {
+                    match it {
+                        Item::New(p) => run.push(p),
+                        Item::Kernel { handle, .. } => {
+                            for p in run.drain(..) {
+                                add_rule(plan, (t.table, renames), ci, p, Position::Before(handle));
+                            }
+                        }
+                    }
+                }
+                for p in run {
+                    add_rule(plan, (t.table, renames), ci, p, Position::Append);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn sizes() {
+        eprintln!(
+            "Step {} Op {} Pending {} Src {} Position {} Item {}",
+            std::mem::size_of::<super::Step>(),
+            std::mem::size_of::<super::Op>(),
+            std::mem::size_of::<super::Pending>(),
+            std::mem::size_of::<super::Src>(),
+            std::mem::size_of::<super::Position>(),
+            std::mem::size_of::<super::Item>()
+        );
+    }
+}

@@ -1,0 +1,266 @@
+//! The iptables-restore input format, line by line: what kind of line it
+//! is, how a rule line's words are split (`xshared.c add_param_to_argv`),
+//! the `[packets:bytes]` prefix (`tokenize_rule_counters`) and the
+//! `:CHAIN POLICY [p:b]` lines. Pure functions; nothing here talks to the
+//! kernel.
+
+use crate::model::{Counters, Table};
+
+/// What a line of restore input is, as iptables-restore tells them apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineKind<'a> {
+    /// an empty line (skipped)
+    Empty,
+    /// `# ...` (echoed with `-v`)
+    Comment,
+    /// `COMMIT` inside a table block
+    Commit,
+    /// `*table` outside a table block; `None` when no name follows the `*`
+    Table(Option<&'a str>),
+    /// `:CHAIN ...` inside a table block: the words after the colon
+    Chain(Vec<&'a str>),
+    /// anything else inside a table block: a command
+    Rule(&'a str),
+    /// anything else outside a table block (fails)
+    Stray,
+}
+
+/// Separators of `strtok(..., " \t\n")`.
+fn is_sep(b: u8) -> bool {
+    b == b' ' || b == b'\t' || b == b'\n'
+}
+
+/// Words separated by blanks, as `strtok(s, " \t\n")` returns them.
+pub fn strtok_words(s: &str) -> impl Iterator<Item = &str> {
+    s.split([' ', '\t', '\n']).filter(|w| !w.is_empty())
+}
+
+/// Classifies one line (without its `\n`), given whether a table block is
+/// open.
+pub fn classify(line: &str, in_table: bool) -> LineKind<'_> {
+    let b = line.as_bytes();
+    match b.first() {
+        None => LineKind::Empty,
+        Some(b'#') => LineKind::Comment,
+        _ if in_table && line == "COMMIT" => LineKind::Commit,
+        Some(b'*') if !in_table => LineKind::Table(strtok_words(&line[1..]).next()),
+        Some(b':') if in_table => LineKind::Chain(strtok_words(&line[1..]).collect()),
+        _ if in_table => LineKind::Rule(line),
+        _ => LineKind::Stray,
+    }
+}
+
+/// Why a rule line could not be split.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SplitError {
+    /// one word of 1024 bytes or more
+    #[error("Parameter too long!")]
+    TooLong,
+    /// `[...` without `]`, or without counters
+    #[error("Bad line {line}: need {what}")]
+    Counters {
+        /// line number
+        line: usize,
+        /// the missing character
+        what: char,
+    },
+}
+
+/// Longest word iptables' fixed buffer holds.
+const PARAM_MAX: usize = 1024;
+
+/// Splits the command part of a rule line into words exactly as
+/// iptables-restore does: blanks separate words; a double quote opens a
+/// quoted part in which blanks are kept and a backslash takes the next
+/// character literally; the closing quote also ends the word (so `"a"b` is
+/// two words and `""` is one empty word); outside quotes a backslash is an
+/// ordinary character. `eol` says the line ended with a newline, which
+/// iptables sees too (inside an unclosed quote it is part of the word).
+/// Returns each word with whether it was quoted.
+pub fn split_words(s: &str, eol: bool) -> Result<Vec<(String, bool)>, SplitError> {
+    let mut out = Vec::new();
+    let mut cur: Vec<u8> = Vec::new();
+    let (mut quote_open, mut escaped, mut quoted) = (false, false, false);
+    let push = |cur: &mut Vec<u8>, b: u8| -> Result<(), SplitError> {
+        cur.push(b);
+        if cur.len() >= PARAM_MAX {
+            return Err(SplitError::TooLong);
+        }
+        Ok(())
+    };
+    let finish = |cur: &mut Vec<u8>, quoted: bool, out: &mut Vec<(String, bool)>| {
+        // Only ASCII bytes are ever dropped, so UTF-8 stays valid.
+        let w = String::from_utf8_lossy(cur).into_owned();
+        cur.clear();
+        out.push((w, quoted));
+    };
+    let nl: &[u8] = if eol { b"\n" } else { b"" };
+    for &c in s.as_bytes().iter().chain(nl) {
+        if quote_open {
+            if escaped {
+                push(&mut cur, c)?;
+                escaped = false;
+                continue;
+            } else if c == b'\\' {
+                escaped = true;
+                continue;
+            } else if c == b'"' {
+                quote_open = false;
+            } else {
+                push(&mut cur, c)?;
+                continue;
+            }
+        } else if c == b'"' {
+            quote_open = true;
+            quoted = true;
+            continue;
+        }
+        match c {
+            b'"' => {}
+            _ if is_sep(c) => {
+                if cur.is_empty() {
+                    continue;
+                }
+            }
+            _ => {
+                push(&mut cur, c)?;
+                continue;
+            }
+        }
+        finish(&mut cur, quoted, &mut out);
+        quoted = false;
+    }
+    if !cur.is_empty() {
+        finish(&mut cur, false, &mut out);
+    }
+    Ok(out)
+}
+
+/// A rule line split into its command part and its counter words.
+pub type Counted<'a> = (&'a str, Option<(&'a str, &'a str)>);
+
+/// The `[packets:bytes]` prefix of a rule line, split as
+/// `tokenize_rule_counters` does (two `strtok` calls). Returns the rest of
+/// the line and the two counter words, if the line has the prefix.
+pub fn rule_counters(line: &str, lineno: usize) -> Result<Counted<'_>, SplitError> {
+    if !line.starts_with('[') {
+        return Ok((line, None));
+    }
+    let need = |what| SplitError::Counters { line: lineno, what };
+    let close = line.find(']').ok_or_else(|| need(']'))?;
+    let rest = &line[close + 1..];
+    // strtok(buffer + 1, ":")
+    let body = &line[1..];
+    let start = body.find(|c| c != ':').ok_or_else(|| need(':'))?;
+    let body = &body[start..];
+    let (pcnt, after) = match body.find(':') {
+        Some(i) => (&body[..i], &body[i + 1..]),
+        None => (body, ""),
+    };
+    // strtok(NULL, "]")
+    let start = after.find(|c| c != ']').ok_or_else(|| need(']'))?;
+    let after = &after[start..];
+    let bcnt = match after.find(']') {
+        Some(i) => &after[..i],
+        None => after,
+    };
+    Ok((rest, Some((pcnt, bcnt))))
+}
+
+/// `strtoull` as `sscanf("%llu")` applies it: optional blanks, an optional
+/// sign, digits (a minus wraps around); `None` if no digit. Returns the
+/// value and the rest.
+fn scan_u64(s: &str) -> Option<(u64, &str)> {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, s) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let n = s.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for d in s[..n].bytes() {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+            .unwrap_or(u64::MAX);
+    }
+    Some((if neg { v.wrapping_neg() } else { v }, &s[n..]))
+}
+
+/// `sscanf(s, "[%llu:%llu]") == 2`: the counters of a chain line.
+pub fn chain_counters(s: &str) -> Option<Counters> {
+    let s = s.strip_prefix('[')?;
+    let (packets, s) = scan_u64(s)?;
+    let s = s.strip_prefix(':')?;
+    let (bytes, _) = scan_u64(s)?;
+    Some(Counters { packets, bytes })
+}
+
+/// A table name of a `*table` line.
+pub fn table_by_name(name: &str) -> Option<Table> {
+    Table::from_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        split_words(s, true).unwrap().into_iter().map(|(w, _)| w).collect()
+    }
+
+    #[test]
+    fn splitting_like_iptables() {
+        assert_eq!(words("-A  INPUT\t-j ACCEPT"), ["-A", "INPUT", "-j", "ACCEPT"]);
+        assert_eq!(words("--comment \"a b\" x"), ["--comment", "a b", "x"]);
+        assert_eq!(words("--comment \"\""), ["--comment", ""]);
+        assert_eq!(words("\"a\"b"), ["a", "b"]);
+        // An unclosed quote takes the rest of the line, newline included.
+        assert_eq!(words("a\\\"b"), ["a\\b\n"]);
+        assert_eq!(words("\"a\\\"b\\\\c\""), ["a\"b\\c"]);
+        assert_eq!(words("\"é ü\""), ["é ü"]);
+        assert_eq!(words("  "), Vec::<String>::new());
+        let q = split_words("x \"y\" z", false).unwrap();
+        assert_eq!(q.iter().map(|(_, q)| *q).collect::<Vec<_>>(), [false, true, false]);
+        assert_eq!(split_words(&"a".repeat(1024), false), Err(SplitError::TooLong));
+        assert!(split_words(&"a".repeat(1023), true).is_ok());
+    }
+
+    #[test]
+    fn line_kinds() {
+        assert_eq!(classify("", true), LineKind::Empty);
+        assert_eq!(classify("# x", false), LineKind::Comment);
+        assert_eq!(classify("COMMIT", true), LineKind::Commit);
+        assert_eq!(classify("COMMIT", false), LineKind::Stray);
+        assert_eq!(classify("COMMIT ", true), LineKind::Rule("COMMIT "));
+        assert_eq!(classify("* filter x", false), LineKind::Table(Some("filter")));
+        assert_eq!(classify("*", false), LineKind::Table(None));
+        assert_eq!(classify("*nat", true), LineKind::Rule("*nat"));
+        assert_eq!(classify(": A - [0:0]", true), LineKind::Chain(vec!["A", "-", "[0:0]"]));
+        assert_eq!(classify("  # x", true), LineKind::Rule("  # x"));
+    }
+
+    #[test]
+    fn counter_prefixes() {
+        assert_eq!(rule_counters("-A X", 1).unwrap(), ("-A X", None));
+        assert_eq!(rule_counters("[1:2] -A X", 1).unwrap(), (" -A X", Some(("1", "2"))));
+        assert_eq!(rule_counters("[a:b] -A X", 1).unwrap(), (" -A X", Some(("a", "b"))));
+        assert_eq!(
+            rule_counters("[1:2 -A X", 3),
+            Err(SplitError::Counters { line: 3, what: ']' })
+        );
+        assert_eq!(
+            rule_counters("[12] -A X", 3),
+            Err(SplitError::Counters { line: 3, what: ']' })
+        );
+        assert_eq!(chain_counters("[1:2]"), Some(Counters { packets: 1, bytes: 2 }));
+        assert_eq!(chain_counters("[1:2:3]"), Some(Counters { packets: 1, bytes: 2 }));
+        assert_eq!(chain_counters("[1:2"), Some(Counters { packets: 1, bytes: 2 }));
+        assert_eq!(chain_counters("[x]"), None);
+        assert_eq!(chain_counters("1:2"), None);
+    }
+}

@@ -1,0 +1,149 @@
+//! The multi-call binary itself: applet dispatch by name and by argument,
+//! `install-links`, and the `-V` line that go-iptables, kube-proxy and
+//! iptables-wrappers parse (issue 2, items 1 and 2).
+
+mod common;
+use common::*;
+
+/// `iptables vMAJOR.MINOR.PATCH (nf_tables)` with a version iptables-wrappers
+/// accepts (it refuses 1.8.0-1.8.3): (program, (major, minor, patch)).
+fn parse_version_line(line: &str) -> Option<(String, (u32, u32, u32))> {
+    let (prog, rest) = line.split_once(" v")?;
+    let ver = rest.strip_suffix(" (nf_tables)")?;
+    let p: Vec<u32> = ver
+        .split('.')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    (p.len() == 3).then(|| (prog.to_string(), (p[0], p[1], p[2])))
+}
+
+#[test]
+fn version_line_has_the_shape_callers_parse() {
+    let out = ns_bash(
+        "for c in 'iptables -V' 'iptables --version' 'ip6tables -V' '$RX iptables -V'; do
+            eval \"$c\"; echo \"rc=$?\"; done",
+    );
+    assert!(out.stderr.is_empty(), "stderr: {}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 8, "output:\n{}", out.stdout);
+    for (i, pair) in lines.chunks(2).enumerate() {
+        assert_eq!(pair[1], "rc=0", "command {} failed:\n{}", i + 1, out.stdout);
+        let (prog, v) = parse_version_line(pair[0])
+            .unwrap_or_else(|| panic!("bad version line: {:?}", pair[0]));
+        assert_eq!(
+            prog,
+            if i == 2 { "ip6tables" } else { "iptables" },
+            "{:?}",
+            pair[0]
+        );
+        assert!(
+            v >= (1, 8, 4),
+            "version {v:?} is refused by iptables-wrappers (needs >= 1.8.4)"
+        );
+    }
+    // The shape is the reference's.
+    let r = ns_bash("iptables-nft -V");
+    assert!(
+        parse_version_line(r.stdout.trim_end()).is_some(),
+        "reference: {:?} (test bug)",
+        r.stdout
+    );
+}
+
+#[test]
+fn install_links_makes_every_applet_name() {
+    let d = make_links();
+    for (name, _) in APPLETS {
+        let l = d.path().join(name);
+        let meta = std::fs::symlink_metadata(&l).unwrap_or_else(|e| panic!("{}: {e}", l.display()));
+        assert!(
+            meta.file_type().is_symlink(),
+            "{} is not a symlink",
+            l.display()
+        );
+        let target = std::fs::canonicalize(&l).unwrap();
+        assert_eq!(
+            target,
+            std::fs::canonicalize(bin()).unwrap(),
+            "{} points elsewhere",
+            l.display()
+        );
+    }
+    // Running it again over existing links works too.
+    let out = std::process::Command::new(bin())
+        .arg("install-links")
+        .arg(d.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "second install-links: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The applet is chosen by the name called (links, including the reference's
+/// `-nft` names) or by the first argument of `rxtables`.
+#[test]
+fn applets_by_name_and_by_argument() {
+    let out = ns_bash(
+        r#"set -e
+d=$(mktemp -d)
+ln -s "$RX" "$d/iptables-nft"
+ln -s "$RX" "$d/ip6tables-nft-save"
+"$RX" iptables -A INPUT -s 1.1.1.1 -j ACCEPT
+"$RX" ip6tables -A INPUT -s 2001:db8::1 -j ACCEPT
+iptables -A INPUT -s 2.2.2.2 -j ACCEPT
+ip6tables -A INPUT -s 2001:db8::2 -j ACCEPT
+"$d/iptables-nft" -A INPUT -s 3.3.3.3 -j ACCEPT
+echo '== ours v4'; "$RX" iptables-save | grep -- '^-A'
+echo '== link v6'; "$d/ip6tables-nft-save" | grep -- '^-A'
+echo '== reference v4'; iptables-nft-save | grep -- '^-A'
+echo '== reference v6'; ip6tables-nft-save | grep -- '^-A'
+rm -rf "$d"
+"#,
+    );
+    assert_eq!(out.status, 0, "{}\n{}", out.stdout, out.stderr);
+    let v4 = "-A INPUT -s 1.1.1.1/32 -j ACCEPT\n-A INPUT -s 2.2.2.2/32 -j ACCEPT\n-A INPUT -s 3.3.3.3/32 -j ACCEPT\n";
+    let v6 = "-A INPUT -s 2001:db8::1/128 -j ACCEPT\n-A INPUT -s 2001:db8::2/128 -j ACCEPT\n";
+    assert_eq!(
+        out.stdout,
+        format!("== ours v4\n{v4}== link v6\n{v6}== reference v4\n{v4}== reference v6\n{v6}")
+    );
+}
+
+#[test]
+fn unknown_applet_is_an_error_with_usage() {
+    let out = ns_bash("\"$RX\" frobnicate -L; echo \"rc=$?\"; \"$RX\"; echo \"rc=$?\"");
+    assert!(!out.stdout.contains("rc=0"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("usage") || out.stderr.contains("Usage"),
+        "no usage: {}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+#[test]
+fn help_exits_0_and_starts_like_the_reference() {
+    let out = ns_bash("iptables -h; echo \"rc=$?\"; iptables-nft -h | head -n 3");
+    let ours: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        out.stdout.contains("\nrc=0\n"),
+        "iptables -h failed: {}",
+        out.stderr
+    );
+    let r = out.stdout.split("rc=0\n").nth(1).unwrap_or_default();
+    let rl: Vec<&str> = r.lines().collect();
+    // "iptables v1.8.9 (nf_tables)", "", "Usage: iptables -[ACD] chain rule-specification [options]"
+    assert!(
+        parse_version_line(ours[0]).is_some(),
+        "first line: {:?}",
+        ours[0]
+    );
+    assert_eq!(
+        ours.get(1..3),
+        rl.get(1..3),
+        "help header differs from the reference"
+    );
+}

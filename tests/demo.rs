@@ -1,0 +1,219 @@
+//! The README's example script, run command by command with the reference
+//! (iptables-nft 1.8.9) and with rxtables, each in its own fresh network
+//! namespace: same exit statuses, same `iptables-nft-save` output after every
+//! step, same error messages. Also runs `examples/demo.sh` itself.
+
+mod common;
+use common::*;
+
+/// The example script (README, examples/demo.sh, issue 2), exactly.
+const DEMO: &[&str] = &[
+    "iptables -A INPUT -s 10.20.30.40/24 -p tcp --dport 22 -j ACCEPT",
+    "iptables -A INPUT -s 10.10.10.10 -j DROP",
+    "iptables -A OUTPUT -p tcp --dport 123 -j DROP",
+    "iptables -A INPUT -p icmp -j DROP",
+    "iptables -D INPUT -s 10.10.10.10 -j DROP",
+    "iptables -F",
+    "iptables -t nat -F",
+    "iptables -N FOO",
+    "iptables -X FOO",
+    "iptables -t nat -H BAR",
+    "iptables -t nat -a PREROUTING -i eth0 -p tcp --dport 80 -j ACCEPT",
+];
+
+/// What iptables-nft 1.8.9 exits with for each line (checked against the
+/// reference run too, so a wrong table here is caught as a test bug).
+const REF_STATUS: [i32; 11] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2];
+
+/// The save output after the 4th command, as iptables-nft 1.8.9 prints it.
+const SAVE_AFTER_4: &str = "*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -s 10.20.30.0/24 -p tcp -m tcp --dport 22 -j ACCEPT
+-A INPUT -s 10.10.10.10/32 -j DROP
+-A INPUT -p icmp -j DROP
+-A OUTPUT -p tcp -m tcp --dport 123 -j DROP
+COMMIT
+";
+
+/// The final save output of the script.
+const SAVE_FINAL: &str = "*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+COMMIT
+";
+
+fn statuses(r: &Run) -> Vec<i32> {
+    r.steps.iter().map(|s| s.status).collect()
+}
+
+#[test]
+fn demo_exit_status_and_final_save_match_reference() {
+    let (reference, ours) = run_both(DEMO, false);
+    // The test itself: the reference does what this file says it does.
+    assert_eq!(
+        statuses(&reference),
+        REF_STATUS,
+        "reference statuses changed: test bug?"
+    );
+    assert_eq!(
+        reference.save4, SAVE_FINAL,
+        "reference final save changed: test bug?"
+    );
+
+    let mut f = Failures::new();
+    for (r, o) in reference.steps.iter().zip(&ours.steps) {
+        f.check(r.status == o.status, || {
+            format!(
+                "`{}`: exit status {} (reference {})\nstderr: {}",
+                o.cmd, o.status, r.status, o.stderr
+            )
+        });
+        f.check(o.stdout.is_empty(), || {
+            format!("`{}`: printed on stdout: {:?}", o.cmd, o.stdout)
+        });
+    }
+    f.check_eq("final iptables-nft-save", &reference.save4, &ours.save4);
+    f.check_eq("final ip6tables-nft-save", &reference.save6, &ours.save6);
+    f.finish("demo script");
+}
+
+#[test]
+fn demo_save_after_every_step_matches_reference() {
+    let (reference, ours) = run_both(DEMO, true);
+    assert_eq!(
+        reference.steps[3].save4.as_deref(),
+        Some(SAVE_AFTER_4),
+        "reference save after step 4 changed: test bug?"
+    );
+    let mut f = Failures::new();
+    for (i, (r, o)) in reference.steps.iter().zip(&ours.steps).enumerate() {
+        f.check_eq(
+            &format!("step {} `{}`: iptables-nft-save afterwards", i + 1, o.cmd),
+            r.save4.as_deref().unwrap(),
+            o.save4.as_deref().unwrap(),
+        );
+        f.check_eq(
+            &format!("step {} `{}`: ip6tables-nft-save afterwards", i + 1, o.cmd),
+            r.save6.as_deref().unwrap(),
+            o.save6.as_deref().unwrap(),
+        );
+    }
+    f.finish("demo script, save after each step");
+}
+
+#[test]
+fn demo_messages_match_reference() {
+    let (reference, ours) = run_both(DEMO, false);
+    // Known shape of the reference's messages for the two typo lines.
+    let h = &reference.steps[9];
+    assert_eq!(
+        nonempty_lines(&h.stderr)
+            .iter()
+            .map(|l| normalize_version(l))
+            .collect::<Vec<_>>(),
+        vec![
+            "iptables vX (nf_tables): unknown option \"-H\"".to_string(),
+            TRY_LINE.to_string()
+        ],
+        "reference message for -H changed: test bug?"
+    );
+
+    let mut f = Failures::new();
+    for (r, o) in reference.steps.iter().zip(&ours.steps) {
+        let rl = nonempty_lines(&r.stderr);
+        let ol: Vec<&str> = o.stderr.lines().collect();
+        if rl.is_empty() {
+            // A successful change prints nothing (Docker treats output as failure).
+            f.check(o.stderr.is_empty(), || {
+                format!("`{}`: unexpected stderr {:?}", o.cmd, o.stderr)
+            });
+            continue;
+        }
+        f.check(!o.stderr.contains("panicked"), || {
+            format!("`{}`: panic: {}", o.cmd, o.stderr)
+        });
+        f.check(ol.len() == rl.len(), || {
+            format!(
+                "`{}`: {} stderr line(s), reference {}:\n{}\nreference:\n{}",
+                o.cmd,
+                ol.len(),
+                rl.len(),
+                o.stderr,
+                r.stderr
+            )
+        });
+        // First line: the message (ours may add "; did you mean ...?").
+        let (rm, om) = (
+            message_core(rl[0]),
+            ol.first().map(|l| message_core(l)).unwrap_or_default(),
+        );
+        f.check(rm == om, || {
+            format!(
+                "`{}`: first stderr line\n  reference: {}\n  rxtables:  {}",
+                o.cmd, rm, om
+            )
+        });
+        // Following lines (the `Try ...` line) exactly.
+        for (k, rline) in rl.iter().enumerate().skip(1) {
+            f.check(ol.get(k) == Some(rline), || {
+                format!(
+                    "`{}`: stderr line {}\n  reference: {}\n  rxtables:  {:?}",
+                    o.cmd,
+                    k + 1,
+                    rline,
+                    ol.get(k)
+                )
+            });
+        }
+    }
+    f.finish("demo script messages");
+}
+
+/// `examples/demo.sh` (what the README runs) works and prints the same final
+/// ruleset as the reference gives for the script.
+#[test]
+fn examples_demo_sh_prints_reference_result() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo.sh");
+    assert!(script.exists(), "{} is missing", script.display());
+    // demo.sh puts itself into a throwaway namespace with `unshare -n`.
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .env("RXTABLES", bin())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run examples/demo.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "demo.sh failed: {:?}\n{stdout}\n{stderr}",
+        out.status
+    );
+    // Everything after the `$ iptables-save` marker is rxtables' save output.
+    let marker = "$ iptables-save\n";
+    let i = stdout
+        .find(marker)
+        .unwrap_or_else(|| panic!("no `{marker}` in demo output:\n{stdout}"));
+    let saved = strip_save_comments(&stdout[i + marker.len()..]);
+    assert_eq!(
+        saved,
+        SAVE_FINAL,
+        "demo.sh's save output (- expected, + got):\n{}",
+        diff(SAVE_FINAL, &saved)
+    );
+    // Each command is echoed, and the two typo lines report exit status 2.
+    for c in DEMO {
+        assert!(
+            stdout.contains(&format!("$ {c}\n")),
+            "demo output lacks `$ {c}`:\n{stdout}"
+        );
+    }
+    assert_eq!(
+        stdout.matches("(exit status 2)").count(),
+        2,
+        "demo output:\n{stdout}\n{stderr}"
+    );
+}

@@ -1,0 +1,856 @@
+//! Interop with the reference iptables-nft 1.8.9, both ways, for every rule
+//! form of issue 2. Each form runs in fresh network namespaces (one for the
+//! reference, one for rxtables):
+//!
+//! - `written_by_rxtables::*` (a): the rule is added by rxtables (which also
+//!   creates the table and chains); then `iptables-nft-save -c`,
+//!   `iptables-nft -S` and `iptables-nft -C` must give what they give when
+//!   iptables-nft added the same rule, and `nft list ruleset` must carry no
+//!   "incompatible"/"unknown" warning the reference's run lacks.
+//! - `read_by_rxtables::*` (b): the rule is added by iptables-nft; then
+//!   rxtables' `-S`, `-S -v`, `iptables-save`, `iptables-save -c` and `-C`
+//!   must print what the reference prints, and rxtables' `-D CHAIN <same
+//!   spec>` must delete it.
+//!
+//! Plus: `-L` variants and `-S` over a ruleset holding all forms, the nft
+//! representation of all forms, a native nft rule iptables cannot express,
+//! and a mixed command sequence.
+
+mod common;
+use common::*;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fam {
+    V4,
+    V6,
+}
+
+impl Fam {
+    /// The applet name of the tool under test (`iptables` / `ip6tables`).
+    fn tool(self) -> &'static str {
+        match self {
+            Fam::V4 => "iptables",
+            Fam::V6 => "ip6tables",
+        }
+    }
+    fn reference(self) -> &'static str {
+        match self {
+            Fam::V4 => "iptables-nft",
+            Fam::V6 => "ip6tables-nft",
+        }
+    }
+    fn save(self) -> &'static str {
+        match self {
+            Fam::V4 => "iptables-save",
+            Fam::V6 => "ip6tables-save",
+        }
+    }
+    fn ref_save(self) -> &'static str {
+        match self {
+            Fam::V4 => "iptables-nft-save",
+            Fam::V6 => "ip6tables-nft-save",
+        }
+    }
+    fn final_save(self, r: &Run) -> String {
+        match self {
+            Fam::V4 => r.save4.clone(),
+            Fam::V6 => r.save6.clone(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The rule forms. Each is an `-A` command as given to iptables (no quoting
+// needed). A form that mentions USER1 gets `-N USER1` (in its table) first.
+// All of them are accepted by iptables-nft 1.8.9.
+
+const V4_ADDRESSES: &[&str] = &[
+    "-A INPUT -s 10.1.2.3",
+    "-A INPUT -s 10.1.2.0/24 -j ACCEPT",
+    "-A INPUT -s 10.1.2.77/24 -j ACCEPT",
+    "-A INPUT -s 10.1.2.0/255.255.255.0 -j ACCEPT",
+    "-A INPUT -s 10.1.2.0/255.255.0.255 -j ACCEPT",
+    "-A INPUT -s 10.1.1.0/255.255.255.128 -j ACCEPT",
+    "-A INPUT ! -s 10.1.2.0/24 -j DROP",
+    "-A INPUT -d 192.168.0.0/16 -j ACCEPT",
+    "-A INPUT ! -d 192.168.1.1 -j DROP",
+    "-A INPUT ! -s 10.0.0.0/255.0.0.255 -d 10.0.0.0/7 -j ACCEPT",
+    "-A INPUT -s 10.0.0.1/31 -j ACCEPT",
+    "-A INPUT -s 10.1.1.0/25 -d 10.2.0.0/23 -j ACCEPT",
+    "-A INPUT -s 10.1.1.1/32 -j ACCEPT",
+    "-A INPUT -s 0.0.0.0/0 -d 0/0 -j ACCEPT",
+    "-A INPUT -s localhost -j ACCEPT",
+    "-A INPUT -s 1.1.1.1,2.2.2.2 -d 3.3.3.3,4.4.4.4 -j DROP",
+    "-A INPUT --source 1.2.3.4 --destination 5.6.7.0/24 --jump ACCEPT",
+    "-A INPUT --src 1.2.3.4 --dst 5.6.7.8 -j ACCEPT",
+];
+
+const V4_INTERFACES: &[&str] = &[
+    "-A INPUT -i eth0 -j ACCEPT",
+    "-A INPUT -i eth+ -j ACCEPT",
+    "-A INPUT ! -i eth0 -j DROP",
+    "-A INPUT ! -i eth+ -j DROP",
+    "-A INPUT -i + -j ACCEPT",
+    "-A INPUT ! -i + -j DROP",
+    "-A OUTPUT -o veth1 -j ACCEPT",
+    "-A OUTPUT -o br-+ -j ACCEPT",
+    "-A OUTPUT ! -o lo -j ACCEPT",
+    "-A FORWARD -i eth0 -o eth1 -j ACCEPT",
+    "-A FORWARD ! -o + -j DROP",
+    "-A INPUT -i eth0.100 -j ACCEPT",
+    "-A INPUT -i abcdefghijklmno -j ACCEPT",
+    "-A INPUT -i abcdefghijklmn+ -j ACCEPT",
+    "-A FORWARD --in-interface eth0 --out-interface eth1 -j ACCEPT",
+];
+
+const V4_PROTOCOLS: &[&str] = &[
+    "-A INPUT -p tcp -j ACCEPT",
+    "-A INPUT -p 6 -j ACCEPT",
+    "-A INPUT -p TCP -j ACCEPT",
+    "-A INPUT -p udp",
+    "-A INPUT -p 17 -j ACCEPT",
+    "-A INPUT -p icmp -j ACCEPT",
+    "-A INPUT -p 1 -j ACCEPT",
+    "-A INPUT -p all -j ACCEPT",
+    "-A INPUT -p 0 -j ACCEPT",
+    "-A INPUT -p 47 -j ACCEPT",
+    "-A INPUT -p sctp -j ACCEPT",
+    "-A INPUT ! -p tcp -j DROP",
+    "-A INPUT ! -p 47 -j DROP",
+    "-A INPUT -f -j DROP",
+    "-A INPUT ! -f -j ACCEPT",
+    "-A INPUT -s 1.2.3.4 -p udp -f -j DROP",
+    "-A INPUT --protocol udp --fragment -j DROP",
+];
+
+const V4_TCP: &[&str] = &[
+    "-A INPUT -p tcp --sport 1024 -j ACCEPT",
+    "-A INPUT -p tcp --dport 22 -j ACCEPT",
+    "-A INPUT -p tcp --sport 1024 --dport 22 -j ACCEPT",
+    "-A INPUT -p tcp --dport 1000:2000 -j ACCEPT",
+    "-A INPUT -p tcp --dport 1000: -j ACCEPT",
+    "-A INPUT -p tcp --dport :2000 -j ACCEPT",
+    "-A INPUT -p tcp --sport 0:1023 --dport 1024:65535 -j ACCEPT",
+    "-A INPUT -p tcp --dport 0 -j ACCEPT",
+    "-A INPUT -p tcp --dport 0:65535 -j ACCEPT",
+    "-A INPUT -p tcp --dport 7:7 -j ACCEPT",
+    "-A INPUT -p tcp ! --dport 22 -j DROP",
+    "-A INPUT -p tcp ! --sport 1000:2000 -j DROP",
+    "-A INPUT -p tcp ! --sport 1000 ! --dport 2000 -j DROP",
+    "-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT",
+    "-A INPUT -p tcp -m tcp -j ACCEPT",
+    "-A INPUT -p tcp --sport ssh -j ACCEPT",
+    "-A INPUT -p tcp --destination-port http --source-port 1024: -j ACCEPT",
+    "-A INPUT -p tcp --tcp-flags SYN,ACK SYN -j ACCEPT",
+    "-A INPUT -p tcp --tcp-flags ALL NONE -j DROP",
+    "-A INPUT -p tcp --tcp-flags ALL ALL -j DROP",
+    "-A INPUT -p tcp ! --tcp-flags SYN,RST,ACK,FIN SYN -j ACCEPT",
+    "-A INPUT -p tcp --syn -j ACCEPT",
+    "-A INPUT -p tcp ! --syn -j ACCEPT",
+    "-A INPUT -p tcp --syn --dport 22 -j ACCEPT",
+    "-A INPUT -p tcp --dport 22 --tcp-flags SYN,ACK SYN -j ACCEPT",
+    "-A INPUT -p tcp --tcp-option 2 -j ACCEPT",
+    "-A INPUT -p tcp ! --tcp-option 8 -j DROP",
+    "-A INPUT -p tcp -f",
+    "-A INPUT -s 10.0.0.0/8 -i eth0 -p tcp --sport 1:1023 --dport 22 --tcp-flags SYN,ACK SYN -j ACCEPT",
+];
+
+const V4_UDP: &[&str] = &[
+    "-A INPUT -p udp --sport 53 -j ACCEPT",
+    "-A INPUT -p udp --dport 53 -j ACCEPT",
+    "-A INPUT -p udp --sport 53 --dport 1024:65535 -j ACCEPT",
+    "-A INPUT -p udp ! --dport 53 -j DROP",
+    "-A INPUT -p udp ! --sport 67:68 -j DROP",
+    "-A INPUT -p udp --dport 5000: -j ACCEPT",
+    "-A INPUT -p udp --dport :1023 -j ACCEPT",
+    "-A INPUT -p udp --sport 0:0 -j ACCEPT",
+    "-A INPUT -p udp --dport domain",
+    "-A INPUT -p udp -m udp -j ACCEPT",
+    "-A INPUT -p 17 --dport 123 -j ACCEPT",
+];
+
+const V4_ICMP: &[&str] = &[
+    "-A INPUT -p icmp --icmp-type echo-request -j ACCEPT",
+    "-A INPUT -p icmp --icmp-type 8 -j ACCEPT",
+    "-A INPUT -p icmp --icmp-type 3/4 -j ACCEPT",
+    "-A INPUT -p icmp --icmp-type 8/0 -j ACCEPT",
+    "-A INPUT -p icmp --icmp-type 0/0 -j ACCEPT",
+    "-A INPUT -p icmp --icmp-type any -j ACCEPT",
+    "-A INPUT -p icmp --icmp-type 255 -j ACCEPT",
+    "-A INPUT -p icmp ! --icmp-type echo-reply -j DROP",
+    "-A INPUT -p icmp ! --icmp-type 3/4 -j DROP",
+    "-A INPUT -p icmp --icmp-type destination-unreachable -j ACCEPT",
+    "-A INPUT -p icmp --icmp-type port-unreachable -j ACCEPT",
+    "-A INPUT -p icmp --icmp-type ttl-zero-during-transit -j ACCEPT",
+    "-A INPUT -p icmp --icmp-type 11 -j ACCEPT",
+    "-A INPUT -p 1 --icmp-type 8 -j ACCEPT",
+];
+
+const V4_TARGETS: &[&str] = &[
+    "-A INPUT -j ACCEPT",
+    "-A INPUT -j DROP",
+    "-A INPUT -j RETURN",
+    "-A INPUT",
+    "-A INPUT -j USER1",
+    "-A INPUT -p tcp -g USER1",
+    "-A FORWARD -s 1.2.3.4 --goto USER1",
+    "-A USER1 -s 1.2.3.4 -j RETURN",
+    "-A USER1 -j USER2",
+    "-A INPUT -c 10 20 -j ACCEPT",
+    "-A INPUT --set-counters 5 6 -s 1.1.1.1 -j ACCEPT",
+    "-A OUTPUT -p tcp --dport 80 -c 7 8 -j DROP",
+    "-A INPUT -w -s 1.1.1.1 -j ACCEPT",
+    "-A INPUT -w 5 -W 100000 -s 1.1.1.2 -j ACCEPT",
+    "-A INPUT --wait=5 -s 1.1.1.3 -j ACCEPT",
+];
+
+const V4_TABLES: &[&str] = &[
+    "-t nat -A PREROUTING -s 10.0.0.0/8 -j ACCEPT",
+    "-t nat -A POSTROUTING -o eth0 -j ACCEPT",
+    "-t nat -A POSTROUTING -s 10.0.0.0/8 -o eth0 -p udp --dport 53 -j RETURN",
+    "-t nat -A OUTPUT -p tcp --dport 80 -j RETURN",
+    "-t nat -A INPUT -j ACCEPT",
+    "-t nat -A PREROUTING -j USER1",
+    "-t mangle -A PREROUTING -i eth0 -j ACCEPT",
+    "-t mangle -A INPUT -j ACCEPT",
+    "-t mangle -A FORWARD -j USER1",
+    "-t mangle -A OUTPUT -j DROP",
+    "-t mangle -A POSTROUTING -p udp -j ACCEPT",
+    "-t raw -A PREROUTING -p tcp --dport 22 -j ACCEPT",
+    "-t raw -A OUTPUT -j ACCEPT",
+    "--table raw --append OUTPUT --jump ACCEPT",
+    "-t security -A INPUT -j ACCEPT",
+    "-t security -A FORWARD -p icmp --icmp-type 8 -j ACCEPT",
+    "-t security -A OUTPUT -j DROP",
+];
+
+const V6_ADDRESSES: &[&str] = &[
+    "-A INPUT -s 2001:db8::1 -j ACCEPT",
+    "-A INPUT -s 2001:db8::/32 -j ACCEPT",
+    "-A INPUT -s 2001:db8::/ffff:ffff:: -j ACCEPT",
+    "-A INPUT -s 2001:db8::/ffff:0:ffff:: -j ACCEPT",
+    "-A INPUT ! -s 2001:db8::/64 -j DROP",
+    "-A INPUT -d fe80::/10 -j ACCEPT",
+    "-A INPUT ! -d ::1 -j DROP",
+    "-A INPUT -s 2001:db8::1/127 -j ACCEPT",
+    "-A INPUT -s ::/0 -j ACCEPT",
+    "-A INPUT -s 2001:db8::/67 -j ACCEPT",
+    "-A INPUT -s 2001:db8::1/128 -d 2001:db8:1::/48 -j ACCEPT",
+    "-A INPUT -s ::ffff:10.0.0.1 -j ACCEPT",
+    "-A INPUT -s 2001:db8::1,2001:db8::2 -j DROP",
+];
+
+const V6_INTERFACES: &[&str] = &[
+    "-A INPUT -i eth0 -j ACCEPT",
+    "-A INPUT -i eth+ -j ACCEPT",
+    "-A INPUT ! -i eth0 -j DROP",
+    "-A INPUT ! -i + -j DROP",
+    "-A OUTPUT -o wg0 -j ACCEPT",
+    "-A FORWARD -i eth0 ! -o eth1 -j ACCEPT",
+];
+
+const V6_PROTOCOLS: &[&str] = &[
+    "-A INPUT -p tcp -j ACCEPT",
+    "-A INPUT -p 17 -j ACCEPT",
+    "-A INPUT -p ipv6-icmp -j ACCEPT",
+    "-A INPUT -p icmpv6 -j ACCEPT",
+    "-A INPUT -p 58 -j ACCEPT",
+    "-A INPUT -p all -j ACCEPT",
+    "-A INPUT ! -p udp -j DROP",
+    "-A INPUT -p sctp -j ACCEPT",
+];
+
+const V6_TCP_UDP: &[&str] = &[
+    "-A INPUT -p tcp --dport 443 -j ACCEPT",
+    "-A INPUT -p tcp --sport 1:1023 -j DROP",
+    "-A INPUT -p tcp --dport 1024: -j ACCEPT",
+    "-A INPUT -p tcp ! --dport 22 -j DROP",
+    "-A INPUT -p tcp --sport 80 --dport 8080 -j ACCEPT",
+    "-A INPUT -p tcp --syn -j ACCEPT",
+    "-A INPUT -p tcp ! --syn -j ACCEPT",
+    "-A INPUT -p tcp --tcp-flags ALL SYN,ACK -j ACCEPT",
+    "-A INPUT -p tcp --tcp-option 3 -j ACCEPT",
+    "-A INPUT -p udp --dport 546 -j ACCEPT",
+    "-A INPUT -p udp --sport 547 --dport 546 -j ACCEPT",
+    "-A INPUT -p udp ! --sport :1023 -j ACCEPT",
+];
+
+const V6_ICMP6: &[&str] = &[
+    "-A INPUT -p icmpv6 --icmpv6-type echo-request -j ACCEPT",
+    "-A INPUT -p ipv6-icmp --icmpv6-type 128 -j ACCEPT",
+    "-A INPUT -p ipv6-icmp --icmpv6-type 1/4 -j ACCEPT",
+    "-A INPUT -p ipv6-icmp ! --icmpv6-type neighbour-solicitation -j DROP",
+    "-A INPUT -p ipv6-icmp --icmpv6-type destination-unreachable -j ACCEPT",
+    "-A INPUT -p ipv6-icmp --icmpv6-type router-advertisement -j ACCEPT",
+    "-A INPUT -p 58 --icmpv6-type 135 -j ACCEPT",
+];
+
+const V6_TARGETS_TABLES: &[&str] = &[
+    "-A INPUT -j RETURN",
+    "-A INPUT -j USER1",
+    "-A INPUT -g USER1",
+    "-A USER1 -s 2001:db8::/32 -j DROP",
+    // No `-c`/`--set-counters` here: ip6tables-nft 1.8.9 drops them (see
+    // `v6_set_counters_are_kept`).
+    "-t nat -A PREROUTING -d 2001:db8::/64 -j ACCEPT",
+    "-t nat -A POSTROUTING -o eth0 -j RETURN",
+    "-t mangle -A OUTPUT -p udp -j ACCEPT",
+    "-t mangle -A PREROUTING -j USER1",
+    "-t raw -A PREROUTING -j ACCEPT",
+    "-t security -A INPUT -j ACCEPT",
+];
+
+// ---------------------------------------------------------------------------
+
+/// `-N USER1` (and USER2) in the form's table, if the form uses them.
+fn setup(spec: &str) -> Vec<String> {
+    let table = table_of(spec);
+    let t = if table == "filter" {
+        String::new()
+    } else {
+        format!("-t {table} ")
+    };
+    ["USER1", "USER2"]
+        .iter()
+        .filter(|c| spec.split_whitespace().any(|w| w == **c))
+        .map(|c| format!("{t}-N {c}"))
+        .collect()
+}
+
+fn table_of(spec: &str) -> String {
+    let w: Vec<&str> = spec.split_whitespace().collect();
+    for i in 0..w.len() {
+        if (w[i] == "-t" || w[i] == "--table") && i + 1 < w.len() {
+            return w[i + 1].to_string();
+        }
+    }
+    "filter".into()
+}
+
+fn chain_of(spec: &str) -> String {
+    let w: Vec<&str> = spec.split_whitespace().collect();
+    let i = w
+        .iter()
+        .position(|x| *x == "-A" || *x == "--append")
+        .expect("an -A form");
+    w[i + 1].to_string()
+}
+
+/// The form turned into `cmd` (`-D` or `-C`) with its counters (`-c P B`,
+/// `--set-counters P B`) removed, as iptables does not allow them there.
+fn with_command(spec: &str, cmd: &str) -> String {
+    let w: Vec<&str> = spec.split_whitespace().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < w.len() {
+        match w[i] {
+            "-A" | "--append" => out.push(cmd),
+            "-c" | "--set-counters" => i += 2,
+            x => out.push(x),
+        }
+        i += 1;
+    }
+    out.join(" ")
+}
+
+fn is_warning(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    l.contains("incompatible") || l.contains("unknown")
+}
+
+/// Compares a step of the reference's and our run: status, stdout (save
+/// comment lines stripped) and stderr (version-normalized).
+fn compare_step(f: &mut Failures, label: &str, r: &Step, o: &Step) {
+    f.check(r.status == o.status, || {
+        format!(
+            "{label}: `{}` exit status {} (reference {})\n  stderr: {}\n  reference stderr: {}",
+            o.cmd,
+            o.status,
+            r.status,
+            o.stderr.trim_end(),
+            r.stderr.trim_end()
+        )
+    });
+    f.check_eq(
+        &format!("{label}: `{}` stdout", o.cmd),
+        &strip_save_comments(&r.stdout),
+        &strip_save_comments(&o.stdout),
+    );
+    let rn: Vec<String> = nonempty_lines(&r.stderr)
+        .iter()
+        .map(|l| normalize_version(l))
+        .collect();
+    let on: Vec<String> = nonempty_lines(&o.stderr)
+        .iter()
+        .map(|l| normalize_version(l))
+        .collect();
+    f.check_eq(
+        &format!("{label}: `{}` stderr", o.cmd),
+        &rn.join("\n"),
+        &on.join("\n"),
+    );
+}
+
+/// (a) rxtables writes, the reference reads.
+fn check_written(fam: Fam, forms: &[&str]) {
+    let mut f = Failures::new();
+    for spec in forms {
+        let t = fam.tool();
+        let mut cmds: Vec<String> = setup(spec).iter().map(|s| format!("{t} {s}")).collect();
+        let first = cmds.len();
+        cmds.push(format!("{t} {spec}"));
+        let check = cmds.len();
+        cmds.push(format!("{} {}", fam.reference(), with_command(spec, "-C")));
+        cmds.push(format!("{} -c", fam.ref_save()));
+        cmds.push(format!("{} -S", fam.reference()));
+        cmds.push(format!("{} -S -v", fam.reference()));
+        cmds.push("nft list ruleset".into());
+        let nft = cmds.len() - 1;
+        let refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
+        let (r, o) = run_both(&refs, false);
+        let label = format!("[{}] {spec}", fam.tool());
+
+        // Test sanity: the reference accepts the form and finds it again.
+        for s in &r.steps[..=check] {
+            assert_eq!(
+                s.status, 0,
+                "reference failed `{}`: {} (test bug)",
+                s.cmd, s.stderr
+            );
+        }
+        for i in first..nft {
+            compare_step(&mut f, &label, &r.steps[i], &o.steps[i]);
+        }
+        let rw: Vec<&str> = r.steps[nft]
+            .stdout
+            .lines()
+            .chain(r.steps[nft].stderr.lines())
+            .filter(|l| is_warning(l))
+            .collect();
+        for l in o.steps[nft]
+            .stdout
+            .lines()
+            .chain(o.steps[nft].stderr.lines())
+        {
+            f.check(!is_warning(l) || rw.contains(&l), || {
+                format!("{label}: nft list ruleset warns: {l}")
+            });
+        }
+        f.check_eq(
+            &format!("{label}: final iptables-nft-save"),
+            &r.save4,
+            &o.save4,
+        );
+        f.check_eq(
+            &format!("{label}: final ip6tables-nft-save"),
+            &r.save6,
+            &o.save6,
+        );
+    }
+    f.finish(&format!("rules written by rxtables {}", fam.tool()));
+}
+
+/// (b) the reference writes, rxtables reads and deletes.
+fn check_read(fam: Fam, forms: &[&str]) {
+    let mut f = Failures::new();
+    for spec in forms {
+        let t = fam.tool();
+        let table = table_of(spec);
+        let mut cmds: Vec<String> = setup(spec)
+            .iter()
+            .map(|s| format!("{} {s}", fam.reference()))
+            .collect();
+        cmds.push(format!("{} {spec}", fam.reference()));
+        let first = cmds.len();
+        cmds.push(format!("{t} -t {table} -S"));
+        cmds.push(format!("{t} -t {table} -S {}", chain_of(spec)));
+        cmds.push(format!("{t} -t {table} -S -v"));
+        cmds.push(fam.save().to_string());
+        cmds.push(format!("{} -c", fam.save()));
+        cmds.push(format!("{t} {}", with_command(spec, "-C")));
+        cmds.push(format!("{t} {}", with_command(spec, "-D")));
+        let del = cmds.len() - 1;
+        cmds.push(format!("{t} {}", with_command(spec, "-C")));
+        let refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
+        let (r, o) = run_both(&refs, false);
+        let label = format!("[{}] {spec}", fam.tool());
+
+        for s in &r.steps[..=del] {
+            assert_eq!(
+                s.status, 0,
+                "reference failed `{}`: {} (test bug)",
+                s.cmd, s.stderr
+            );
+        }
+        assert!(
+            rule_lines(&fam.final_save(&r)).is_empty(),
+            "reference -D left a rule (test bug)"
+        );
+        for i in first..cmds.len() {
+            compare_step(&mut f, &label, &r.steps[i], &o.steps[i]);
+        }
+        let left = rule_lines(&fam.final_save(&o));
+        f.check(left.is_empty(), || {
+            format!("{label}: rule(s) left after rxtables -D: {left:?}")
+        });
+        f.check_eq(
+            &format!("{label}: final iptables-nft-save"),
+            &r.save4,
+            &o.save4,
+        );
+        f.check_eq(
+            &format!("{label}: final ip6tables-nft-save"),
+            &r.save6,
+            &o.save6,
+        );
+    }
+    f.finish(&format!(
+        "rules written by iptables-nft, read by rxtables {}",
+        fam.tool()
+    ));
+}
+
+macro_rules! form_tests {
+    ($($name:ident: $fam:expr, $forms:expr;)*) => {
+        mod written_by_rxtables {
+            use super::*;
+            $( #[test] fn $name() { check_written($fam, $forms) } )*
+        }
+        mod read_by_rxtables {
+            use super::*;
+            $( #[test] fn $name() { check_read($fam, $forms) } )*
+        }
+    };
+}
+
+form_tests! {
+    v4_addresses: Fam::V4, V4_ADDRESSES;
+    v4_interfaces: Fam::V4, V4_INTERFACES;
+    v4_protocols_fragments: Fam::V4, V4_PROTOCOLS;
+    v4_tcp: Fam::V4, V4_TCP;
+    v4_udp: Fam::V4, V4_UDP;
+    v4_icmp: Fam::V4, V4_ICMP;
+    v4_targets_counters: Fam::V4, V4_TARGETS;
+    v4_nat_mangle_raw_security: Fam::V4, V4_TABLES;
+    v6_addresses: Fam::V6, V6_ADDRESSES;
+    v6_interfaces: Fam::V6, V6_INTERFACES;
+    v6_protocols: Fam::V6, V6_PROTOCOLS;
+    v6_tcp_udp: Fam::V6, V6_TCP_UDP;
+    v6_icmp6: Fam::V6, V6_ICMP6;
+    v6_targets_tables: Fam::V6, V6_TARGETS_TABLES;
+}
+
+fn all_forms(fam: Fam) -> Vec<&'static str> {
+    let lists: &[&[&str]] = match fam {
+        Fam::V4 => &[
+            V4_ADDRESSES,
+            V4_INTERFACES,
+            V4_PROTOCOLS,
+            V4_TCP,
+            V4_UDP,
+            V4_ICMP,
+            V4_TARGETS,
+            V4_TABLES,
+        ],
+        Fam::V6 => &[
+            V6_ADDRESSES,
+            V6_INTERFACES,
+            V6_PROTOCOLS,
+            V6_TCP_UDP,
+            V6_ICMP6,
+            V6_TARGETS_TABLES,
+        ],
+    };
+    lists.iter().flat_map(|l| l.iter().copied()).collect()
+}
+
+/// Commands (for `writer`) that create the user chains and add every form.
+fn load_all(fam: Fam, writer: &str) -> Vec<String> {
+    let forms = all_forms(fam);
+    let mut setups: Vec<String> = Vec::new();
+    for s in &forms {
+        for c in setup(s) {
+            if !setups.contains(&c) {
+                setups.push(c);
+            }
+        }
+    }
+    setups
+        .iter()
+        .map(|s| format!("{writer} {s}"))
+        .chain(forms.iter().map(|s| format!("{writer} {s}")))
+        .collect()
+}
+
+/// `-L`, `-L -n -v`, `-L -n -v -x --line-numbers` (and `-S`, save) of a
+/// ruleset holding all forms, written by iptables-nft, printed by each tool.
+fn check_listing(fam: Fam) {
+    let t = fam.tool();
+    let mut cmds = load_all(fam, fam.reference());
+    let first = cmds.len();
+    for table in ["filter", "nat", "mangle", "raw", "security"] {
+        for opts in [
+            "-L",
+            "-L -n",
+            "-L -n -v",
+            "-L -n -v -x --line-numbers",
+            "-L -v -x",
+            "-L INPUT -n --line-numbers",
+            "-L OUTPUT",
+            "-S",
+            "-S INPUT",
+            "-S INPUT 1",
+            "-v -S",
+        ] {
+            if table == "raw" && opts.contains("INPUT") {
+                continue;
+            }
+            cmds.push(format!("{t} -t {table} {opts}"));
+        }
+    }
+    cmds.push(format!("{t} -L USER1 -n -v --line-numbers"));
+    cmds.push(format!("{t} -nvL USER1"));
+    cmds.push(fam.save().to_string());
+    cmds.push(format!("{} -c", fam.save()));
+    let refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
+    let (r, o) = run_both(&refs, false);
+    for s in &r.steps {
+        assert_eq!(
+            s.status, 0,
+            "reference failed `{}`: {} (test bug)",
+            s.cmd, s.stderr
+        );
+    }
+    let mut f = Failures::new();
+    for i in first..cmds.len() {
+        compare_step(&mut f, "listing", &r.steps[i], &o.steps[i]);
+    }
+    f.finish(&format!("{t} listings of all forms"));
+}
+
+#[test]
+fn listing_all_forms_v4() {
+    check_listing(Fam::V4)
+}
+
+#[test]
+fn listing_all_forms_v6() {
+    check_listing(Fam::V6)
+}
+
+/// All forms written by rxtables give the same `nft list ruleset` text as when
+/// written by iptables-nft (same expressions, as far as nft shows them), and
+/// the reference's save/-S of the whole set is the same.
+fn check_nft_representation(fam: Fam) {
+    let ref_cmds = load_all(fam, fam.reference());
+    let our_cmds = load_all(fam, fam.tool());
+    let mut tail = vec![
+        "nft list ruleset".to_string(),
+        format!("{} -c", fam.ref_save()),
+    ];
+    for table in ["filter", "nat", "mangle", "raw", "security"] {
+        tail.push(format!("{} -t {table} -S -v", fam.reference()));
+    }
+    let rc: Vec<String> = ref_cmds.iter().chain(&tail).cloned().collect();
+    let oc: Vec<String> = our_cmds.iter().chain(&tail).cloned().collect();
+    let r = run_seq(
+        Impl::Reference,
+        &rc.iter().map(String::as_str).collect::<Vec<_>>(),
+        false,
+    );
+    let o = run_seq(
+        Impl::Ours,
+        &oc.iter().map(String::as_str).collect::<Vec<_>>(),
+        false,
+    );
+    let mut f = Failures::new();
+    for (i, (rs, os)) in r.steps.iter().zip(&o.steps).enumerate() {
+        assert_eq!(rs.status, 0, "reference failed `{}`: {}", rs.cmd, rs.stderr);
+        if i < ref_cmds.len() {
+            f.check(os.status == 0, || {
+                format!("`{}` failed ({}): {}", os.cmd, os.status, os.stderr)
+            });
+        } else {
+            compare_step(&mut f, "all forms", rs, os);
+        }
+    }
+    f.finish(&format!("nft representation of all {} forms", fam.tool()));
+}
+
+#[test]
+fn nft_representation_all_forms_v4() {
+    check_nft_representation(Fam::V4)
+}
+
+#[test]
+fn nft_representation_all_forms_v6() {
+    check_nft_representation(Fam::V6)
+}
+
+/// A rule written by plain `nft` that iptables cannot express, in a table made
+/// by iptables-nft: rxtables must not drop it from its output, must show the
+/// ruleset the way the reference does, must keep it on `-D` by number of
+/// another rule, and must never delete or change it.
+#[test]
+fn native_nft_rule_is_kept_and_shown_like_reference() {
+    let cmds = [
+        "iptables-nft -A INPUT -s 1.1.1.1 -j ACCEPT",
+        "iptables-nft -A INPUT -s 3.3.3.3 -j DROP",
+        "nft add rule ip filter INPUT ct state established accept",
+        "iptables-nft -A INPUT -s 2.2.2.2 -j DROP",
+        "iptables-nft -A OUTPUT -s 4.4.4.4 -j DROP",
+        "iptables-nft -t nat -A POSTROUTING -j ACCEPT",
+        // 6.. read
+        "iptables -S",
+        "iptables -S INPUT",
+        "iptables -S OUTPUT",
+        "iptables -L -n",
+        "iptables -L OUTPUT -n -v",
+        "iptables-save",
+        "iptables -C INPUT -s 2.2.2.2 -j DROP",
+        "iptables -t nat -S",
+        // 14.. write: delete rule 2 (-s 3.3.3.3) by number, add one
+        "iptables -D INPUT 2",
+        "iptables -A INPUT -s 5.5.5.5 -j ACCEPT",
+        "nft list chain ip filter INPUT",
+        "iptables -D OUTPUT -s 4.4.4.4 -j DROP",
+        "nft list ruleset",
+    ];
+    let (r, o) = run_both(&cmds, false);
+    // The reference's own behaviour, as this test expects it (test sanity).
+    for s in &r.steps[..6] {
+        assert_eq!(s.status, 0, "setup `{}` failed: {}", s.cmd, s.stderr);
+    }
+    assert!(
+        r.steps[11]
+            .stdout
+            .contains("# Table `filter' is incompatible, use 'nft' tool."),
+        "reference save output changed (test bug?):\n{}",
+        r.steps[11].stdout
+    );
+    assert_eq!(
+        r.steps[14].status, 0,
+        "reference -D by number failed (test bug)"
+    );
+
+    let mut f = Failures::new();
+    for i in 6..cmds.len() {
+        let (rs, os) = (&r.steps[i], &o.steps[i]);
+        // `-C` of a decodable rule: iptables-nft 1.8.9 gives up on the whole
+        // chain (status 3, "Parsing nftables rule failed"); finding the rule
+        // (status 0, no output) is also right.
+        if rs.cmd.contains(" -C ") && os.status == 0 && os.stdout.is_empty() && os.stderr.is_empty()
+        {
+            continue;
+        }
+        compare_step(&mut f, "native nft rule", rs, os);
+    }
+    // Whatever else happens, the nft rule is still there at the end.
+    let end = &o.steps[cmds.len() - 1].stdout;
+    f.check(end.contains("ct state established accept"), || {
+        format!("the native nft rule is gone after rxtables' commands:\n{end}")
+    });
+    f.finish("native nft rule");
+}
+
+/// A mixed sequence of commands (-I with positions, -R, -D by number and by
+/// spec, -P, -E, -Z, -F, -X, across tables and families): same status, output
+/// and ruleset (save after every step) as the reference.
+#[test]
+fn command_sequence_matches_reference() {
+    let cmds = [
+        "iptables -A INPUT -s 1.1.1.1 -j ACCEPT",
+        "iptables -I INPUT -s 2.2.2.2 -j DROP",
+        "iptables -I INPUT 2 -s 3.3.3.3 -j ACCEPT",
+        "iptables -I INPUT 4 -s 4.4.4.4 -j ACCEPT",
+        "iptables -A INPUT -p tcp --dport 80 -j ACCEPT",
+        "iptables -R INPUT 1 -s 5.5.5.5 -j DROP",
+        "iptables -S INPUT 3",
+        "iptables -D INPUT 2",
+        "iptables -D INPUT -p tcp --dport 80 -j ACCEPT",
+        "iptables -N WEB",
+        "iptables -A WEB -p tcp --dport 443 -j ACCEPT",
+        "iptables -I INPUT -j WEB",
+        "iptables -E WEB HTTPS",
+        "iptables -S",
+        "iptables -P FORWARD DROP",
+        "iptables -P OUTPUT ACCEPT",
+        "iptables -L FORWARD",
+        "iptables -Z",
+        "iptables -Z INPUT 1",
+        "iptables -F HTTPS",
+        "iptables -D INPUT -j HTTPS",
+        "iptables -X HTTPS",
+        "iptables -t nat -N DNATS",
+        "iptables -t nat -A PREROUTING -j DNATS",
+        "iptables -t nat -F PREROUTING",
+        "iptables -t nat -X",
+        "iptables -t mangle -P PREROUTING DROP",
+        "iptables -t mangle -P PREROUTING ACCEPT",
+        "ip6tables -A INPUT -s 2001:db8::/32 -j ACCEPT",
+        "ip6tables -I INPUT -p ipv6-icmp -j ACCEPT",
+        "ip6tables -N V6",
+        "ip6tables -A FORWARD -j V6",
+        "ip6tables -D INPUT 1",
+        "ip6tables -P INPUT DROP",
+        "ip6tables -S",
+        "iptables -F",
+        "iptables -X",
+        "iptables -S",
+        "iptables -C INPUT -s 5.5.5.5 -j DROP",
+        "iptables -A INPUT -s 6.6.6.6",
+        "iptables -C INPUT -s 6.6.6.6",
+        "iptables -Z INPUT",
+        "iptables --list-rules INPUT",
+        "iptables --delete INPUT 1",
+        "iptables --new-chain LONG",
+        "iptables --insert LONG --source 7.7.7.7 --jump RETURN",
+        "iptables --rename-chain LONG SHORT",
+        "iptables --flush SHORT",
+        "iptables --delete-chain SHORT",
+        "iptables --policy FORWARD ACCEPT",
+        "iptables --list --numeric --verbose --exact --line-numbers",
+    ];
+    let (r, o) = run_both(&cmds, true);
+    let mut f = Failures::new();
+    for (i, (rs, os)) in r.steps.iter().zip(&o.steps).enumerate() {
+        let label = format!("step {}", i + 1);
+        compare_step(&mut f, &label, rs, os);
+        f.check_eq(
+            &format!("{label} `{}`: iptables-nft-save afterwards", os.cmd),
+            rs.save4.as_deref().unwrap(),
+            os.save4.as_deref().unwrap(),
+        );
+        f.check_eq(
+            &format!("{label} `{}`: ip6tables-nft-save afterwards", os.cmd),
+            rs.save6.as_deref().unwrap(),
+            os.save6.as_deref().unwrap(),
+        );
+    }
+    f.finish("command sequence");
+}
+
+/// `-c`/`--set-counters` with ip6tables set the rule's counters, as they do
+/// with iptables (checked against iptables-nft there). ip6tables-nft 1.8.9
+/// ignores them on IPv6 (a bug of that release: even `ip6tables-nft-restore
+/// -c` loses them), so this test does not compare with it; the counters are
+/// read back with the reference's `ip6tables-nft-save -c` and `-S -v`.
+#[test]
+fn v6_set_counters_are_kept() {
+    let out = ns_bash(
+        "ip6tables -A INPUT -c 1 2 -j RETURN && \
+         ip6tables -A INPUT -s 2001:db8::5 --set-counters 3 4 -j ACCEPT && \
+         iptables -A INPUT -c 5 6 -j ACCEPT && \
+         ip6tables-nft-save -c | grep -- '-A ' && ip6tables-nft -S INPUT -v && iptables-nft-save -c | grep -- '-A '",
+    );
+    assert_eq!(out.status, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout,
+        "[1:2] -A INPUT -j RETURN\n\
+         [3:4] -A INPUT -s 2001:db8::5/128 -j ACCEPT\n\
+         -P INPUT ACCEPT -c 0 0\n\
+         -A INPUT -c 1 2 -j RETURN\n\
+         -A INPUT -s 2001:db8::5/128 -c 3 4 -j ACCEPT\n\
+         [5:6] -A INPUT -j ACCEPT\n"
+    );
+}

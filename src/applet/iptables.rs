@@ -188,10 +188,18 @@ pub fn run(cmd: &Command) -> Result<String, Error> {
                 return Err(no_chain());
             }
             check_targets(s, table, std::slice::from_ref(rule))?;
-            let handles = s.chain_handles(table, chain)?;
-            let h = *handles
+            let entries = s.chain_rules(table, chain)?;
+            let old = entries
                 .get(num - 1)
                 .ok_or_else(|| Error::Op("Index of replacement too big".into()))?;
+            if let Err(why) = &old.rule {
+                // Never overwrite what rxtables cannot show: the user could
+                // not have seen what they are replacing.
+                return Err(Error::Op(format!(
+                    "Rule {num} of chain `{chain}' holds expressions iptables cannot express ({why}); use 'nft' to change it"
+                )));
+            }
+            let h = old.handle;
             Ok((
                 vec![Op::ReplaceRule {
                     table: tname.clone(),

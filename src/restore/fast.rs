@@ -81,6 +81,10 @@ pub enum Jump<'a> {
     Chain(&'a str),
 }
 
+/// Port options of a tcp/udp match: (option index, value) for source and
+/// destination.
+type Ports<'a> = [Option<(usize, &'a str)>; 2];
+
 /// A rule line of the fast subset, checked and read, borrowing the line.
 #[derive(Debug, Clone)]
 pub struct Scan<'a> {
@@ -95,7 +99,7 @@ pub struct Scan<'a> {
     proto: Option<u8>,
     /// the tcp/udp match (its name) and its port options (option index,
     /// value)
-    ports: Option<(&'static str, [Option<(usize, &'a str)>; 2])>,
+    ports: Option<(&'static str, Ports<'a>)>,
     /// the target
     pub target: Jump<'a>,
     counters: Option<Counters>,
@@ -191,7 +195,7 @@ pub fn scan<'a>(
             return None;
         }
         let desc = ext::find_match(name, family)?;
-        let mut read: [Option<(usize, &str)>; 2] = [None, None];
+        let mut read: Ports<'_> = [None, None];
         for (slot, p) in ports.iter().enumerate() {
             if let Some((oname, v)) = p {
                 parse_port_range(v, name).ok()?;

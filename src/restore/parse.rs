@@ -12,6 +12,9 @@ use crate::error::{param, Error};
 use crate::model::{Family, Table};
 
 /// What a rule line asks for.
+// Returned by value once per line and consumed at once; boxing the scan
+// would cost an allocation per line.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Parsed<'a> {
     /// an `-A` line of the fast subset, checked (its rule is made later,

@@ -62,7 +62,9 @@ impl Error {
             }
             Error::Op(m) => format!("{prog}: {m}."),
             Error::Version(m) => {
-                format!("{prog} {VERSION}: {m}\nPerhaps {prog} or your kernel needs to be upgraded.")
+                format!(
+                    "{prog} {VERSION}: {m}\nPerhaps {prog} or your kernel needs to be upgraded."
+                )
             }
             Error::Resource(m) => format!("{prog} {VERSION}: {m}"),
             Error::Raw { msg, .. } => msg.clone(),

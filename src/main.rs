@@ -47,7 +47,11 @@ fn main() -> ExitCode {
                     }
                 };
             }
-            match Applet::from_name(&sub).filter(|_| applet::NAMES.iter().any(|(n, _)| *n == sub.replace("-nft", ""))) {
+            match Applet::from_name(&sub).filter(|_| {
+                applet::NAMES
+                    .iter()
+                    .any(|(n, _)| *n == sub.replace("-nft", ""))
+            }) {
                 Some(a) => {
                     args.drain(..2);
                     a

@@ -211,7 +211,10 @@ fn examples_demo_sh_prints_reference_result() {
     script.extend_from_slice(DEMO_NAT);
     let reference = run_seq(Impl::Reference, &script, false);
     let expected = reference.save4.clone();
-    assert!(expected.contains("-j DNAT"), "reference run failed:\n{expected}");
+    assert!(
+        expected.contains("-j DNAT"),
+        "reference run failed:\n{expected}"
+    );
     assert_eq!(
         saved,
         expected,

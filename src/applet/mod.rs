@@ -139,6 +139,9 @@ pub fn run(applet: Applet, args: &[String]) -> (String, Option<(String, i32)>) {
     };
     match result {
         Ok(out) => (out, None),
-        Err(e) => (String::new(), Some((e.render(applet.prog()), e.exit_code()))),
+        Err(e) => (
+            String::new(),
+            Some((e.render(applet.prog()), e.exit_code())),
+        ),
     }
 }

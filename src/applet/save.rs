@@ -11,11 +11,26 @@ fn cli(prog: &'static str) -> clap::Command {
     clap::Command::new(prog)
         .disable_version_flag(true)
         .arg(Arg::new("table").short('t').long("table").num_args(1))
-        .arg(Arg::new("counters").short('c').long("counters").action(ArgAction::SetTrue))
+        .arg(
+            Arg::new("counters")
+                .short('c')
+                .long("counters")
+                .action(ArgAction::SetTrue),
+        )
         .arg(Arg::new("file").short('f').long("file").num_args(1))
         .arg(Arg::new("modprobe").short('M').long("modprobe").num_args(1))
-        .arg(Arg::new("dump").short('d').long("dump").action(ArgAction::SetTrue))
-        .arg(Arg::new("version").short('V').long("version").action(ArgAction::SetTrue))
+        .arg(
+            Arg::new("dump")
+                .short('d')
+                .long("dump")
+                .action(ArgAction::SetTrue),
+        )
+        .arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::SetTrue),
+        )
 }
 
 /// Run `*-save` with its arguments.
@@ -31,16 +46,24 @@ pub fn run(family: Family, args: &[String]) -> Result<String, Error> {
                 msg: e.to_string(),
                 code: 0,
             },
-            _ => param(e.to_string().lines().next().unwrap_or("").trim_start_matches("error: ").to_string()),
+            _ => param(
+                e.to_string()
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches("error: ")
+                    .to_string(),
+            ),
         })?;
     if m.get_flag("version") {
         return Ok(format!("{prog} {}\n", crate::error::VERSION));
     }
-    let tables: Vec<Table> = match m.get_one::<String>("table") {
-        Some(t) => vec![Table::from_name(t)
-            .ok_or_else(|| Error::Op(format!("Table '{t}' does not exist")))?],
-        None => SAVE_ORDER.to_vec(),
-    };
+    let tables: Vec<Table> =
+        match m.get_one::<String>("table") {
+            Some(t) => vec![Table::from_name(t)
+                .ok_or_else(|| Error::Op(format!("Table '{t}' does not exist")))?],
+            None => SAVE_ORDER.to_vec(),
+        };
     let mut s = Session::open(family)?;
     let mut states = Vec::new();
     for t in tables {

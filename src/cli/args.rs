@@ -240,9 +240,6 @@ mod tests {
             param("unknown option \"-a\"; did you mean -A (--append)?")
         );
         let e = unknown_option("--dprt", L);
-        assert_eq!(
-            e,
-            param("unknown option \"--dprt\"; did you mean --dport?")
-        );
+        assert_eq!(e, param("unknown option \"--dprt\"; did you mean --dport?"));
     }
 }

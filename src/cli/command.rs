@@ -225,7 +225,20 @@ fn legality(cmd: Cmd) -> &'static [u8; 12] {
     }
 }
 
-const OPT_LETTERS: [&str; 12] = ["n", "s", "d", "p", "j", "v", "x", "i", "o", "-line-numbers", "c", "f"];
+const OPT_LETTERS: [&str; 12] = [
+    "n",
+    "s",
+    "d",
+    "p",
+    "j",
+    "v",
+    "x",
+    "i",
+    "o",
+    "-line-numbers",
+    "c",
+    "f",
+];
 
 fn cmd_letter(c: Cmd) -> char {
     match c {
@@ -384,14 +397,21 @@ fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
             }
         }
     }
-    if host.is_empty() || host.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b':') {
+    if host.is_empty()
+        || host
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b':')
+    {
         return Err(not_found());
     }
     let addrs = (host, 0u16).to_socket_addrs().map_err(|_| not_found())?;
     let mut out: Vec<IpAddr> = Vec::new();
     for a in addrs {
         let ip = a.ip();
-        let ok = matches!((family, ip), (Family::V4, IpAddr::V4(_)) | (Family::V6, IpAddr::V6(_)));
+        let ok = matches!(
+            (family, ip),
+            (Family::V4, IpAddr::V4(_)) | (Family::V6, IpAddr::V6(_))
+        );
         if ok && !out.contains(&ip) {
             out.push(ip);
         }
@@ -496,7 +516,9 @@ impl Parser<'_> {
 
     fn set_cmd(&mut self, cmd: Cmd) -> Result<(), Error> {
         if self.invert {
-            return Err(param("unexpected ! flag before --".to_string() + long_of(cmd_letter(cmd))));
+            return Err(param(
+                "unexpected ! flag before --".to_string() + long_of(cmd_letter(cmd)),
+            ));
         }
         match self.cmd {
             None => {
@@ -570,9 +592,9 @@ impl Parser<'_> {
                     if SHORT_WITH_ARG.contains(c) {
                         let val = match glued {
                             Some(v) => v,
-                            None => self
-                                .next_arg()
-                                .ok_or_else(|| param(format!("option \"-{c}\" requires an argument")))?,
+                            None => self.next_arg().ok_or_else(|| {
+                                param(format!("option \"-{c}\" requires an argument"))
+                            })?,
                         };
                         self.option(c, Some(val))?;
                     } else if SHORT_FLAGS.contains(c) {
@@ -639,7 +661,9 @@ impl Parser<'_> {
         let slot = (key - EXT_BASE) >> 8;
         let idx = (key - EXT_BASE) & 0xff;
         let (spec, ext_name) = if slot == TARGET_SLOT {
-            let d = self.target_desc.ok_or_else(|| param("internal: no target"))?;
+            let d = self
+                .target_desc
+                .ok_or_else(|| param("internal: no target"))?;
             (d.options[idx], d.name)
         } else {
             let d = self.matches[slot].desc;
@@ -647,21 +671,25 @@ impl Parser<'_> {
         };
         let inv = std::mem::take(&mut self.invert);
         if inv && !spec.invertible {
-            return Err(param(format!("{ext_name}: option \"--{name}\" cannot be inverted.")));
+            return Err(param(format!(
+                "{ext_name}: option \"--{name}\" cannot be inverted."
+            )));
         }
         let mut args = Vec::new();
         match spec.args {
             Args::None => {
                 if value.is_some() {
-                    return Err(param(format!("option \"--{name}\" doesn't allow an argument")));
+                    return Err(param(format!(
+                        "option \"--{name}\" doesn't allow an argument"
+                    )));
                 }
             }
             Args::One | Args::Two => {
                 let v = match value {
                     Some(v) => v,
-                    None => self
-                        .next_arg()
-                        .ok_or_else(|| param(format!("option \"--{name}\" requires an argument")))?,
+                    None => self.next_arg().ok_or_else(|| {
+                        param(format!("option \"--{name}\" requires an argument"))
+                    })?,
                 };
                 args.push(v);
                 if spec.args == Args::Two {
@@ -774,8 +802,12 @@ impl Parser<'_> {
             'p' => {
                 let inv = self.use_opt(3, 'p')?;
                 let s = v();
-                let p = netdb::proto_by_name(&s)
-                    .ok_or_else(|| param(format!("unknown protocol \"{}\" specified", s.to_ascii_lowercase())))?;
+                let p = netdb::proto_by_name(&s).ok_or_else(|| {
+                    param(format!(
+                        "unknown protocol \"{}\" specified",
+                        s.to_ascii_lowercase()
+                    ))
+                })?;
                 if p == 0 && inv {
                     return Err(param("rule would never match protocol"));
                 }
@@ -822,7 +854,9 @@ impl Parser<'_> {
                 self.no_invert("-m")?;
                 let name = v();
                 let desc = ext::find_match(&name, self.family).ok_or_else(|| {
-                    param(format!("Couldn't load match `{name}':No such file or directory\n"))
+                    param(format!(
+                        "Couldn't load match `{name}':No such file or directory\n"
+                    ))
                 })?;
                 self.matches.push(Loaded {
                     desc,
@@ -851,9 +885,9 @@ impl Parser<'_> {
                 let (p, b) = match first.split_once(',') {
                     Some((p, b)) => (p.to_string(), b.to_string()),
                     None => {
-                        let b = self.optional_positional().ok_or_else(|| {
-                            param("-c requires packet and byte counter")
-                        })?;
+                        let b = self
+                            .optional_positional()
+                            .ok_or_else(|| param("-c requires packet and byte counter"))?;
                         (first, b)
                     }
                 };
@@ -965,7 +999,12 @@ impl Parser<'_> {
                 )));
             }
         }
-        if !self.matches.is_empty() && !matches!(cmd, Cmd::Append | Cmd::Check | Cmd::Delete | Cmd::Insert | Cmd::Replace) {
+        if !self.matches.is_empty()
+            && !matches!(
+                cmd,
+                Cmd::Append | Cmd::Check | Cmd::Delete | Cmd::Insert | Cmd::Replace
+            )
+        {
             return Err(param("Illegal option `-m' with this command"));
         }
         if let Some(c) = &self.chain {
@@ -1073,7 +1112,9 @@ impl Parser<'_> {
         let target = match &self.target {
             None => Target::None,
             Some((name, true)) => {
-                if matches!(name.as_str(), "ACCEPT" | "DROP" | "RETURN") || self.target_desc.is_some() {
+                if matches!(name.as_str(), "ACCEPT" | "DROP" | "RETURN")
+                    || self.target_desc.is_some()
+                {
                     return Err(param(format!("goto '{name}' is not a chain\n")));
                 }
                 Target::Goto(name.clone())
@@ -1170,14 +1211,20 @@ mod tests {
         assert_eq!(rules.len(), 1);
         assert_eq!(rules[0].target, Target::Accept);
         assert!(matches!(&rules[0].matches[0], Match::Tcp(t) if t.dpts == (22, 22)));
-        assert_eq!(rules[0].src.as_ref().unwrap().val.to_string(), "10.20.30.0/24");
+        assert_eq!(
+            rules[0].src.as_ref().unwrap().val.to_string(),
+            "10.20.30.0/24"
+        );
     }
 
     #[test]
     fn errors_and_codes() {
         assert_eq!(p("-a INPUT").unwrap_err().exit_code(), 2);
         assert_eq!(p("-t nat -H BAR").unwrap_err().exit_code(), 2);
-        assert_eq!(p("-t foobar -C INPUT -j ACCEPT").unwrap_err().exit_code(), 3);
+        assert_eq!(
+            p("-t foobar -C INPUT -j ACCEPT").unwrap_err().exit_code(),
+            3
+        );
         assert_eq!(p("-A INPUT --dport 22").unwrap_err().exit_code(), 2);
         assert_eq!(p("-A INPUT -o eth0").unwrap_err().exit_code(), 2);
         assert_eq!(p("-L -S").unwrap_err(), param("Cannot use -S with -L"));

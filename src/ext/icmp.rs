@@ -69,19 +69,22 @@ const NAMES: &[IcmpName] = &[
 
 /// Parse `NAME`, `TYPE` or `TYPE/CODE` against a name table. A unique
 /// prefix of a name is accepted, as iptables does.
-pub(crate) fn parse_type(
-    s: &str,
-    names: &[IcmpName],
-    what: &str,
-) -> Result<(u8, (u8, u8)), Error> {
+pub(crate) fn parse_type(s: &str, names: &[IcmpName], what: &str) -> Result<(u8, (u8, u8)), Error> {
     let exact = names.iter().find(|x| x.name == s);
     let cands: Vec<&IcmpName> = names.iter().filter(|x| x.name.starts_with(s)).collect();
-    let found = exact.or(if cands.len() == 1 { Some(cands[0]) } else { None });
+    let found = exact.or(if cands.len() == 1 {
+        Some(cands[0])
+    } else {
+        None
+    });
     if let Some(x) = found {
         return Ok((x.ty, x.code));
     }
     if cands.len() > 1 && !s.is_empty() && !s.as_bytes()[0].is_ascii_digit() {
-        return Err(param(format!("Ambiguous {what} type `{s}': `{}' or `{}'?", cands[0].name, cands[1].name)));
+        return Err(param(format!(
+            "Ambiguous {what} type `{s}': `{}' or `{}'?",
+            cands[0].name, cands[1].name
+        )));
     }
     let bad = || param(format!("Unknown {what} type `{s}'"));
     let (t, c) = match s.split_once('/') {
@@ -246,12 +249,18 @@ mod tests {
 
     #[test]
     fn names_and_numbers() {
-        assert_eq!(parse_type("echo-request", NAMES, "ICMP").unwrap(), (8, (0, 255)));
+        assert_eq!(
+            parse_type("echo-request", NAMES, "ICMP").unwrap(),
+            (8, (0, 255))
+        );
         assert_eq!(parse_type("3/1", NAMES, "ICMP").unwrap(), (3, (1, 1)));
         assert_eq!(parse_type("13", NAMES, "ICMP").unwrap(), (13, (0, 255)));
         assert!(parse_type("foo", NAMES, "ICMP").is_err());
         assert!(parse_type("3/x", NAMES, "ICMP").is_err());
-        assert_eq!(parse_type("255/0:255", NAMES, "ICMP").unwrap(), (255, (0, 255)));
+        assert_eq!(
+            parse_type("255/0:255", NAMES, "ICMP").unwrap(),
+            (255, (0, 255))
+        );
         assert!(parse_type("3/5:4", NAMES, "ICMP").is_err());
         let mut s = String::new();
         print_type(&mut s, NAMES, 3, (1, 1), false, false);
@@ -276,7 +285,9 @@ mod tests {
             },
             &mut e,
         );
-        let Expr::Match { info, .. } = &e[0] else { panic!() };
+        let Expr::Match { info, .. } = &e[0] else {
+            panic!()
+        };
         assert_eq!(info.len(), 8);
         assert_eq!(Icmp::decode_blob(0, info, Family::V4).unwrap(), i);
     }

@@ -7,9 +7,11 @@ use crate::model::netdb;
 /// Parse one port: a number or a service name for `proto`.
 pub fn parse_port(s: &str, proto: &str) -> Result<u16, Error> {
     if let Ok(n) = s.parse::<u32>() {
-        return u16::try_from(n).map_err(|_| param(format!("invalid port/service `{s}' specified")));
+        return u16::try_from(n)
+            .map_err(|_| param(format!("invalid port/service `{s}' specified")));
     }
-    netdb::service_port(s, proto).ok_or_else(|| param(format!("invalid port/service `{s}' specified")))
+    netdb::service_port(s, proto)
+        .ok_or_else(|| param(format!("invalid port/service `{s}' specified")))
 }
 
 /// Parse `a`, `a:b`, `:b`, `a:` or `:` into an inclusive range.
@@ -20,8 +22,16 @@ pub fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), Error> {
             (p, p)
         }
         Some((a, b)) => {
-            let lo = if a.is_empty() { 0 } else { parse_port(a, proto)? };
-            let hi = if b.is_empty() { u16::MAX } else { parse_port(b, proto)? };
+            let lo = if a.is_empty() {
+                0
+            } else {
+                parse_port(a, proto)?
+            };
+            let hi = if b.is_empty() {
+                u16::MAX
+            } else {
+                parse_port(b, proto)?
+            };
             (lo, hi)
         }
     };

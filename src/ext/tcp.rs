@@ -152,7 +152,11 @@ impl MatchExt for Tcp {
                     }
                 }
                 2 | 3 => {
-                    once(&mut seen, 4, "Only one of `--syn' or `--tcp-flags'  allowed")?;
+                    once(
+                        &mut seen,
+                        4,
+                        "Only one of `--syn' or `--tcp-flags'  allowed",
+                    )?;
                     if h.idx == 2 {
                         t.flg_mask = 0x17;
                         t.flg_cmp = 0x02;
@@ -211,10 +215,28 @@ impl MatchExt for Tcp {
 
     fn print(&self, cx: &FmtCx, out: &mut String) {
         out.push_str(" tcp");
-        print_ports(out, "spt", self.spts, self.invflags & INV_SRCPT != 0, cx.numeric, "tcp");
-        print_ports(out, "dpt", self.dpts, self.invflags & INV_DSTPT != 0, cx.numeric, "tcp");
+        print_ports(
+            out,
+            "spt",
+            self.spts,
+            self.invflags & INV_SRCPT != 0,
+            cx.numeric,
+            "tcp",
+        );
+        print_ports(
+            out,
+            "dpt",
+            self.dpts,
+            self.invflags & INV_DSTPT != 0,
+            cx.numeric,
+            "tcp",
+        );
         if self.option != 0 || self.invflags & INV_OPTION != 0 {
-            let i = if self.invflags & INV_OPTION != 0 { "!" } else { "" };
+            let i = if self.invflags & INV_OPTION != 0 {
+                "!"
+            } else {
+                ""
+            };
             out.push_str(&format!(" option={i}{}", self.option));
         }
         if self.flg_mask != 0 || self.invflags & INV_FLAGS != 0 {
@@ -231,7 +253,10 @@ impl MatchExt for Tcp {
             }
         }
         if self.invflags & !INV_MASK != 0 {
-            out.push_str(&format!(" Unknown invflags: 0x{:X}", self.invflags & !INV_MASK));
+            out.push_str(&format!(
+                " Unknown invflags: 0x{:X}",
+                self.invflags & !INV_MASK
+            ));
         }
     }
 
@@ -284,8 +309,14 @@ impl MatchExt for Tcp {
             return Err(short());
         }
         Ok(Tcp {
-            spts: (ne_u16(info, 0).ok_or_else(short)?, ne_u16(info, 2).ok_or_else(short)?),
-            dpts: (ne_u16(info, 4).ok_or_else(short)?, ne_u16(info, 6).ok_or_else(short)?),
+            spts: (
+                ne_u16(info, 0).ok_or_else(short)?,
+                ne_u16(info, 2).ok_or_else(short)?,
+            ),
+            dpts: (
+                ne_u16(info, 4).ok_or_else(short)?,
+                ne_u16(info, 6).ok_or_else(short)?,
+            ),
             option: info[8],
             flg_mask: info[9],
             flg_cmp: info[10],
@@ -308,7 +339,9 @@ impl MatchExt for Tcp {
             return false;
         };
         if cmp.offset == 13 && cmp.len == 1 {
-            let (Some(mask), Some(&v)) = (cmp.mask.as_ref().and_then(|m| m.first()), cmp.data.first()) else {
+            let (Some(mask), Some(&v)) =
+                (cmp.mask.as_ref().and_then(|m| m.first()), cmp.data.first())
+            else {
                 return false;
             };
             t.flg_mask = *mask;

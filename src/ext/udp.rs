@@ -243,7 +243,9 @@ impl MatchExt for Udp {
             // own message for a port that is neither number nor service.
             for part in h.arg().split(':').filter(|p| !p.is_empty()) {
                 if crate::ext::opt::parse_port(part, "udp").is_err() {
-                    return Err(param(format!("Port \"{part}\" does not resolve to anything.")));
+                    return Err(param(format!(
+                        "Port \"{part}\" does not resolve to anything."
+                    )));
                 }
             }
             let r = parse_port_range(h.arg(), "udp")?;
@@ -260,7 +262,10 @@ impl MatchExt for Udp {
     }
 
     fn save(&self, _cx: &FmtCx, out: &mut String) {
-        for (r, bit, name) in [(self.spts, INV_SRCPT, "sport"), (self.dpts, INV_DSTPT, "dport")] {
+        for (r, bit, name) in [
+            (self.spts, INV_SRCPT, "sport"),
+            (self.dpts, INV_DSTPT, "dport"),
+        ] {
             if r != (0, u16::MAX) || self.invflags & bit != 0 {
                 if self.invflags & bit != 0 {
                     out.push_str(" !");
@@ -272,10 +277,27 @@ impl MatchExt for Udp {
 
     fn print(&self, cx: &FmtCx, out: &mut String) {
         out.push_str(" udp");
-        print_ports(out, "spt", self.spts, self.invflags & INV_SRCPT != 0, cx.numeric, "udp");
-        print_ports(out, "dpt", self.dpts, self.invflags & INV_DSTPT != 0, cx.numeric, "udp");
+        print_ports(
+            out,
+            "spt",
+            self.spts,
+            self.invflags & INV_SRCPT != 0,
+            cx.numeric,
+            "udp",
+        );
+        print_ports(
+            out,
+            "dpt",
+            self.dpts,
+            self.invflags & INV_DSTPT != 0,
+            cx.numeric,
+            "udp",
+        );
         if self.invflags & !INV_MASK != 0 {
-            out.push_str(&format!(" Unknown invflags: 0x{:X}", self.invflags & !INV_MASK));
+            out.push_str(&format!(
+                " Unknown invflags: 0x{:X}",
+                self.invflags & !INV_MASK
+            ));
         }
     }
 
@@ -300,8 +322,14 @@ impl MatchExt for Udp {
     fn decode_blob(_rev: u32, info: &[u8], _family: Family) -> Result<Self, DecodeError> {
         let short = || DecodeError(format!("udp: info of {} bytes is too short", info.len()));
         Ok(Udp {
-            spts: (ne_u16(info, 0).ok_or_else(short)?, ne_u16(info, 2).ok_or_else(short)?),
-            dpts: (ne_u16(info, 4).ok_or_else(short)?, ne_u16(info, 6).ok_or_else(short)?),
+            spts: (
+                ne_u16(info, 0).ok_or_else(short)?,
+                ne_u16(info, 2).ok_or_else(short)?,
+            ),
+            dpts: (
+                ne_u16(info, 4).ok_or_else(short)?,
+                ne_u16(info, 6).ok_or_else(short)?,
+            ),
             invflags: *info.get(8).ok_or_else(short)?,
         })
     }

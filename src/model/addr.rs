@@ -159,10 +159,7 @@ mod tests {
     fn prefix_and_mask_forms() {
         let n = Net::with_prefix("10.20.30.40".parse().unwrap(), 24);
         assert_eq!(n.to_string(), "10.20.30.0/24");
-        let n = Net::with_mask(
-            "1.2.3.4".parse().unwrap(),
-            "255.255.0.255".parse().unwrap(),
-        );
+        let n = Net::with_mask("1.2.3.4".parse().unwrap(), "255.255.0.255".parse().unwrap());
         assert_eq!(n.to_string(), "1.2.0.4/255.255.0.255");
         let n = Net::with_prefix("2001:db8::1".parse().unwrap(), 32);
         assert_eq!(n.to_string(), "2001:db8::/32");

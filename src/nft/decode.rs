@@ -111,7 +111,15 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
             }
             Expr::Cmp { op, data, .. } => {
                 cmp(
-                    &mut r, &load, mask.as_deref(), *op, data, None, family, soff, doff,
+                    &mut r,
+                    &load,
+                    mask.as_deref(),
+                    *op,
+                    data,
+                    None,
+                    family,
+                    soff,
+                    doff,
                     &mut l4proto,
                 )?;
                 load = Load::None;
@@ -227,7 +235,9 @@ fn cmp(
                 *l4proto = Some(p);
             }
         }
-        Load::Payload(PayloadBase::Network, off, len) if to.is_none() && (off == soff || off == doff) => {
+        Load::Payload(PayloadBase::Network, off, len)
+            if to.is_none() && (off == soff || off == doff) =>
+        {
             let n = net(family, data, mask, len, op)?;
             if off == soff {
                 r.src = Some(n);
@@ -256,7 +266,10 @@ fn cmp(
                 to: to.cloned(),
             };
             let proto = l4proto.unwrap_or(0);
-            if !MATCHES.iter().any(|d| (d.absorb)(proto, &native, &mut r.matches)) {
+            if !MATCHES
+                .iter()
+                .any(|d| (d.absorb)(proto, &native, &mut r.matches))
+            {
                 return Err(err(format!("unsupported payload match @{offset}")));
             }
         }

@@ -82,7 +82,10 @@ fn op_text(op: &Op) -> (String, String) {
             .into(),
             format!("rule in chain {}", rule.chain),
         ),
-        Op::ReplaceRule { rule, .. } => ("RULE_REPLACE".into(), format!("rule in chain {}", rule.chain)),
+        Op::ReplaceRule { rule, .. } => (
+            "RULE_REPLACE".into(),
+            format!("rule in chain {}", rule.chain),
+        ),
         Op::DelRule { chain, .. } => ("RULE_DELETE".into(), format!("rule in chain {chain}")),
         Op::FlushChain { chain, .. } => ("RULE_FLUSH".into(), format!("chain {chain}")),
         Op::FlushTable { table } => ("TABLE_FLUSH".into(), format!("table {table}")),
@@ -192,7 +195,9 @@ impl Session {
                 Err(e) => return Err(sys_err(e)),
             }
         }
-        Err(Error::Resource("ruleset kept changing while reading it".into()))
+        Err(Error::Resource(
+            "ruleset kept changing while reading it".into(),
+        ))
     }
 
     /// Handles of one chain's rules, without decoding them.

@@ -8,7 +8,7 @@
 //! through the full parser, which also produces the error messages.
 //!
 //! It works in two steps: [`scan`] checks the line and reads every value
-//! without allocating; [`Scan::build`] makes the rule. The planner only
+//! without allocating; [`Scan::rule`] makes the rule. The planner only
 //! scans a line (it needs the chain and the jump target), and the rule is
 //! built when the batch is written. A scan depends on nothing but the text
 //! (no name resolution), so building later gives the same rule.
@@ -17,7 +17,6 @@
 //! allocates per word; at 100k lines that costs seconds, while the kernel
 //! needs about one second for the whole batch.
 
-use super::text::strtok_words;
 use crate::cli::command::{check_chain_name, parse_nets};
 use crate::cli::{Action, Command};
 use crate::ext::opt::parse_port_range;
@@ -30,21 +29,32 @@ use std::net::{IpAddr, Ipv4Addr};
 /// host name (never resolved here), or invalid.
 fn one_net(v: &str, family: Family) -> Option<Inv<Net>> {
     let numeric = match family {
-        Family::V4 => v.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'/'),
+        Family::V4 => v
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'/'),
         Family::V6 => {
-            v.contains(':') && v.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':' || b == b'/')
+            v.contains(':')
+                && v.bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':' || b == b'/')
         }
     };
     if !numeric {
         return None;
     }
-    // The common `a.b.c.d[/len]` without the general parser's allocations;
-    // anything else goes through it.
+    // The common `a.b.c.d[/len]` without the general parser's allocations
+    // (the net `Net::with_prefix` makes); anything else goes through it.
     if family == Family::V4 {
         let (host, len) = v.split_once('/').unwrap_or((v, "32"));
         if let (Ok(a), true) = (host.parse::<Ipv4Addr>(), (1..=2).contains(&len.len())) {
             if let Ok(len @ 0..=32) = len.parse::<u32>() {
-                return Some(Inv::new(false, Net::with_prefix(IpAddr::V4(a), len)));
+                let mask = u32::MAX.checked_shl(32 - len).unwrap_or(0);
+                return Some(Inv::new(
+                    false,
+                    Net {
+                        addr: IpAddr::V4(Ipv4Addr::from(u32::from(a) & mask)),
+                        mask: IpAddr::V4(Ipv4Addr::from(mask)),
+                    },
+                ));
             }
         }
     }
@@ -52,6 +62,19 @@ fn one_net(v: &str, family: Family) -> Option<Inv<Net>> {
         [n] => Some(Inv::new(false, *n)),
         _ => None,
     }
+}
+
+/// Words of a line: what `strtok(" \t\n")` returns (a line has no `\n`).
+fn words(s: &str) -> impl Iterator<Item = &str> {
+    s.split([' ', '\t']).filter(|w| !w.is_empty())
+}
+
+/// `check_chain_name`, with a shortcut for the usual printable ASCII name.
+fn chain_name_ok(name: &str) -> bool {
+    let plain = name.len() <= crate::cli::command::CHAIN_MAX
+        && name.bytes().all(|b| b.is_ascii_graphic())
+        && !name.starts_with(['-', '!']);
+    plain || check_chain_name(name).is_ok()
 }
 
 /// `cli::command::parse_iface`'s checks, without making the name.
@@ -117,12 +140,14 @@ pub fn scan<'a>(
     if rest.contains('"') {
         return None;
     }
-    let mut w = strtok_words(rest);
+    let mut w = words(rest);
     if w.next()? != "-A" {
         return None;
     }
     let chain = w.next()?;
-    check_chain_name(chain).ok()?;
+    if !chain_name_ok(chain) {
+        return None;
+    }
     let mut s = Scan {
         family,
         table,
@@ -204,14 +229,16 @@ pub fn scan<'a>(
         }
         s.ports = Some((desc.name, read));
     }
+    // The standard verdicts win over any extension of that name, as in
+    // `cli::command`.
     s.target = match target {
         None => Jump::None,
-        Some(t) if ext::find_target(t, family).is_some() => return None,
         Some("ACCEPT") => Jump::Accept,
         Some("DROP") => Jump::Drop,
         Some("RETURN") => Jump::Return,
+        Some(t) if ext::find_target(t, family).is_some() => return None,
         Some(t) => {
-            if t.is_empty() || check_chain_name(t).is_err() {
+            if t.is_empty() || !chain_name_ok(t) {
                 return None;
             }
             Jump::Chain(t)
@@ -290,7 +317,12 @@ impl Scan<'_> {
 }
 
 /// [`scan`] and [`Scan::command`] in one.
-pub fn parse(family: Family, table: Table, rest: &str, counters: Option<(&str, &str)>) -> Option<Command> {
+pub fn parse(
+    family: Family,
+    table: Table,
+    rest: &str,
+    counters: Option<(&str, &str)>,
+) -> Option<Command> {
     scan(family, table, rest, counters)?.command()
 }
 
@@ -303,7 +335,7 @@ mod tests {
         if let Some((p, b)) = counters {
             args.extend(["--set-counters".to_string(), p.to_string(), b.to_string()]);
         }
-        args.extend(strtok_words(rest).map(String::from));
+        args.extend(super::super::text::strtok_words(rest).map(String::from));
         crate::cli::parse_in(family, &args, Some(Table::Filter)).ok()
     }
 
@@ -372,7 +404,13 @@ mod tests {
                 assert_eq!(Some(c), full(Family::V6, l, None), "{l}");
             }
         }
-        assert!(parse(Family::V4, Table::Filter, "-A X -m comment --comment \"a b\"", None).is_none());
+        assert!(parse(
+            Family::V4,
+            Table::Filter,
+            "-A X -m comment --comment \"a b\"",
+            None
+        )
+        .is_none());
         assert!(parse(Family::V4, Table::Filter, "-I X -j ACCEPT", None).is_none());
     }
 }

@@ -24,10 +24,12 @@ pub mod text;
 use crate::cli::Action;
 use crate::error::{Error, VERSION};
 use crate::list::{self, ListOpts};
-use crate::model::{Counters, Family, Table, TableState};
-use crate::nft::ir::{NftChain, NftRule};
-use crate::nft::session::{commit_error, nfproto, strerror, Session};
+use crate::model::{Counters, Family, Rule, Table, TableState};
+use crate::nft::decode::decode_rule;
+use crate::nft::encode::encode_rule;
 use crate::nft::ir::NfProto;
+use crate::nft::ir::{Expr, NftChain, NftRule};
+use crate::nft::session::{commit_error, nfproto, strerror, Session};
 use crate::nft::sys::{CommitError, Nft, SysError};
 use clap::{Arg, ArgAction};
 use parse::Parsed;
@@ -64,6 +66,14 @@ pub enum RestoreError {
         /// the message after `line N:`
         msg: String,
     },
+    /// A rule jumps or goes to a chain that does not exist (exit 2).
+    #[error("line {line}: chain '{chain}' does not exist")]
+    NoTarget {
+        /// input line
+        line: u32,
+        /// the chain
+        chain: String,
+    },
     /// The input ended inside a table block (exit 1).
     #[error("COMMIT expected at line {line}")]
     CommitExpected {
@@ -86,7 +96,9 @@ impl RestoreError {
                     format!("{prog} {VERSION}: {m}\nError occurred at line: {line}\n{tryhelp}"),
                     2,
                 ),
-                Error::ParamBare(m) => (format!("{m}\nError occurred at line: {line}\n{tryhelp}"), 2),
+                Error::ParamBare(m) => {
+                    (format!("{m}\nError occurred at line: {line}\n{tryhelp}"), 2)
+                }
                 Error::Op(m) => (format!("{prog}: line {line} failed: {m}."), 1),
                 other => {
                     let code = other.exit_code();
@@ -94,10 +106,22 @@ impl RestoreError {
                 }
             },
             RestoreError::Failed { line, msg: None } => (format!("{prog}: line {line} failed"), 1),
-            RestoreError::Failed { line, msg: Some(m) } => (format!("{prog}: line {line} failed: {m}."), 1),
-            RestoreError::Kernel { line: Some(l), msg } => (format!("{prog} {VERSION}: \nline {l}:{msg}"), 4),
+            RestoreError::Failed { line, msg: Some(m) } => {
+                (format!("{prog}: line {line} failed: {m}."), 1)
+            }
+            RestoreError::Kernel { line: Some(l), msg } => {
+                (format!("{prog} {VERSION}: \nline {l}:{msg}"), 4)
+            }
             RestoreError::Kernel { line: None, msg } => (format!("{prog} {VERSION}:{msg}"), 4),
-            RestoreError::CommitExpected { line } => (format!("{prog}: COMMIT expected at line {line}"), 1),
+            RestoreError::NoTarget { line, chain } => (
+                format!(
+                    "{prog} {VERSION}: Chain '{chain}' does not exist\nError occurred at line: {line}\n{tryhelp}"
+                ),
+                2,
+            ),
+            RestoreError::CommitExpected { line } => {
+                (format!("{prog}: COMMIT expected at line {line}"), 1)
+            }
             RestoreError::Other(e) => {
                 let code = e.exit_code();
                 (e.render(prog), code)
@@ -155,7 +179,10 @@ fn usage(prog: &str) -> String {
 
 fn cli(prog: &'static str) -> clap::Command {
     let flag = |id: &'static str, short: char, long: &'static str| {
-        Arg::new(id).short(short).long(long).action(ArgAction::SetTrue)
+        Arg::new(id)
+            .short(short)
+            .long(long)
+            .action(ArgAction::SetTrue)
     };
     clap::Command::new(prog)
         .disable_version_flag(true)
@@ -172,7 +199,12 @@ fn cli(prog: &'static str) -> clap::Command {
         // `-w [secs]` / `-W [usecs]`: accepted and ignored, as by
         // iptables-nft-restore (which takes no lock).
         .arg(Arg::new("wait").short('w').long("wait").num_args(0..=1))
-        .arg(Arg::new("wait-interval").short('W').long("wait-interval").num_args(0..=1))
+        .arg(
+            Arg::new("wait-interval")
+                .short('W')
+                .long("wait-interval")
+                .num_args(0..=1),
+        )
         .arg(Arg::new("file").num_args(0..).trailing_var_arg(false))
 }
 
@@ -189,7 +221,12 @@ fn parse_args(prog: &'static str, args: &[String]) -> Result<Request, Error> {
         .try_get_matches_from(std::iter::once(prog.to_string()).chain(args.iter().cloned()))
         .map_err(|e| {
             let first = e.to_string();
-            let first = first.lines().next().unwrap_or("").trim_start_matches("error: ").to_string();
+            let first = first
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ")
+                .to_string();
             Error::Raw {
                 msg: format!("{prog}: {first}\nTry `{prog} -h' for more information."),
                 code: 1,
@@ -208,7 +245,10 @@ fn parse_args(prog: &'static str, args: &[String]) -> Result<Request, Error> {
     if m.get_flag("binary") {
         eprintln!("-b/--binary option is not implemented");
     }
-    let files: Vec<String> = m.get_many::<String>("file").map(|v| v.cloned().collect()).unwrap_or_default();
+    let files: Vec<String> = m
+        .get_many::<String>("file")
+        .map(|v| v.cloned().collect())
+        .unwrap_or_default();
     if files.len() > 1 {
         return Err(Error::Raw {
             msg: "Unknown arguments found on commandline".into(),
@@ -229,15 +269,21 @@ fn read_input(opts: &Opts) -> Result<Vec<u8>, Error> {
     use std::io::Read;
     match &opts.file {
         Some(f) => std::fs::read(f).map_err(|e| Error::Raw {
-            msg: format!("Can't open {f}: {}", strerror(e.raw_os_error().unwrap_or(libc::EIO))),
+            msg: format!(
+                "Can't open {f}: {}",
+                strerror(e.raw_os_error().unwrap_or(libc::EIO))
+            ),
             code: 1,
         }),
         None => {
             let mut v = Vec::new();
-            std::io::stdin().lock().read_to_end(&mut v).map_err(|e| Error::Raw {
-                msg: format!("Can't read standard input: {e}"),
-                code: 1,
-            })?;
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut v)
+                .map_err(|e| Error::Raw {
+                    msg: format!("Can't read standard input: {e}"),
+                    code: 1,
+                })?;
             Ok(v)
         }
     }
@@ -275,17 +321,70 @@ impl NftKernel<'_> {
 
 impl Kernel for NftKernel<'_> {
     fn table_exists(&mut self, table: Table) -> Result<bool, Error> {
-        self.nft.table_exists(nfproto(self.family), table.name()).map_err(sys_error)
+        self.nft
+            .table_exists(nfproto(self.family), table.name())
+            .map_err(sys_error)
     }
     fn chain(&mut self, table: Table, name: &str) -> Result<Option<NftChain>, Error> {
-        self.nft.chain(nfproto(self.family), table.name(), name).map_err(sys_error)
+        self.nft
+            .chain(nfproto(self.family), table.name(), name)
+            .map_err(sys_error)
     }
     fn chains(&mut self, table: Table) -> Result<Vec<NftChain>, Error> {
-        self.nft.chains(nfproto(self.family), table.name()).map_err(sys_error)
+        self.nft
+            .chains(nfproto(self.family), table.name())
+            .map_err(sys_error)
     }
     fn rules(&mut self, table: Table, chain: &str) -> Result<Vec<NftRule>, Error> {
-        self.nft.rules(nfproto(self.family), table.name(), Some(chain)).map_err(sys_error)
+        self.nft
+            .rules(nfproto(self.family), table.name(), Some(chain))
+            .map_err(sys_error)
     }
+    fn find_rule(
+        &mut self,
+        table: Table,
+        chain: &str,
+        skip: &[u64],
+        rule: &Rule,
+    ) -> Result<Option<u64>, Error> {
+        let family = self.family;
+        // Most kernel rules differ from the wanted one in their expressions
+        // already; decoding catches other encodings of the same rule.
+        let wanted: Vec<Expr> = without_counter(&encode_rule(rule, family).0);
+        for _ in 0..100 {
+            let mut found = None;
+            let res = self
+                .nft
+                .rules_while(nfproto(family), table.name(), chain, |r| {
+                    if skip.contains(&r.handle) {
+                        return true;
+                    }
+                    let same = without_counter(&r.exprs) == wanted
+                        || decode_rule(&r.exprs, family).is_ok_and(|d| d.same_spec(rule));
+                    if same {
+                        found = Some(r.handle);
+                    }
+                    !same
+                });
+            match res {
+                Ok(_) => return Ok(found),
+                Err(e) if e.errno == libc::EINTR => continue,
+                Err(e) => return Err(sys_error(e)),
+            }
+        }
+        Err(Error::Resource(
+            "ruleset kept changing while reading it".into(),
+        ))
+    }
+}
+
+/// A rule's expressions without its counter, for comparing specs.
+fn without_counter(exprs: &[Expr]) -> Vec<Expr> {
+    exprs
+        .iter()
+        .filter(|e| !matches!(e, Expr::Counter { .. }))
+        .cloned()
+        .collect()
 }
 
 /// The result of planning a whole input.
@@ -298,8 +397,12 @@ struct Planned<'t> {
 /// `assert_valid_chain_name` of a `:CHAIN` line.
 fn check_declared_chain(name: &str, family: Family) -> Result<(), Error> {
     crate::cli::command::check_chain_name(name)?;
-    if matches!(name, "ACCEPT" | "DROP" | "RETURN" | "QUEUE") || crate::ext::find_target(name, family).is_some() {
-        return Err(Error::Param("chain name may not clash with target name".into()));
+    if matches!(name, "ACCEPT" | "DROP" | "RETURN" | "QUEUE")
+        || crate::ext::find_target(name, family).is_some()
+    {
+        return Err(Error::Param(
+            "chain name may not clash with target name".into(),
+        ));
     }
     Ok(())
 }
@@ -314,8 +417,8 @@ fn plan_input<'t>(
 ) -> Result<Planned<'t>, RestoreError> {
     let prog = prog_of(family);
     let mut out = String::new();
-    // Listings are rare; they read the kernel through a second handle so
-    // the planner can keep its borrow.
+    // Listings (`-L`/`-S` lines, rare) are made once the planner has let go
+    // of the kernel handle; they show the state before the transaction.
     let mut listings: Vec<(usize, u32, crate::cli::Command)> = Vec::new();
     let src = Source {
         text,
@@ -328,6 +431,26 @@ fn plan_input<'t>(
     let mut offset: usize = 0;
     let mut cur: Option<Table> = None;
     let mut in_table = false;
+    // As iptables-restore, a command that cannot be carried out fails the
+    // block at its COMMIT (still naming its own line), so a later line that
+    // does not parse is reported first. Of the failures of a block, the
+    // first in line order is reported, unless the only ones are ops the
+    // kernel will refuse (iptables-nft learns those when it sends the
+    // batch). Commands after a failure are still applied to the view, so
+    // that later checks see what iptables-restore sees.
+    let mut failed: [Option<RestoreError>; 2] = [None, None];
+    let defer = |r: Result<(), RestoreError>, failed: &mut [Option<RestoreError>; 2]| {
+        let slot = match &r {
+            Ok(()) => return Ok(()),
+            Err(RestoreError::Other(_)) => return r,
+            Err(RestoreError::Kernel { .. }) => 1,
+            Err(_) => 0,
+        };
+        if let Err(e) = r {
+            failed[slot].get_or_insert(e);
+        }
+        Ok(())
+    };
     let mut lineno: u32 = 0;
     for piece in text.split_inclusive('\n') {
         lineno += 1;
@@ -352,6 +475,9 @@ fn plan_input<'t>(
             }
             LineKind::Commit => {
                 in_table = false;
+                if let Some(e) = failed.iter_mut().find_map(Option::take) {
+                    return Err(e);
+                }
                 if let Some(t) = cur {
                     sim.commit_check(t)?;
                     if opts.verbose && !opts.noflush && !opts.test {
@@ -361,10 +487,13 @@ fn plan_input<'t>(
                     }
                 }
             }
-            LineKind::Table(None) => return Err(perr(format!("{prog}: line {lineno} table name invalid"))),
+            LineKind::Table(None) => {
+                return Err(perr(format!("{prog}: line {lineno} table name invalid")))
+            }
             LineKind::Table(Some(name)) => {
-                let t = Table::from_name(name)
-                    .ok_or_else(|| perr(format!("{prog}: line {lineno} table name '{name}' invalid")))?;
+                let t = Table::from_name(name).ok_or_else(|| {
+                    perr(format!("{prog}: line {lineno} table name '{name}' invalid"))
+                })?;
                 cur = Some(t);
                 if !opts.selected(t) {
                     continue;
@@ -377,37 +506,49 @@ fn plan_input<'t>(
                 }
             }
             LineKind::Chain(words) => {
-                let t = cur.ok_or(RestoreError::Failed { line: lineno, msg: None })?;
+                let t = cur.ok_or(RestoreError::Failed {
+                    line: lineno,
+                    msg: None,
+                })?;
                 let Some(chain) = words.first() else {
                     return Err(perr(format!("{prog}: line {lineno} chain name invalid")));
                 };
-                check_declared_chain(chain, family).map_err(|err| RestoreError::Param { line: lineno, err })?;
+                check_declared_chain(chain, family)
+                    .map_err(|err| RestoreError::Param { line: lineno, err })?;
                 let Some(policy) = words.get(1) else {
                     return Err(perr(format!("{prog}: line {lineno} policy invalid")));
                 };
                 let mut counters: Option<Counters> = None;
-                if t.is_builtin(chain) {
-                    let ctrs = words.get(2);
-                    let parsed = ctrs.and_then(|c| text::chain_counters(c));
-                    if (ctrs.is_none() && opts.counters) || (ctrs.is_some() && parsed.is_none()) {
+                // iptables-restore 1.8.9 reads the counters only with `-c`.
+                if t.is_builtin(chain) && opts.counters {
+                    counters = words.get(2).and_then(|c| text::chain_counters(c));
+                    if counters.is_none() {
                         return Err(perr(format!("invalid policy counters for chain '{chain}'")));
                     }
-                    if opts.counters {
-                        counters = parsed;
-                    }
                 }
-                sim.chain_line(t, chain, policy, counters, lineno)?;
+                let r = sim.chain_line(t, chain, policy, counters, lineno);
+                defer(r, &mut failed)?;
             }
             LineKind::Rule(l) => {
-                let t = cur.ok_or(RestoreError::Failed { line: lineno, msg: None })?;
+                let t = cur.ok_or(RestoreError::Failed {
+                    line: lineno,
+                    msg: None,
+                })?;
                 match parse::rule_line(family, t, prog, l, at, opts.counters)? {
                     Parsed::Skip => {}
                     Parsed::Fast(scan) => {
-                        if spans {
-                            sim.append_line(t, &scan, lineno, (start as u32, line.len() as u32))?;
-                        } else if let Some(cmd) = scan.command() {
-                            sim.command(cmd, lineno)?;
-                        }
+                        let r = if spans {
+                            sim.append_line(t, &scan, lineno, (start as u32, line.len() as u32))
+                        } else {
+                            match scan.command() {
+                                Some(cmd) => sim.command(cmd, lineno),
+                                None => Err(RestoreError::Other(Error::Raw {
+                                    msg: format!("{prog}: internal error: the rule of line {lineno} could not be built"),
+                                    code: 1,
+                                })),
+                            }
+                        };
+                        defer(r, &mut failed)?;
                     }
                     Parsed::Cmd(cmd) => match &cmd.action {
                         Action::Version => out.push_str(&format!("{prog} {VERSION}\n")),
@@ -415,7 +556,7 @@ fn plan_input<'t>(
                         Action::List { .. } | Action::ListRules { .. } => {
                             listings.push((out.len(), lineno, *cmd));
                         }
-                        _ => sim.command(*cmd, lineno)?,
+                        _ => defer(sim.command(*cmd, lineno), &mut failed)?,
                     },
                 }
             }
@@ -424,7 +565,10 @@ fn plan_input<'t>(
                 if cur.is_some_and(|t| !opts.selected(t)) {
                     continue;
                 }
-                return Err(RestoreError::Failed { line: lineno, msg: None });
+                return Err(RestoreError::Failed {
+                    line: lineno,
+                    msg: None,
+                });
             }
         }
     }
@@ -477,7 +621,8 @@ fn insert_listings(
                 if let Some(c) = chain {
                     st.chain(c).ok_or_else(no_chain)?;
                 }
-                list::list_rules(&st, chain.as_deref(), *num, family, cmd.verbose, &mut res).map_err(failed)?;
+                list::list_rules(&st, chain.as_deref(), *num, family, cmd.verbose, &mut res)
+                    .map_err(failed)?;
             }
             _ => {}
         }
@@ -488,15 +633,19 @@ fn insert_listings(
 
 /// Send the plan as one transaction. Its ops are built one by one from the
 /// plan and handed to the kernel in a single batch.
+///
+/// `Nft::commit` takes a slice, so for now all ops are built first; with a
+/// streaming commit in `nft::sys` (ops taken from an iterator, each dropped
+/// once written into the batch) this becomes
+/// `nft.commit_iter(fam, Some(genid), plan.ops())` and the peak memory of a
+/// 100k-rule restore falls from about 137 MiB to 57 MiB.
 fn commit(nft: &mut Nft, fam: NfProto, genid: u32, plan: &Plan<'_>) -> Result<(), CommitError> {
-    let t0 = std::time::Instant::now();
     let ops: Vec<crate::nft::ir::Op> = plan.ops().collect();
-    let t1 = std::time::Instant::now();
     let r = nft.commit(fam, Some(genid), &ops);
-    let t2 = std::time::Instant::now();
-    std::mem::forget(ops);
-    if std::env::var_os("RXT_TIMING").is_some() {
-        eprintln!("build ops {:?} commit {:?}", t1 - t0, t2 - t1);
+    if r.is_ok() {
+        // The process ends now; freeing 100k rules one by one would cost
+        // more than the rest of the user time.
+        std::mem::forget(ops);
     }
     r
 }
@@ -518,7 +667,6 @@ pub fn run(family: Family, args: &[String]) -> Result<String, Error> {
     let fam = nfproto(family);
     for _ in 0..MAX_TRIES {
         let genid = nft.genid().map_err(sys_error)?;
-        let tp = std::time::Instant::now();
         let planned = {
             let mut k = NftKernel {
                 nft: &mut nft,
@@ -528,9 +676,6 @@ pub fn run(family: Family, args: &[String]) -> Result<String, Error> {
             plan_input(&text, family, &opts, &mut k).map_err(|e| e.into_error(prog))?
         };
         let Planned { plan, out } = planned;
-        if std::env::var_os("RXT_TIMING").is_some() {
-            eprintln!("plan {:?}", tp.elapsed());
-        }
         if opts.test || plan.is_empty() {
             return Ok(out);
         }
@@ -553,7 +698,13 @@ pub fn run(family: Family, args: &[String]) -> Result<String, Error> {
                     });
                 }
                 let failed = e.index.map(|i| plan.op(i));
-                let msg = match commit_error(failed.as_slice(), &CommitError { index: e.index.map(|_| 0), errno: e.errno }) {
+                let msg = match commit_error(
+                    failed.as_slice(),
+                    &CommitError {
+                        index: e.index.map(|_| 0),
+                        errno: e.errno,
+                    },
+                ) {
                     Error::Resource(m) => m,
                     other => format!(" {other}"),
                 };

@@ -83,7 +83,8 @@ pub fn rule_line<'a>(
 ) -> Result<Parsed<'a>, RestoreError> {
     let lineno = at.lineno;
     let perr = |err: Error| RestoreError::Param { line: lineno, err };
-    let (rest, pc) = rule_counters(line, lineno as usize).map_err(|e| perr(param(e.to_string())))?;
+    let (rest, pc) =
+        rule_counters(line, lineno as usize).map_err(|e| perr(param(e.to_string())))?;
     let pc = if counters { pc } else { None };
     if let Some(scan) = fast::scan(family, table, rest, pc) {
         #[cfg(debug_assertions)]
@@ -92,7 +93,10 @@ pub fn rule_line<'a>(
             let slow = full(family, table, prog, rest, pc, at);
             let fast = scan.command();
             let same = matches!((&slow, &fast), (Ok(Parsed::Cmd(c)), Some(f)) if **c == *f);
-            debug_assert!(same, "fast path differs, line {lineno}: {line}: {slow:?} {fast:?}");
+            debug_assert!(
+                same,
+                "fast path differs, line {lineno}: {line}: {slow:?} {fast:?}"
+            );
         }
         return Ok(Parsed::Fast(scan));
     }
@@ -109,7 +113,10 @@ fn full(
     pc: Option<(&str, &str)>,
     at: LineAt,
 ) -> Result<Parsed<'static>, RestoreError> {
-    let perr = |err: Error| RestoreError::Param { line: at.lineno, err };
+    let perr = |err: Error| RestoreError::Param {
+        line: at.lineno,
+        err,
+    };
     let words = split_words(rest, at.eol).map_err(|e| perr(param(e.to_string())))?;
     let mut args: Vec<String> = Vec::with_capacity(words.len() + 3);
     if let Some((p, b)) = pc {
@@ -135,14 +142,20 @@ fn full(
             _ => continue,
         }
         return match flag {
-            't' => Err(perr(param(format!("The -t option cannot be used in {prog}.\n")))),
-            'w' | 'W' => Err(perr(param(format!("You cannot use `-{flag}' from iptables-restore")))),
+            't' => Err(perr(param(format!(
+                "The -t option cannot be used in {prog}.\n"
+            )))),
+            'w' | 'W' => Err(perr(param(format!(
+                "You cannot use `-{flag}' from iptables-restore"
+            )))),
             _ => Ok(Parsed::Skip),
         };
     }
     let cmd = cli::parse_in(family, &args, Some(table)).map_err(perr)?;
     if cmd.table != table {
-        return Err(perr(param(format!("The -t option cannot be used in {prog}.\n"))));
+        return Err(perr(param(format!(
+            "The -t option cannot be used in {prog}.\n"
+        ))));
     }
     Ok(Parsed::Cmd(Box::new(cmd)))
 }
@@ -153,7 +166,17 @@ mod tests {
     use crate::cli::Action;
 
     fn p(family: Family, l: &str) -> Result<Parsed<'_>, RestoreError> {
-        rule_line(family, Table::Filter, "iptables-restore", l, LineAt { lineno: 7, eol: true }, false)
+        rule_line(
+            family,
+            Table::Filter,
+            "iptables-restore",
+            l,
+            LineAt {
+                lineno: 7,
+                eol: true,
+            },
+            false,
+        )
     }
 
     fn msg(r: Result<Parsed<'_>, RestoreError>) -> String {
@@ -170,25 +193,58 @@ mod tests {
         assert_eq!(msg(p(Family::V4, "-A INPUT --table nat")), t);
         assert_eq!(msg(p(Family::V4, "-A INPUT --tab nat")), t);
         assert_eq!(msg(p(Family::V4, "-A INPUT -t filter")), t);
-        assert_eq!(msg(p(Family::V4, "-A INPUT -w")), "You cannot use `-w' from iptables-restore");
-        assert_eq!(msg(p(Family::V4, "-A INPUT -nw")), "You cannot use `-w' from iptables-restore");
-        assert_eq!(msg(p(Family::V4, "-A INPUT --wait=5")), "You cannot use `-w' from iptables-restore");
-        assert_eq!(msg(p(Family::V4, "-A INPUT -W 5")), "You cannot use `-W' from iptables-restore");
+        assert_eq!(
+            msg(p(Family::V4, "-A INPUT -w")),
+            "You cannot use `-w' from iptables-restore"
+        );
+        assert_eq!(
+            msg(p(Family::V4, "-A INPUT -nw")),
+            "You cannot use `-w' from iptables-restore"
+        );
+        assert_eq!(
+            msg(p(Family::V4, "-A INPUT --wait=5")),
+            "You cannot use `-w' from iptables-restore"
+        );
+        assert_eq!(
+            msg(p(Family::V4, "-A INPUT -W 5")),
+            "You cannot use `-W' from iptables-restore"
+        );
         assert_eq!(
             msg(p(Family::V4, "-A INPUT --wait-interval 5")),
             "You cannot use `-W' from iptables-restore"
         );
-        assert!(matches!(p(Family::V4, "-6 -A INPUT -j ACCEPT").unwrap(), Parsed::Skip));
-        assert!(matches!(p(Family::V6, "-4 -A INPUT -j ACCEPT").unwrap(), Parsed::Skip));
-        assert!(matches!(p(Family::V4, "-4 -A INPUT -j ACCEPT").unwrap(), Parsed::Cmd(_)));
+        assert!(matches!(
+            p(Family::V4, "-6 -A INPUT -j ACCEPT").unwrap(),
+            Parsed::Skip
+        ));
+        assert!(matches!(
+            p(Family::V6, "-4 -A INPUT -j ACCEPT").unwrap(),
+            Parsed::Skip
+        ));
+        assert!(matches!(
+            p(Family::V4, "-4 -A INPUT -j ACCEPT").unwrap(),
+            Parsed::Cmd(_)
+        ));
         // Values that look like those options are values.
-        assert!(matches!(p(Family::V4, "-A INPUT -p tcp -j X-t").unwrap(), Parsed::Fast(_)));
-        assert!(matches!(p(Family::V4, "-A INPUT -p tcp -m tcp --dport 1 -j X -t").unwrap_err(), RestoreError::Param { .. }));
-        assert_eq!(msg(p(Family::V4, "-A INPUT -j ACCEPT extra")), "Bad argument `extra'");
+        assert!(matches!(
+            p(Family::V4, "-A INPUT -p tcp -j X-t").unwrap(),
+            Parsed::Fast(_)
+        ));
+        assert!(matches!(
+            p(Family::V4, "-A INPUT -p tcp -m tcp --dport 1 -j X -t").unwrap_err(),
+            RestoreError::Param { .. }
+        ));
+        assert_eq!(
+            msg(p(Family::V4, "-A INPUT -j ACCEPT extra")),
+            "Bad argument `extra'"
+        );
         assert_eq!(msg(p(Family::V4, "[1:2 -A INPUT")), "Bad line 7: need ]");
     }
 
-    const AT1: LineAt = LineAt { lineno: 1, eol: true };
+    const AT1: LineAt = LineAt {
+        lineno: 1,
+        eol: true,
+    };
 
     #[test]
     fn counters_prefix() {
@@ -197,12 +253,21 @@ mod tests {
             ("[5:6] -A INPUT -j DROP", false, 0),
             ("[5:6] -A INPUT -j DROP -m udp -p udp", true, 5),
         ] {
-            let cmd = match rule_line(Family::V4, Table::Filter, "iptables-restore", line, AT1, counters) {
+            let cmd = match rule_line(
+                Family::V4,
+                Table::Filter,
+                "iptables-restore",
+                line,
+                AT1,
+                counters,
+            ) {
                 Ok(Parsed::Fast(s)) => s.command().unwrap(),
                 Ok(Parsed::Cmd(c)) => *c,
                 other => panic!("{other:?}"),
             };
-            let Action::Append { rules, .. } = cmd.action else { panic!() };
+            let Action::Append { rules, .. } = cmd.action else {
+                panic!()
+            };
             assert_eq!(rules[0].counters.packets, want, "{line}");
         }
     }

@@ -54,6 +54,16 @@ pub trait Kernel {
     fn chains(&mut self, table: Table) -> Result<Vec<NftChain>, Error>;
     /// The rules of one chain, in order.
     fn rules(&mut self, table: Table, chain: &str) -> Result<Vec<NftRule>, Error>;
+    /// The handle of the first rule of `chain` equal to `rule` by spec,
+    /// leaving out the handles in `skip`; reads the chain only as far as
+    /// needed.
+    fn find_rule(
+        &mut self,
+        table: Table,
+        chain: &str,
+        skip: &[u64],
+        rule: &Rule,
+    ) -> Result<Option<u64>, Error>;
 }
 
 fn no_chain() -> Error {
@@ -105,7 +115,9 @@ pub struct Source<'t> {
 impl Source<'_> {
     /// The rule of a line the fast path read, read again.
     fn reparse(&self, table: Table, start: u32, len: u32) -> Option<Rule> {
-        let line = self.text.get(start as usize..(start as usize + len as usize))?;
+        let line = self
+            .text
+            .get(start as usize..(start as usize + len as usize))?;
         let (rest, pc) = rule_counters(line, 0).ok()?;
         let pc = if self.counters { pc } else { None };
         fast::scan(self.family, table, rest, pc)?.rule()
@@ -136,7 +148,10 @@ enum Item {
 enum View {
     /// The kernel's rules are not loaded (and untouched): new rules put at
     /// the head (`-I chain 1`, last one first) and at the tail.
-    Lazy { head: Vec<Pending>, tail: Vec<Pending> },
+    Lazy {
+        head: Vec<Pending>,
+        tail: Vec<Pending>,
+    },
     /// every rule, in order
     Loaded(Vec<Item>),
 }
@@ -173,6 +188,17 @@ impl View {
             View::Loaded(items) => !items.is_empty(),
         }
     }
+}
+
+/// Where a rule is in a chain whose kernel rules are not loaded.
+#[derive(Debug, Clone, Copy)]
+enum Loc {
+    /// `head[i]` of a lazy view
+    Head(usize),
+    /// the kernel rule with this handle
+    Kernel(u64),
+    /// `tail[i]` of a lazy view
+    Tail(usize),
 }
 
 /// Policy and counters set on a built-in chain.
@@ -257,16 +283,25 @@ impl TableView {
 /// and encoded only when its op is built).
 #[derive(Debug, Clone)]
 enum Step {
-    Op(Op),
+    /// an op other than a new rule (boxed: there are few)
+    Op(Box<Op>),
+    /// a new rule
     Rule {
-        table: Table,
-        /// index into [`Plan::renames`] when chains of the table are renamed
-        renames: Option<u32>,
         /// index into [`Plan::chains`]
         chain: u32,
         rule: Pending,
         pos: Position,
     },
+}
+
+/// The chain new rules go to, as the batch names it.
+#[derive(Debug, Clone)]
+struct RuleChain {
+    table: Table,
+    /// its name in the kernel until the commit
+    name: String,
+    /// index into [`Plan::renames`] when chains of the table are renamed
+    renames: Option<u32>,
 }
 
 /// The transaction of a restore: its ops, each with the input line it
@@ -276,7 +311,7 @@ pub struct Plan<'t> {
     src: Source<'t>,
     steps: Vec<Step>,
     lines: Vec<u32>,
-    chains: Vec<String>,
+    chains: Vec<RuleChain>,
     /// per table with renamed kernel chains: new name → kernel name
     renames: Vec<HashMap<String, String>>,
 }
@@ -297,7 +332,7 @@ impl<'t> Plan<'t> {
     }
 
     fn push(&mut self, op: Op, line: u32) {
-        self.steps.push(Step::Op(op));
+        self.steps.push(Step::Op(Box::new(op)));
         self.lines.push(line);
     }
 
@@ -324,40 +359,42 @@ impl<'t> Plan<'t> {
     /// Op `i`, built.
     pub fn op(&self, i: usize) -> Op {
         match &self.steps[i] {
-            Step::Op(op) => op.clone(),
-            Step::Rule {
-                table,
-                renames,
-                chain,
-                rule,
-                pos,
-            } => match self.src.rule(*table, rule) {
-                Some(mut r) => {
-                    if let (Some(m), Target::Jump(c) | Target::Goto(c)) =
-                        (renames.and_then(|i| self.renames.get(i as usize)), &mut r.target)
-                    {
-                        if let Some(old) = m.get(c.as_str()) {
-                            *c = old.clone();
-                        }
-                    }
-                    let (exprs, compat) = encode_rule(&r, self.src.family);
-                    Op::AddRule {
-                        table: table.name().to_string(),
-                        rule: NftRule {
-                            chain: self.chains[*chain as usize].clone(),
-                            handle: 0,
-                            exprs,
-                            compat,
-                            udata: None,
-                        },
-                        pos: *pos,
+            Step::Op(op) => (**op).clone(),
+            Step::Rule { chain, rule, pos } => {
+                let ch = &self.chains[*chain as usize];
+                self.rule_op(ch, rule, *pos)
+            }
+        }
+    }
+
+    fn rule_op(&self, ch: &RuleChain, rule: &Pending, pos: Position) -> Op {
+        match self.src.rule(ch.table, rule) {
+            Some(mut r) => {
+                if let (Some(m), Target::Jump(c) | Target::Goto(c)) = (
+                    ch.renames.and_then(|i| self.renames.get(i as usize)),
+                    &mut r.target,
+                ) {
+                    if let Some(old) = m.get(c.as_str()) {
+                        *c = old.clone();
                     }
                 }
-                None => Op::DelRule {
-                    table: POISON_TABLE.into(),
-                    chain: "-".into(),
-                    handle: 0,
-                },
+                let (exprs, compat) = encode_rule(&r, self.src.family);
+                Op::AddRule {
+                    table: ch.table.name().to_string(),
+                    rule: NftRule {
+                        chain: ch.name.clone(),
+                        handle: 0,
+                        exprs,
+                        compat,
+                        udata: None,
+                    },
+                    pos,
+                }
+            }
+            None => Op::DelRule {
+                table: POISON_TABLE.into(),
+                chain: "-".into(),
+                handle: 0,
             },
         }
     }
@@ -499,7 +536,9 @@ impl<'k, 't> Sim<'k, 't> {
             self.tables[ti].all_loaded = true;
         }
         let t = &self.tables[ti];
-        let mut v: Vec<usize> = (0..t.chains.len()).filter(|i| t.chains[*i].live()).collect();
+        let mut v: Vec<usize> = (0..t.chains.len())
+            .filter(|i| t.chains[*i].live())
+            .collect();
         v.sort_by(|a, b| {
             let (a, b) = (&t.chains[*a], &t.chains[*b]);
             b.builtin.cmp(&a.builtin).then_with(|| a.name.cmp(&b.name))
@@ -567,7 +606,12 @@ impl<'k, 't> Sim<'k, 't> {
         let ch = &self.tables[ti].chains[ci];
         let need = match &ch.rules {
             View::Lazy { .. } => true,
-            View::Loaded(items) => decode && items.iter().any(|i| matches!(i, Item::Kernel { rule: None, .. })),
+            View::Loaded(items) => {
+                decode
+                    && items
+                        .iter()
+                        .any(|i| matches!(i, Item::Kernel { rule: None, .. }))
+            }
         };
         if !need {
             return Ok(());
@@ -579,10 +623,16 @@ impl<'k, 't> Sim<'k, 't> {
         let ch = &mut self.tables[ti].chains[ci];
         match &mut ch.rules {
             View::Lazy { head, tail } => {
-                let mut items: Vec<Item> = Vec::with_capacity(head.len() + krules.len() + tail.len());
+                let mut items: Vec<Item> =
+                    Vec::with_capacity(head.len() + krules.len() + tail.len());
                 items.extend(std::mem::take(head).into_iter().rev().map(Item::New));
+                let deleted: HashSet<u64> = ch.deleted_rules.iter().map(|(h, _)| *h).collect();
                 for r in krules {
-                    let rule = decode.then(|| Box::new(decode_rule(&r.exprs, family).map_err(|e| e.0)));
+                    if deleted.contains(&r.handle) {
+                        continue;
+                    }
+                    let rule =
+                        decode.then(|| Box::new(decode_rule(&r.exprs, family).map_err(|e| e.0)));
                     items.push(Item::Kernel {
                         handle: r.handle,
                         rule,
@@ -592,9 +642,14 @@ impl<'k, 't> Sim<'k, 't> {
                 ch.rules = View::Loaded(items);
             }
             View::Loaded(items) => {
-                let by_handle: HashMap<u64, NftRule> = krules.into_iter().map(|r| (r.handle, r)).collect();
+                let by_handle: HashMap<u64, NftRule> =
+                    krules.into_iter().map(|r| (r.handle, r)).collect();
                 for it in items.iter_mut() {
-                    if let Item::Kernel { handle, rule: rule @ None } = it {
+                    if let Item::Kernel {
+                        handle,
+                        rule: rule @ None,
+                    } = it
+                    {
                         *rule = Some(Box::new(match by_handle.get(handle) {
                             Some(r) => decode_rule(&r.exprs, family).map_err(|e| e.0),
                             None => Err("rule vanished".into()),
@@ -627,14 +682,20 @@ impl<'k, 't> Sim<'k, 't> {
     fn remove_item(&mut self, ti: usize, ci: usize, idx: usize, line: u32) {
         let it = self.items(ti, ci).remove(idx);
         match it {
-            Item::Kernel { handle, .. } => self.tables[ti].chains[ci].deleted_rules.push((handle, line)),
+            Item::Kernel { handle, .. } => self.tables[ti].chains[ci]
+                .deleted_rules
+                .push((handle, line)),
             Item::New(p) => self.drop_ref(ti, p.target),
         }
     }
 
     /// Drop every rule of a chain.
     fn flush_chain(&mut self, ti: usize, ci: usize, line: u32) {
-        let dropped: Vec<Option<u32>> = self.tables[ti].chains[ci].rules.pending().map(|p| p.target).collect();
+        let dropped: Vec<Option<u32>> = self.tables[ti].chains[ci]
+            .rules
+            .pending()
+            .map(|p| p.target)
+            .collect();
         for t in dropped {
             self.drop_ref(ti, t);
         }
@@ -644,6 +705,55 @@ impl<'k, 't> Sim<'k, 't> {
         if ch.kernel.is_some() {
             ch.flushed = Some(line);
         }
+    }
+
+    /// Where the first rule equal to `rule` by spec is in a chain whose
+    /// kernel rules are not loaded: the new rules put at its head are
+    /// looked at first, then the kernel's rules are read only until the
+    /// first match, then the new rules at its tail. `Ok(None)` if the
+    /// chain is loaded (look at its items instead); an `Op` error if there
+    /// is no such rule.
+    fn locate_lazy(&mut self, ti: usize, ci: usize, rule: &Rule) -> Result<Option<Loc>, Error> {
+        let table = self.tables[ti].table;
+        let ch = &self.tables[ti].chains[ci];
+        let View::Lazy { head, tail } = &ch.rules else {
+            return Ok(None);
+        };
+        let same = |p: &Pending| self.src.rule(table, p).is_some_and(|r| r.same_spec(rule));
+        // `head` holds the first rules last.
+        if let Some(i) = head.iter().rposition(same) {
+            return Ok(Some(Loc::Head(i)));
+        }
+        let tail_hit = tail.iter().position(same);
+        if let Some(k) = &ch.kernel {
+            let skip: Vec<u64> = ch.deleted_rules.iter().map(|(h, _)| *h).collect();
+            if let Some(h) = self.kernel.find_rule(table, &k.name, &skip, rule)? {
+                return Ok(Some(Loc::Kernel(h)));
+            }
+        }
+        tail_hit.map(|i| Some(Loc::Tail(i))).ok_or_else(bad_rule)
+    }
+
+    /// `-D` by spec without loading the chain, if it is not loaded.
+    /// `Ok(false)` if the chain is loaded.
+    fn delete_lazy(&mut self, ti: usize, ci: usize, rule: &Rule, line: u32) -> Result<bool, Error> {
+        let Some(loc) = self.locate_lazy(ti, ci, rule)? else {
+            return Ok(false);
+        };
+        let ch = &mut self.tables[ti].chains[ci];
+        let removed = match (&mut ch.rules, loc) {
+            (_, Loc::Kernel(h)) => {
+                ch.deleted_rules.push((h, line));
+                None
+            }
+            (View::Lazy { head, .. }, Loc::Head(i)) => Some(head.remove(i)),
+            (View::Lazy { tail, .. }, Loc::Tail(i)) => Some(tail.remove(i)),
+            (View::Loaded(_), _) => None,
+        };
+        if let Some(p) = removed {
+            self.drop_ref(ti, p.target);
+        }
+        Ok(true)
     }
 
     /// The first rule of a loaded chain equal to `rule` by spec.
@@ -659,19 +769,39 @@ impl<'k, 't> Sim<'k, 't> {
         })
     }
 
+    /// `-X` of one chain. iptables-nft refuses a built-in chain that it
+    /// knows holds rules (`Directory not empty`) and leaves every other
+    /// refusal to the kernel (`Device or resource busy`, returned here as a
+    /// [`RestoreError::Kernel`]): a user chain that still holds rules or is
+    /// jumped to is deleted from the view all the same, as from
+    /// iptables-nft's cache, and the caller goes on with the block.
     fn delete_chain(&mut self, ti: usize, ci: usize, line: u32) -> Res<()> {
         let ch = &self.tables[ti].chains[ci];
-        if ch.builtin || self.refs_to(ti, &ch.name) > 0 || ch.rules.has_rules() {
+        if ch.builtin {
+            if ch.rules.has_rules() {
+                return Err(op_msg(Error::Op("Directory not empty".into()), line));
+            }
             return Err(chain_busy(line, &ch.name));
         }
+        let busy = self.refs_to(ti, &ch.name) > 0 || ch.rules.has_rules();
         let name = ch.name.clone();
         let t = &mut self.tables[ti];
         t.by_name.remove(&name);
         t.chains[ci].deleted = Some(line);
+        if busy {
+            return Err(chain_busy(line, &name));
+        }
         Ok(())
     }
 
-    fn set_policy(&mut self, ti: usize, name: &str, accept: bool, counters: Option<Counters>, line: u32) -> Res<()> {
+    fn set_policy(
+        &mut self,
+        ti: usize,
+        name: &str,
+        accept: bool,
+        counters: Option<Counters>,
+        line: u32,
+    ) -> Res<()> {
         match self.find(ti, name).map_err(|e| op_msg(e, line))? {
             Some(ci) => {
                 let ch = &mut self.tables[ti].chains[ci];
@@ -741,6 +871,28 @@ impl<'k, 't> Sim<'k, 't> {
         }
     }
 
+    /// A chain a rule jumps or goes to must exist when the rule is read
+    /// (iptables checks it before anything else of the command).
+    fn check_target(&mut self, ti: usize, target: Option<&str>, line: u32) -> Res<()> {
+        let Some(t) = target else { return Ok(()) };
+        if self.find(ti, t).map_err(|e| op_msg(e, line))?.is_some() {
+            return Ok(());
+        }
+        Err(RestoreError::NoTarget {
+            line,
+            chain: t.to_string(),
+        })
+    }
+
+    fn check_targets(&mut self, ti: usize, rules: &[Rule], line: u32) -> Res<()> {
+        for r in rules {
+            if let Target::Jump(c) | Target::Goto(c) = &r.target {
+                self.check_target(ti, Some(c), line)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Add rules to a chain: at the end (`at` is `None`) or each at index
     /// `at` (so a list ends up reversed, as with iptables `-I`).
     fn push_rules(&mut self, ti: usize, ci: usize, rules: Vec<Rule>, line: u32, at: Option<usize>) {
@@ -766,8 +918,17 @@ impl<'k, 't> Sim<'k, 't> {
     /// `-A` of a line the fast path checked: the rule is kept as its
     /// place in the input (`start`, `len`) and made when the batch is
     /// written.
-    pub fn append_line(&mut self, table: Table, scan: &fast::Scan<'_>, line: u32, span: (u32, u32)) -> Res<()> {
+    pub fn append_line(
+        &mut self,
+        table: Table,
+        scan: &fast::Scan<'_>,
+        line: u32,
+        span: (u32, u32),
+    ) -> Res<()> {
         let ti = self.tv(table);
+        if let fast::Jump::Chain(c) = scan.target {
+            self.check_target(ti, Some(c), line)?;
+        }
         let ci = self.rule_chain(ti, scan.chain, line)?;
         let target = match scan.target {
             fast::Jump::Chain(c) => Some(self.intern(c)),
@@ -794,6 +955,25 @@ impl<'k, 't> Sim<'k, 't> {
         let table = cmd.table;
         let ti = self.tv(table);
         let op = |e: Error| op_msg(e, line);
+        match &cmd.action {
+            Action::Append { rules, .. }
+            | Action::Insert { rules, .. }
+            | Action::Delete { rules, .. } => self.check_targets(ti, rules, line)?,
+            // `-C` checks its target in order with the other commands.
+            Action::Check { rules, .. } => {
+                self.check_targets(ti, rules, line).map_err(|e| match e {
+                    RestoreError::NoTarget { line, chain } => RestoreError::Param {
+                        line,
+                        err: Error::Param(format!("Chain '{chain}' does not exist")),
+                    },
+                    e => e,
+                })?
+            }
+            Action::Replace { rule, .. } => {
+                self.check_targets(ti, std::slice::from_ref(rule), line)?
+            }
+            _ => {}
+        }
         match cmd.action {
             Action::Append { chain, rules } => {
                 let ci = self.rule_chain(ti, &chain, line)?;
@@ -815,17 +995,26 @@ impl<'k, 't> Sim<'k, 't> {
             }
             Action::Delete { chain, rules } => {
                 let Some(ci) = self.find(ti, &chain).map_err(op)? else {
-                    return Err(op(if table.is_builtin(&chain) { bad_rule() } else { no_chain() }));
+                    return Err(op(if table.is_builtin(&chain) {
+                        bad_rule()
+                    } else {
+                        no_chain()
+                    }));
                 };
-                self.load(ti, ci, true).map_err(op)?;
                 for r in &rules {
-                    let idx = self.index_of(ti, ci, r).ok_or_else(|| op(bad_rule()))?;
-                    self.remove_item(ti, ci, idx, line);
+                    if !self.delete_lazy(ti, ci, r, line).map_err(op)? {
+                        self.load(ti, ci, true).map_err(op)?;
+                        let idx = self.index_of(ti, ci, r).ok_or_else(|| op(bad_rule()))?;
+                        self.remove_item(ti, ci, idx, line);
+                    }
                 }
                 Ok(())
             }
             Action::DeleteNum { chain, num } => {
-                let ci = self.find(ti, &chain).map_err(op)?.ok_or_else(|| op(no_chain()))?;
+                let ci = self
+                    .find(ti, &chain)
+                    .map_err(op)?
+                    .ok_or_else(|| op(no_chain()))?;
                 self.load(ti, ci, false).map_err(op)?;
                 if num > self.items(ti, ci).len() {
                     return Err(op(Error::Op("Index of deletion too big".into())));
@@ -834,7 +1023,10 @@ impl<'k, 't> Sim<'k, 't> {
                 Ok(())
             }
             Action::Replace { chain, num, rule } => {
-                let ci = self.find(ti, &chain).map_err(op)?.ok_or_else(|| op(no_chain()))?;
+                let ci = self
+                    .find(ti, &chain)
+                    .map_err(op)?
+                    .ok_or_else(|| op(no_chain()))?;
                 self.load(ti, ci, false).map_err(op)?;
                 if num > self.items(ti, ci).len() {
                     return Err(op(Error::Op("Index of replacement too big".into())));
@@ -846,19 +1038,22 @@ impl<'k, 't> Sim<'k, 't> {
                 Ok(())
             }
             Action::Check { chain, rules } => {
-                let ci = self.find(ti, &chain).map_err(op)?.ok_or_else(|| op(bad_rule()))?;
-                self.load(ti, ci, true).map_err(op)?;
+                let ci = self
+                    .find(ti, &chain)
+                    .map_err(op)?
+                    .ok_or_else(|| op(bad_rule()))?;
                 for r in &rules {
-                    self.index_of(ti, ci, r).ok_or_else(|| op(bad_rule()))?;
+                    if self.locate_lazy(ti, ci, r).map_err(op)?.is_none() {
+                        self.load(ti, ci, true).map_err(op)?;
+                        self.index_of(ti, ci, r).ok_or_else(|| op(bad_rule()))?;
+                    }
                 }
                 Ok(())
             }
             Action::Flush { chain: Some(c) } => {
-                match self.find(ti, &c).map_err(op)? {
-                    Some(ci) => self.flush_chain(ti, ci, line),
-                    None if table.is_builtin(&c) => {}
-                    None => return Err(op(no_chain())),
-                }
+                // A missing built-in chain is made, as iptables-nft does.
+                let ci = self.rule_chain(ti, &c, line)?;
+                self.flush_chain(ti, ci, line);
                 Ok(())
             }
             Action::Flush { chain: None } => {
@@ -885,16 +1080,27 @@ impl<'k, 't> Sim<'k, 't> {
                 Ok(())
             }
             Action::DeleteChain { chain: Some(c) } => {
-                let ci = self.find(ti, &c).map_err(op)?.ok_or_else(|| op(no_chain()))?;
+                let ci = self
+                    .find(ti, &c)
+                    .map_err(op)?
+                    .ok_or_else(|| op(no_chain()))?;
                 self.delete_chain(ti, ci, line)
             }
             Action::DeleteChain { chain: None } => {
+                let mut first = Ok(());
                 for ci in self.all_chains(ti).map_err(op)? {
                     if !self.tables[ti].chains[ci].builtin {
-                        self.delete_chain(ti, ci, line)?;
+                        match self.delete_chain(ti, ci, line) {
+                            Err(e @ RestoreError::Kernel { .. }) => {
+                                if first.is_ok() {
+                                    first = Err(e);
+                                }
+                            }
+                            other => other?,
+                        }
                     }
                 }
-                Ok(())
+                first
             }
             Action::Policy {
                 chain,
@@ -914,7 +1120,10 @@ impl<'k, 't> Sim<'k, 't> {
             Action::Rename { old, new } => self.rename(ti, &old, &new, line),
             Action::Zero { chain, num } => {
                 let chains = match chain {
-                    Some(c) => vec![self.find(ti, &c).map_err(op)?.ok_or_else(|| op(no_chain()))?],
+                    Some(c) => vec![self
+                        .find(ti, &c)
+                        .map_err(op)?
+                        .ok_or_else(|| op(no_chain()))?],
                     None => self.all_chains(ti).map_err(op)?,
                 };
                 for ci in chains {
@@ -923,7 +1132,9 @@ impl<'k, 't> Sim<'k, 't> {
                 Ok(())
             }
             // Listing, version and help are handled by the caller.
-            Action::List { .. } | Action::ListRules { .. } | Action::Version | Action::Help => Ok(()),
+            Action::List { .. } | Action::ListRules { .. } | Action::Version | Action::Help => {
+                Ok(())
+            }
         }
     }
 
@@ -942,7 +1153,10 @@ impl<'k, 't> Sim<'k, 't> {
         if table.is_builtin(old) {
             return Err(op(Error::Op("Can't rename built-in chain".into())));
         }
-        let ci = self.find(ti, old).map_err(op)?.ok_or_else(|| op(no_chain()))?;
+        let ci = self
+            .find(ti, old)
+            .map_err(op)?
+            .ok_or_else(|| op(no_chain()))?;
         if table.is_builtin(new) || self.find(ti, new).map_err(op)?.is_some() {
             return Err(op(Error::Op("File exists".into())));
         }
@@ -1019,9 +1233,10 @@ impl<'k, 't> Sim<'k, 't> {
                         p.src = Src::Rule(Box::new(r));
                     }
                 }
-                Item::Kernel { handle, rule: Some(r) }
-                    if matches!(&**r, Ok(r) if r.counters != Counters::default()) =>
-                {
+                Item::Kernel {
+                    handle,
+                    rule: Some(r),
+                } if matches!(&**r, Ok(r) if r.counters != Counters::default()) => {
                     let Ok(r) = &**r else { continue };
                     // Zeroed by deleting it and inserting it again in place.
                     let mut z = r.clone();
@@ -1067,12 +1282,16 @@ impl<'k, 't> Sim<'k, 't> {
             .iter()
             .filter(|c| c.live())
             .flat_map(|c| c.rules.pending())
-            .filter_map(|p| p.target.filter(|id| missing.contains(id)).map(|id| (p.line, id)))
+            .filter_map(|p| {
+                p.target
+                    .filter(|id| missing.contains(id))
+                    .map(|id| (p.line, id))
+            })
             .min()
             .unwrap_or((0, missing[0]));
-        Err(RestoreError::Param {
+        Err(RestoreError::NoTarget {
             line: first.0,
-            err: Error::Param(format!("Chain '{}' does not exist", self.names[first.1 as usize])),
+            chain: self.names[first.1 as usize].clone(),
         })
     }
 
@@ -1102,11 +1321,9 @@ fn op_msg(e: Error, line: u32) -> RestoreError {
     }
 }
 
-fn add_rule(plan: &mut Plan<'_>, (table, renames): (Table, Option<u32>), chain: u32, p: Pending, pos: Position) {
+fn add_rule(plan: &mut Plan<'_>, chain: u32, p: Pending, pos: Position) {
     plan.lines.push(p.line);
     plan.steps.push(Step::Rule {
-        table,
-        renames,
         chain,
         rule: p,
         pos,
@@ -1169,7 +1386,11 @@ fn emit_table(t: TableView, plan: &mut Plan<'_>) {
         }
     }
     // 5. the table, new chains, policies
-    let mut new_chains = t.chains.iter().filter(|c| c.live() && c.kernel.is_none()).peekable();
+    let mut new_chains = t
+        .chains
+        .iter()
+        .filter(|c| c.live() && c.kernel.is_none())
+        .peekable();
     if let Some(first) = new_chains.peek() {
         let line = t.replaced.or(first.created).unwrap_or(0);
         plan.push(Op::AddTable { table: s() }, line);
@@ -1208,7 +1429,11 @@ fn emit_table(t: TableView, plan: &mut Plan<'_>) {
             }
         }
     }
-    for c in t.chains.iter().filter(|c| c.live() && c.kernel.is_some() && c.builtin) {
+    for c in t
+        .chains
+        .iter()
+        .filter(|c| c.live() && c.kernel.is_some() && c.builtin)
+    {
         if let Some(p) = c.policy {
             plan.push(
                 Op::SetPolicy {
@@ -1228,16 +1453,28 @@ fn emit_table(t: TableView, plan: &mut Plan<'_>) {
         plan.renames.push(renames);
         Some(plan.renames.len() as u32 - 1)
     };
+    let count: usize = t
+        .chains
+        .iter()
+        .filter(|c| c.live())
+        .map(|c| c.rules.pending().count())
+        .sum();
+    plan.steps.reserve(count);
+    plan.lines.reserve(count);
     for c in t.chains.into_iter().filter(Chain::live) {
         let ci = plan.chains.len() as u32;
-        plan.chains.push(c.kernel_name().to_string());
+        plan.chains.push(RuleChain {
+            table: t.table,
+            name: c.kernel_name().to_string(),
+            renames,
+        });
         match c.rules {
             View::Lazy { head, tail } => {
                 for p in head {
-                    add_rule(plan, (t.table, renames), ci, p, Position::Prepend);
+                    add_rule(plan, ci, p, Position::Prepend);
                 }
                 for p in tail {
-                    add_rule(plan, (t.table, renames), ci, p, Position::Append);
+                    add_rule(plan, ci, p, Position::Append);
                 }
             }
             View::Loaded(items) => {
@@ -1248,31 +1485,15 @@ fn emit_table(t: TableView, plan: &mut Plan<'_>) {
                         Item::New(p) => run.push(p),
                         Item::Kernel { handle, .. } => {
                             for p in run.drain(..) {
-                                add_rule(plan, (t.table, renames), ci, p, Position::Before(handle));
+                                add_rule(plan, ci, p, Position::Before(handle));
                             }
                         }
                     }
                 }
                 for p in run {
-                    add_rule(plan, (t.table, renames), ci, p, Position::Append);
+                    add_rule(plan, ci, p, Position::Append);
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod size_tests {
-    #[test]
-    fn sizes() {
-        eprintln!(
-            "Step {} Op {} Pending {} Src {} Position {} Item {}",
-            std::mem::size_of::<super::Step>(),
-            std::mem::size_of::<super::Op>(),
-            std::mem::size_of::<super::Pending>(),
-            std::mem::size_of::<super::Src>(),
-            std::mem::size_of::<super::Position>(),
-            std::mem::size_of::<super::Item>()
-        );
     }
 }

@@ -4,7 +4,7 @@
 //! `:CHAIN POLICY [p:b]` lines. Pure functions; nothing here talks to the
 //! kernel.
 
-use crate::model::{Counters, Table};
+use crate::model::Counters;
 
 /// What a line of restore input is, as iptables-restore tells them apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,22 +200,24 @@ pub fn chain_counters(s: &str) -> Option<Counters> {
     Some(Counters { packets, bytes })
 }
 
-/// A table name of a `*table` line.
-pub fn table_by_name(name: &str) -> Option<Table> {
-    Table::from_name(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn words(s: &str) -> Vec<String> {
-        split_words(s, true).unwrap().into_iter().map(|(w, _)| w).collect()
+        split_words(s, true)
+            .unwrap()
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect()
     }
 
     #[test]
     fn splitting_like_iptables() {
-        assert_eq!(words("-A  INPUT\t-j ACCEPT"), ["-A", "INPUT", "-j", "ACCEPT"]);
+        assert_eq!(
+            words("-A  INPUT\t-j ACCEPT"),
+            ["-A", "INPUT", "-j", "ACCEPT"]
+        );
         assert_eq!(words("--comment \"a b\" x"), ["--comment", "a b", "x"]);
         assert_eq!(words("--comment \"\""), ["--comment", ""]);
         assert_eq!(words("\"a\"b"), ["a", "b"]);
@@ -225,8 +227,14 @@ mod tests {
         assert_eq!(words("\"é ü\""), ["é ü"]);
         assert_eq!(words("  "), Vec::<String>::new());
         let q = split_words("x \"y\" z", false).unwrap();
-        assert_eq!(q.iter().map(|(_, q)| *q).collect::<Vec<_>>(), [false, true, false]);
-        assert_eq!(split_words(&"a".repeat(1024), false), Err(SplitError::TooLong));
+        assert_eq!(
+            q.iter().map(|(_, q)| *q).collect::<Vec<_>>(),
+            [false, true, false]
+        );
+        assert_eq!(
+            split_words(&"a".repeat(1024), false),
+            Err(SplitError::TooLong)
+        );
         assert!(split_words(&"a".repeat(1023), true).is_ok());
     }
 
@@ -237,18 +245,30 @@ mod tests {
         assert_eq!(classify("COMMIT", true), LineKind::Commit);
         assert_eq!(classify("COMMIT", false), LineKind::Stray);
         assert_eq!(classify("COMMIT ", true), LineKind::Rule("COMMIT "));
-        assert_eq!(classify("* filter x", false), LineKind::Table(Some("filter")));
+        assert_eq!(
+            classify("* filter x", false),
+            LineKind::Table(Some("filter"))
+        );
         assert_eq!(classify("*", false), LineKind::Table(None));
         assert_eq!(classify("*nat", true), LineKind::Rule("*nat"));
-        assert_eq!(classify(": A - [0:0]", true), LineKind::Chain(vec!["A", "-", "[0:0]"]));
+        assert_eq!(
+            classify(": A - [0:0]", true),
+            LineKind::Chain(vec!["A", "-", "[0:0]"])
+        );
         assert_eq!(classify("  # x", true), LineKind::Rule("  # x"));
     }
 
     #[test]
     fn counter_prefixes() {
         assert_eq!(rule_counters("-A X", 1).unwrap(), ("-A X", None));
-        assert_eq!(rule_counters("[1:2] -A X", 1).unwrap(), (" -A X", Some(("1", "2"))));
-        assert_eq!(rule_counters("[a:b] -A X", 1).unwrap(), (" -A X", Some(("a", "b"))));
+        assert_eq!(
+            rule_counters("[1:2] -A X", 1).unwrap(),
+            (" -A X", Some(("1", "2")))
+        );
+        assert_eq!(
+            rule_counters("[a:b] -A X", 1).unwrap(),
+            (" -A X", Some(("a", "b")))
+        );
         assert_eq!(
             rule_counters("[1:2 -A X", 3),
             Err(SplitError::Counters { line: 3, what: ']' })
@@ -257,9 +277,27 @@ mod tests {
             rule_counters("[12] -A X", 3),
             Err(SplitError::Counters { line: 3, what: ']' })
         );
-        assert_eq!(chain_counters("[1:2]"), Some(Counters { packets: 1, bytes: 2 }));
-        assert_eq!(chain_counters("[1:2:3]"), Some(Counters { packets: 1, bytes: 2 }));
-        assert_eq!(chain_counters("[1:2"), Some(Counters { packets: 1, bytes: 2 }));
+        assert_eq!(
+            chain_counters("[1:2]"),
+            Some(Counters {
+                packets: 1,
+                bytes: 2
+            })
+        );
+        assert_eq!(
+            chain_counters("[1:2:3]"),
+            Some(Counters {
+                packets: 1,
+                bytes: 2
+            })
+        );
+        assert_eq!(
+            chain_counters("[1:2"),
+            Some(Counters {
+                packets: 1,
+                bytes: 2
+            })
+        );
         assert_eq!(chain_counters("[x]"), None);
         assert_eq!(chain_counters("1:2"), None);
     }

@@ -30,10 +30,15 @@ pub enum Opt {
     Word(String),
 }
 
-/// Read the word at `i` (resolving long-name prefixes against `longs`).
-/// Short options that are glued together (`-nvL`) are split by the caller
-/// through [`split_short`].
-pub fn classify(word: &str, longs: &[LongName]) -> Result<Opt, Error> {
+/// A word that looks like a long option but names none known here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown;
+
+/// Read one word (resolving long-name prefixes against `longs`). Short
+/// options glued together (`-nvL`) are split by the caller. An unknown long
+/// option is reported cheaply; the caller may still find its owner (the
+/// protocol's match) before building the message with [`unknown_option`].
+pub fn classify(word: &str, longs: &[LongName]) -> Result<Opt, Unknown> {
     if word == "!" {
         return Ok(Opt::Bang);
     }
@@ -47,7 +52,7 @@ pub fn classify(word: &str, longs: &[LongName]) -> Result<Opt, Error> {
         };
         return resolve_long(name, longs)
             .map(|l| Opt::Long(l.key, l.name.to_string(), value))
-            .ok_or_else(|| unknown_option(word, longs));
+            .ok_or(Unknown);
     }
     if let Some(body) = word.strip_prefix('-') {
         let mut chars = body.chars();

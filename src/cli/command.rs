@@ -294,6 +294,8 @@ struct Parser<'a> {
     wait: bool,
     wait_interval: bool,
     warnings: Vec<String>,
+    longs_cache: Vec<LongName<'static>>,
+    longs_stale: bool,
 }
 
 /// Parse an `iptables`/`ip6tables` command line (without the program name).
@@ -334,6 +336,8 @@ pub fn parse_in(family: Family, args: &[String], table: Option<Table>) -> Result
         wait: false,
         wait_interval: false,
         warnings: Vec::new(),
+        longs_cache: Vec::new(),
+        longs_stale: true,
     };
     p.run()?;
     p.finish()
@@ -567,17 +571,24 @@ impl Parser<'_> {
                     None => break,
                 },
             };
-            let longs = self.longs();
+            if self.longs_stale {
+                self.longs_cache = self.longs();
+                self.longs_stale = false;
+            }
+            let longs = std::mem::take(&mut self.longs_cache);
             let opt = match classify(&word, &longs) {
-                Ok(o) => o,
-                Err(e) => {
+                Ok(o) => {
+                    self.longs_cache = longs;
+                    o
+                }
+                Err(_) => {
                     // An unknown option may belong to the protocol's match,
                     // which `-p` loads on demand.
                     if word.starts_with("--") && self.load_proto_match() {
                         pending_short = Some(word);
                         continue;
                     }
-                    return Err(e);
+                    return Err(unknown_option(&word, &longs));
                 }
             };
             match opt {
@@ -607,7 +618,7 @@ impl Parser<'_> {
                             pending_short = Some(format!("-{rest}"));
                         }
                     } else {
-                        return Err(unknown_option(&format!("-{c}"), &longs));
+                        return Err(unknown_option(&format!("-{c}"), &self.longs_cache));
                     }
                 }
                 Opt::Long(key, name, value) => {
@@ -650,6 +661,7 @@ impl Parser<'_> {
         if self.matches.iter().any(|m| std::ptr::eq(m.desc, desc)) {
             return false;
         }
+        self.longs_stale = true;
         self.matches.push(Loaded {
             desc,
             hits: Vec::new(),
@@ -846,6 +858,7 @@ impl Parser<'_> {
                 if c == 'j' {
                     if let Some(d) = ext::find_target(&name, self.family) {
                         self.target_desc = Some(d);
+                        self.longs_stale = true;
                     }
                 }
                 self.target = Some((name, c == 'g'));
@@ -858,6 +871,7 @@ impl Parser<'_> {
                         "Couldn't load match `{name}':No such file or directory\n"
                     ))
                 })?;
+                self.longs_stale = true;
                 self.matches.push(Loaded {
                     desc,
                     hits: Vec::new(),
@@ -880,7 +894,7 @@ impl Parser<'_> {
             }
             'c' => {
                 self.no_invert("-c")?;
-                self.used[10] = true;
+                self.use_opt(10, 'c')?;
                 let first = v();
                 let (p, b) = match first.split_once(',') {
                     Some((p, b)) => (p.to_string(), b.to_string()),

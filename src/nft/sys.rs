@@ -1730,15 +1730,34 @@ impl Nft {
         genid: Option<u32>,
         ops: &[Op],
     ) -> Result<(), CommitError> {
-        if ops.is_empty() {
+        self.commit_iter(fam, genid, ops.iter())
+    }
+
+    /// [`Nft::commit`] taking the ops one at a time: each is written into
+    /// the batch and dropped before the next is asked for, so a caller with
+    /// 100k rules never holds them all (restore).
+    pub fn commit_iter<I, O>(
+        &mut self,
+        fam: NfProto,
+        genid: Option<u32>,
+        ops: I,
+    ) -> Result<(), CommitError>
+    where
+        I: IntoIterator<Item = O>,
+        I::IntoIter: ExactSizeIterator,
+        O: std::borrow::Borrow<Op>,
+    {
+        let ops = ops.into_iter();
+        let total = ops.len();
+        if total == 0 {
             return Ok(());
         }
-        let n = ops.len() as u32;
+        let n = total as u32;
         let base = self.seq.wrapping_add(1);
         self.seq = self.seq.wrapping_add(n + 2);
         let err = |index, errno| CommitError { index, errno };
 
-        let mut buf = MsgBuf::new(64 * 1024 + ops.len() * 512);
+        let mut buf = MsgBuf::new(64 * 1024 + total * 512);
         let genid_be = genid.map(u32::to_be_bytes);
         let begin_attrs: Vec<(u16, &[u8])> = match &genid_be {
             Some(g) => vec![(NFNL_BATCH_GENID, &g[..])],
@@ -1753,12 +1772,12 @@ impl Nft {
             &begin_attrs,
         )
         .map_err(|e| err(None, e))?;
-        for (i, op) in ops.iter().enumerate() {
+        for (i, op) in ops.enumerate() {
             // Only the last operation asks for an ACK: its arrival proves
             // the kernel processed the whole batch.
-            let ack = if i + 1 == ops.len() { NLM_F_ACK } else { 0 };
+            let ack = if i + 1 == total { NLM_F_ACK } else { 0 };
             let seq = base.wrapping_add(1 + i as u32);
-            op_msg(&mut buf, fam, seq, op, ack).map_err(|e| err(Some(i), e))?;
+            op_msg(&mut buf, fam, seq, op.borrow(), ack).map_err(|e| err(Some(i), e))?;
         }
         let end_seq = base.wrapping_add(n + 1);
         buf.put_raw(

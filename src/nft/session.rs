@@ -4,7 +4,7 @@
 
 use super::decode::decode_rule;
 use super::encode::encode_rule;
-use super::ir::{Expr, NfProto, NftChain, Op, Position};
+use super::ir::{Expr, NfProto, NftChain, NftRule, Op, Position};
 use super::sys::{CommitError, Nft, SysError};
 use crate::error::Error;
 use crate::model::{ChainState, Counters, Family, Policy, Rule, RuleEntry, Table, TableState};
@@ -213,7 +213,21 @@ impl Session {
     }
 
     /// A whole table: built-in chains (present or not), user chains, rules.
+    /// Read again if the ruleset changed meanwhile (its parts come from
+    /// several dumps), so the result is one consistent generation.
     pub fn load_table(&mut self, table: Table) -> Result<TableState, Error> {
+        let mut tries = 0;
+        loop {
+            let before = self.genid()?;
+            let st = self.load_table_once(table)?;
+            if self.genid()? == before || tries == 10 {
+                return Ok(st);
+            }
+            tries += 1;
+        }
+    }
+
+    fn load_table_once(&mut self, table: Table) -> Result<TableState, Error> {
         let fam = self.fam();
         let family = self.family;
         let mut st = TableState::empty(table);
@@ -247,14 +261,77 @@ impl Session {
             }
         }
         st.sort_chains();
-        let rules = self.nft.rules(fam, table.name(), None).map_err(sys_err)?;
-        for r in rules {
-            let entry = RuleEntry {
-                handle: r.handle,
-                rule: decode_rule(&r.exprs, family).map_err(|e| e.0),
-            };
-            if let Some(c) = st.chain_mut(&r.chain) {
-                c.rules.push(entry);
+        // One dump per chain: the kernel restarts a dump at its start for
+        // every buffer it fills, so a table-wide dump costs time quadratic
+        // in the table's rules, a per-chain one only in each chain's. The
+        // kernel's time dominates, so big tables are read on several
+        // sockets at once, one thread each.
+        let names: Vec<String> = st
+            .chains
+            .iter()
+            .filter(|c| c.exists)
+            .map(|c| c.name.clone())
+            .collect();
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4)
+            .min(names.len().max(1));
+        // Each chain's rules are decoded as soon as they are read, so the
+        // raw expressions of only one chain per thread are held at a time.
+        let decode_all = |rules: Vec<NftRule>| -> Vec<RuleEntry> {
+            rules
+                .into_iter()
+                .map(|r| RuleEntry {
+                    handle: r.handle,
+                    rule: decode_rule(&r.exprs, family).map_err(|e| e.0),
+                })
+                .collect()
+        };
+        let mut dumped: Vec<(String, Vec<RuleEntry>)> = Vec::with_capacity(names.len());
+        if threads <= 1 {
+            for n in &names {
+                let rules = self
+                    .nft
+                    .rules(fam, table.name(), Some(n))
+                    .map_err(sys_err)?;
+                dumped.push((n.clone(), decode_all(rules)));
+            }
+        } else {
+            let results: Vec<Result<Vec<(String, Vec<RuleEntry>)>, Error>> =
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = (0..threads)
+                        .map(|t| {
+                            let mine: Vec<&String> =
+                                names.iter().skip(t).step_by(threads).collect();
+                            scope.spawn(move || -> Result<Vec<(String, Vec<RuleEntry>)>, Error> {
+                                let mut nft = Nft::open().map_err(sys_err)?;
+                                let mut out = Vec::with_capacity(mine.len());
+                                for n in mine {
+                                    let rules =
+                                        nft.rules(fam, table.name(), Some(n)).map_err(sys_err)?;
+                                    out.push((n.clone(), decode_all(rules)));
+                                }
+                                Ok(out)
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| {
+                            h.join().unwrap_or_else(|_| {
+                                Err(Error::Resource("a reader thread failed".into()))
+                            })
+                        })
+                        .collect()
+                });
+            for r in results {
+                dumped.extend(r?);
+            }
+        }
+        for (name, rules) in dumped {
+            if let Some(c) = st.chain_mut(&name) {
+                c.rules = rules;
             }
         }
         Ok(st)

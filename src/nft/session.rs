@@ -21,6 +21,10 @@ pub fn nfproto(family: Family) -> NfProto {
 }
 
 /// A socket to nf_tables, for one family.
+/// A chain's name and its decoded rules, as one reader thread returns them.
+type ChainRules = (String, Vec<RuleEntry>);
+
+/// A socket to nf_tables, for one family.
 pub struct Session {
     nft: Nft,
     family: Family,
@@ -288,7 +292,7 @@ impl Session {
                 })
                 .collect()
         };
-        let mut dumped: Vec<(String, Vec<RuleEntry>)> = Vec::with_capacity(names.len());
+        let mut dumped: Vec<ChainRules> = Vec::with_capacity(names.len());
         if threads <= 1 {
             for n in &names {
                 let rules = self
@@ -298,33 +302,31 @@ impl Session {
                 dumped.push((n.clone(), decode_all(rules)));
             }
         } else {
-            let results: Vec<Result<Vec<(String, Vec<RuleEntry>)>, Error>> =
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = (0..threads)
-                        .map(|t| {
-                            let mine: Vec<&String> =
-                                names.iter().skip(t).step_by(threads).collect();
-                            scope.spawn(move || -> Result<Vec<(String, Vec<RuleEntry>)>, Error> {
-                                let mut nft = Nft::open().map_err(sys_err)?;
-                                let mut out = Vec::with_capacity(mine.len());
-                                for n in mine {
-                                    let rules =
-                                        nft.rules(fam, table.name(), Some(n)).map_err(sys_err)?;
-                                    out.push((n.clone(), decode_all(rules)));
-                                }
-                                Ok(out)
-                            })
+            let results: Vec<Result<Vec<ChainRules>, Error>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let mine: Vec<&String> = names.iter().skip(t).step_by(threads).collect();
+                        scope.spawn(move || -> Result<Vec<ChainRules>, Error> {
+                            let mut nft = Nft::open().map_err(sys_err)?;
+                            let mut out = Vec::with_capacity(mine.len());
+                            for n in mine {
+                                let rules =
+                                    nft.rules(fam, table.name(), Some(n)).map_err(sys_err)?;
+                                out.push((n.clone(), decode_all(rules)));
+                            }
+                            Ok(out)
                         })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|h| {
-                            h.join().unwrap_or_else(|_| {
-                                Err(Error::Resource("a reader thread failed".into()))
-                            })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(Error::Resource("a reader thread failed".into()))
                         })
-                        .collect()
-                });
+                    })
+                    .collect()
+            });
             for r in results {
                 dumped.extend(r?);
             }

@@ -20,7 +20,6 @@ pub fn nfproto(family: Family) -> NfProto {
     }
 }
 
-/// A socket to nf_tables, for one family.
 /// A chain's name and its decoded rules, as one reader thread returns them.
 type ChainRules = (String, Vec<RuleEntry>);
 

@@ -3,7 +3,7 @@
 //! Revision 0 in both families: the IPv4 compat struct, `nf_nat_range` in
 //! IPv6.
 
-use super::nat::{build_range, Layout, NatOpt, NatRange};
+use super::nat::{build_range, rev0_range, rev0_target, NatOpt, NatRange};
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{DecodeError, Error};
 use crate::model::Family;
@@ -17,14 +17,6 @@ pub struct Masquerade {
 }
 
 const KINDS: &[NatOpt] = &[NatOpt::Ports, NatOpt::Random, NatOpt::RandomFully];
-
-/// The layout of revision 0 in `family`.
-pub(crate) fn rev0_layout(family: Family) -> Layout {
-    match family {
-        Family::V4 => Layout::Compat,
-        Family::V6 => Layout::Range,
-    }
-}
 
 impl TargetExtT for Masquerade {
     const NAME: &'static str = "MASQUERADE";
@@ -51,19 +43,12 @@ impl TargetExtT for Masquerade {
     }
 
     fn encode(&self, cx: &EncodeCx, out: &mut Vec<Expr>) {
-        out.push(Expr::Target {
-            name: Self::NAME.into(),
-            rev: 0,
-            info: self.range.to_blob(rev0_layout(cx.family)),
-        });
+        out.push(rev0_target(Self::NAME, &self.range, cx.family));
     }
 
     fn decode_blob(rev: u32, info: &[u8], family: Family) -> Result<Self, DecodeError> {
-        if rev != 0 {
-            return Err(DecodeError(format!("MASQUERADE: unknown revision {rev}")));
-        }
         Ok(Masquerade {
-            range: NatRange::from_blob(info, rev0_layout(family), family)?,
+            range: rev0_range(Self::NAME, rev, info, family)?,
         })
     }
 }

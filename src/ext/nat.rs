@@ -918,3 +918,34 @@ mod tests {
         assert!(NatRange::from_blob(&[0; 16], Layout::Range, Family::V4).is_err());
     }
 }
+
+/// The layout of revision 0 in `family`.
+pub(crate) fn rev0_layout(family: Family) -> Layout {
+    match family {
+        Family::V4 => Layout::Compat,
+        Family::V6 => Layout::Range,
+    }
+}
+
+/// The xt `target` expression of a target written at revision 0 (its
+/// struct depends on the family: the IPv4 compat struct or `nf_nat_range`).
+pub(crate) fn rev0_target(name: &str, range: &NatRange, family: Family) -> crate::nft::ir::Expr {
+    crate::nft::ir::Expr::Target {
+        name: name.into(),
+        rev: 0,
+        info: range.to_blob(rev0_layout(family)),
+    }
+}
+
+/// The range of a revision-0 target's blob; other revisions are not ours.
+pub(crate) fn rev0_range(
+    name: &str,
+    rev: u32,
+    info: &[u8],
+    family: Family,
+) -> Result<NatRange, DecodeError> {
+    if rev != 0 {
+        return Err(DecodeError(format!("{name}: unknown revision {rev}")));
+    }
+    NatRange::from_blob(info, rev0_layout(family), family)
+}

@@ -3,8 +3,9 @@
 //! compat struct, `nf_nat_range` in IPv6. The range is the network
 //! (`min`) and its last address (`max`); the text is `min/len`.
 
-use super::masquerade::rev0_layout;
-use super::nat::{must_be_specified, netmap_range, netmap_text, parse_hostmask, NatRange};
+use super::nat::{
+    must_be_specified, netmap_range, netmap_text, parse_hostmask, rev0_range, rev0_target, NatRange,
+};
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{DecodeError, Error};
 use crate::model::Family;
@@ -42,19 +43,12 @@ impl TargetExtT for Netmap {
     }
 
     fn encode(&self, cx: &EncodeCx, out: &mut Vec<Expr>) {
-        out.push(Expr::Target {
-            name: Self::NAME.into(),
-            rev: 0,
-            info: self.range.to_blob(rev0_layout(cx.family)),
-        });
+        out.push(rev0_target(Self::NAME, &self.range, cx.family));
     }
 
     fn decode_blob(rev: u32, info: &[u8], family: Family) -> Result<Self, DecodeError> {
-        if rev != 0 {
-            return Err(DecodeError(format!("NETMAP: unknown revision {rev}")));
-        }
         Ok(Netmap {
-            range: NatRange::from_blob(info, rev0_layout(family), family)?,
+            range: rev0_range(Self::NAME, rev, info, family)?,
         })
     }
 }

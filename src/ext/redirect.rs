@@ -2,8 +2,7 @@
 //! DNAT to the local machine. Revision 0 in both families: the IPv4
 //! compat struct, `nf_nat_range` in IPv6.
 
-use super::masquerade::rev0_layout;
-use super::nat::{build_range, NatOpt, NatRange, PROTO_OFFSET};
+use super::nat::{build_range, rev0_range, rev0_target, NatOpt, NatRange, PROTO_OFFSET};
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{param, DecodeError, Error};
 use crate::model::Family;
@@ -45,19 +44,12 @@ impl TargetExtT for Redirect {
     }
 
     fn encode(&self, cx: &EncodeCx, out: &mut Vec<Expr>) {
-        out.push(Expr::Target {
-            name: Self::NAME.into(),
-            rev: 0,
-            info: self.range.to_blob(rev0_layout(cx.family)),
-        });
+        out.push(rev0_target(Self::NAME, &self.range, cx.family));
     }
 
     fn decode_blob(rev: u32, info: &[u8], family: Family) -> Result<Self, DecodeError> {
-        if rev != 0 {
-            return Err(DecodeError(format!("REDIRECT: unknown revision {rev}")));
-        }
         Ok(Redirect {
-            range: NatRange::from_blob(info, rev0_layout(family), family)?,
+            range: rev0_range(Self::NAME, rev, info, family)?,
         })
     }
 }

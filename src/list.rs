@@ -1030,20 +1030,7 @@ num      pkts      bytes target     prot opt in     out     source              
     }
 
     fn chain(name: &str, policy: Option<Policy>, rules: Vec<Rule>) -> ChainState {
-        ChainState {
-            name: name.into(),
-            policy,
-            counters: Counters::default(),
-            exists: true,
-            handle: 0,
-            rules: rules
-                .into_iter()
-                .map(|r| RuleEntry {
-                    handle: 0,
-                    rule: Ok(r),
-                })
-                .collect(),
-        }
+        ChainState::with_rules(name, policy, rules)
     }
 
     /// iptables-nft -N USER1; -N USER2; -N ZZZ; -N AAA; -P FORWARD DROP

@@ -719,20 +719,7 @@ mod tests {
     }
 
     fn chain(name: &str, policy: Option<Policy>, rules: Vec<Rule>) -> ChainState {
-        ChainState {
-            name: name.into(),
-            policy,
-            counters: Counters::default(),
-            exists: true,
-            handle: 0,
-            rules: rules
-                .into_iter()
-                .map(|r| RuleEntry {
-                    handle: 0,
-                    rule: Ok(r),
-                })
-                .collect(),
-        }
+        ChainState::with_rules(name, policy, rules)
     }
 
     #[test]

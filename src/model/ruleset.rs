@@ -50,6 +50,24 @@ pub struct ChainState {
 }
 
 impl ChainState {
+    /// An existing chain holding `rules` (no kernel handles, zero counters).
+    pub fn with_rules(name: &str, policy: Option<Policy>, rules: Vec<Rule>) -> Self {
+        ChainState {
+            name: name.into(),
+            policy,
+            counters: Counters::default(),
+            exists: true,
+            handle: 0,
+            rules: rules
+                .into_iter()
+                .map(|r| RuleEntry {
+                    handle: 0,
+                    rule: Ok(r),
+                })
+                .collect(),
+        }
+    }
+
     /// Is this a built-in (base) chain?
     pub fn is_builtin(&self) -> bool {
         self.policy.is_some()

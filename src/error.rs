@@ -4,7 +4,7 @@
 use thiserror::Error;
 
 /// The version string rxtables reports, in the shape tools parse.
-pub const VERSION: &str = "v1.8.11 (nf_tables)";
+pub const VERSION: &str = "v1.8.13 (nf_tables)";
 
 /// Everything that can make a command fail.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@
 #[cfg(feature = "nftnl")]
 pub mod applet;
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod ext;
 pub mod list;

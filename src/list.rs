@@ -119,7 +119,7 @@ fn incompatible_err(family: Family, what: String) -> Error {
 /// Can `chain` (or, for `None`, the whole table) be listed? An error
 /// naming the table or chain if it holds a rule that could not be decoded,
 /// or (as iptables-nft 1.8.9 reports it) if the chain does not exist:
-/// ``iptables v1.8.11 (nf_tables): chain `X' in table `filter' is
+/// ``iptables v1.8.13 (nf_tables): chain `X' in table `filter' is
 /// incompatible, use 'nft' tool.``, exit status 1.
 ///
 /// # Errors
@@ -224,16 +224,15 @@ fn chain_header(out: &mut String, state: &TableState, c: &ChainState, opts: &Lis
     let _ = writeln!(out, " {:<19}  {:<19} ", "source", "destination");
 }
 
-/// The protocol column text: the name without `-n` (`all` for 0), else
-/// the number.
+/// The protocol column text: iptables' own names (`all` for 0), and with
+/// `-n` nothing else; without `-n` also `/etc/protocols`; else the number.
 fn proto_text(p: u8, numeric: bool) -> String {
-    if numeric {
-        return p.to_string();
-    }
-    if p == 0 {
-        return "all".into();
-    }
-    netdb::proto_name(p).unwrap_or_else(|| p.to_string())
+    let name = if numeric {
+        netdb::proto_name(p)
+    } else {
+        netdb::proto_name_lookup(p)
+    };
+    name.unwrap_or_else(|| p.to_string())
 }
 
 fn iface_text(i: Option<&Inv<Iface>>, numeric: bool) -> String {
@@ -563,50 +562,50 @@ target     prot opt source               destination
     /// reference output: `v4 -L -n`
     const V4_L_N: &str = r#"Chain INPUT (policy ACCEPT)
 target     prot opt source               destination         
-ACCEPT     0    --  1.2.3.4              0.0.0.0/0           
-DROP       0    -- !10.0.0.0/8           1.2.0.4/255.255.0.255 
+ACCEPT     all  --  1.2.3.4              0.0.0.0/0           
+DROP       all  -- !10.0.0.0/8           1.2.0.4/255.255.0.255 
 
 Chain FORWARD (policy DROP)
 target     prot opt source               destination         
-RETURN     0    --  0.0.0.0/0           !192.168.1.0/24      
-USER1      0    --  0.0.0.0/0            0.0.0.0/0           
-ACCEPT     6    --  0.0.0.0/0            0.0.0.0/0            tcp dpt:22
-ACCEPT     6    --  0.0.0.0/0            0.0.0.0/0            tcp spts:!1:1024 dpts:80:8080 flags:0x12/0x02
-USER2      6    --  0.0.0.0/0            0.0.0.0/0            tcp flags:0x17/0x02
-           6    --  0.0.0.0/0            0.0.0.0/0            tcp flags:!0x3F/0x00
-USER2      6    --  0.0.0.0/0            0.0.0.0/0           [goto]  tcp option=5
-ACCEPT     17   --  0.0.0.0/0            0.0.0.0/0            udp spt:53
-ACCEPT     17   --  0.0.0.0/0            0.0.0.0/0            udp dpts:!53:60
-ACCEPT     1    --  0.0.0.0/0            0.0.0.0/0            icmptype 8
-ACCEPT     1    --  0.0.0.0/0            0.0.0.0/0            icmp !type 3 code 1
-ACCEPT     1    --  0.0.0.0/0            0.0.0.0/0           
-DROP       0    -f  0.0.0.0/0            0.0.0.0/0           
-DROP       17   !f  0.0.0.0/0            0.0.0.0/0           
-DROP      !6    --  0.0.0.0/0            0.0.0.0/0           
+RETURN     all  --  0.0.0.0/0           !192.168.1.0/24      
+USER1      all  --  0.0.0.0/0            0.0.0.0/0           
+ACCEPT     tcp  --  0.0.0.0/0            0.0.0.0/0            tcp dpt:22
+ACCEPT     tcp  --  0.0.0.0/0            0.0.0.0/0            tcp spts:!1:1024 dpts:80:8080 flags:0x12/0x02
+USER2      tcp  --  0.0.0.0/0            0.0.0.0/0            tcp flags:0x17/0x02
+           tcp  --  0.0.0.0/0            0.0.0.0/0            tcp flags:!0x3F/0x00
+USER2      tcp  --  0.0.0.0/0            0.0.0.0/0           [goto]  tcp option=5
+ACCEPT     udp  --  0.0.0.0/0            0.0.0.0/0            udp spt:53
+ACCEPT     udp  --  0.0.0.0/0            0.0.0.0/0            udp dpts:!53:60
+ACCEPT     icmp --  0.0.0.0/0            0.0.0.0/0            icmptype 8
+ACCEPT     icmp --  0.0.0.0/0            0.0.0.0/0            icmp !type 3 code 1
+ACCEPT     icmp --  0.0.0.0/0            0.0.0.0/0           
+DROP       all  -f  0.0.0.0/0            0.0.0.0/0           
+DROP       udp  !f  0.0.0.0/0            0.0.0.0/0           
+DROP      !tcp  --  0.0.0.0/0            0.0.0.0/0           
 DROP       47   --  0.0.0.0/0            0.0.0.0/0           
 DROP       200  --  0.0.0.0/0            0.0.0.0/0           
-DROP       50   --  0.0.0.0/0            0.0.0.0/0           
+DROP       esp  --  0.0.0.0/0            0.0.0.0/0           
 
 Chain OUTPUT (policy ACCEPT)
 target     prot opt source               destination         
-ACCEPT     0    --  0.0.0.0/0            0.0.0.0/0           
-ACCEPT     0    --  0.0.0.0/0            0.0.0.0/0           
-           0    --  0.0.0.0/0            0.0.0.0/0           
-           0    --  0.0.0.0/0            0.0.0.0/0           
-           0    --  0.0.0.0/0            0.0.0.0/0           
-USER1      0    --  0.0.0.0/0            0.0.0.0/0           
+ACCEPT     all  --  0.0.0.0/0            0.0.0.0/0           
+ACCEPT     all  --  0.0.0.0/0            0.0.0.0/0           
+           all  --  0.0.0.0/0            0.0.0.0/0           
+           all  --  0.0.0.0/0            0.0.0.0/0           
+           all  --  0.0.0.0/0            0.0.0.0/0           
+USER1      all  --  0.0.0.0/0            0.0.0.0/0           
 
 Chain AAA (2 references)
 target     prot opt source               destination         
 
 Chain USER1 (2 references)
 target     prot opt source               destination         
-AAA        0    --  0.0.0.0/0            0.0.0.0/0           
-AAA        0    --  0.0.0.0/0            0.0.0.0/0           [goto] 
+AAA        all  --  0.0.0.0/0            0.0.0.0/0           
+AAA        all  --  0.0.0.0/0            0.0.0.0/0           [goto] 
 
 Chain USER2 (2 references)
 target     prot opt source               destination         
-RETURN     0    --  1.2.3.0/24           4.5.6.7             
+RETURN     all  --  1.2.3.0/24           4.5.6.7             
 
 Chain ZZZ (0 references)
 target     prot opt source               destination         
@@ -667,50 +666,50 @@ Chain ZZZ (0 references)
     /// reference output: `v4 -L -v -n -x --line-numbers`
     const V4_L_VNX_LINES: &str = r#"Chain INPUT (policy ACCEPT 0 packets, 0 bytes)
 num      pkts      bytes target     prot opt in     out     source               destination         
-1           0        0 ACCEPT     0    --  *      *       1.2.3.4              0.0.0.0/0           
-2           0        0 DROP       0    --  *      *      !10.0.0.0/8           1.2.0.4/255.255.0.255 
+1           0        0 ACCEPT     all  --  *      *       1.2.3.4              0.0.0.0/0           
+2           0        0 DROP       all  --  *      *      !10.0.0.0/8           1.2.0.4/255.255.0.255 
 
 Chain FORWARD (policy DROP 0 packets, 0 bytes)
 num      pkts      bytes target     prot opt in     out     source               destination         
-1           0        0 RETURN     0    --  eth0   eth+    0.0.0.0/0           !192.168.1.0/24      
-2           0        0 USER1      0    --  !lo    !veth+  0.0.0.0/0            0.0.0.0/0           
-3           0        0 ACCEPT     6    --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:22
-4           0        0 ACCEPT     6    --  *      *       0.0.0.0/0            0.0.0.0/0            tcp spts:!1:1024 dpts:80:8080 flags:0x12/0x02
-5           0        0 USER2      6    --  *      *       0.0.0.0/0            0.0.0.0/0            tcp flags:0x17/0x02
-6           0        0            6    --  *      *       0.0.0.0/0            0.0.0.0/0            tcp flags:!0x3F/0x00
-7           0        0 USER2      6    --  *      *       0.0.0.0/0            0.0.0.0/0           [goto]  tcp option=5
-8           0        0 ACCEPT     17   --  *      *       0.0.0.0/0            0.0.0.0/0            udp spt:53
-9           0        0 ACCEPT     17   --  *      *       0.0.0.0/0            0.0.0.0/0            udp dpts:!53:60
-10          0        0 ACCEPT     1    --  *      *       0.0.0.0/0            0.0.0.0/0            icmptype 8
-11          0        0 ACCEPT     1    --  *      *       0.0.0.0/0            0.0.0.0/0            icmp !type 3 code 1
-12          0        0 ACCEPT     1    --  *      *       0.0.0.0/0            0.0.0.0/0           
-13          0        0 DROP       0    -f  *      *       0.0.0.0/0            0.0.0.0/0           
-14          0        0 DROP       17   !f  *      *       0.0.0.0/0            0.0.0.0/0           
-15          0        0 DROP      !6    --  *      *       0.0.0.0/0            0.0.0.0/0           
+1           0        0 RETURN     all  --  eth0   eth+    0.0.0.0/0           !192.168.1.0/24      
+2           0        0 USER1      all  --  !lo    !veth+  0.0.0.0/0            0.0.0.0/0           
+3           0        0 ACCEPT     tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:22
+4           0        0 ACCEPT     tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp spts:!1:1024 dpts:80:8080 flags:0x12/0x02
+5           0        0 USER2      tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp flags:0x17/0x02
+6           0        0            tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp flags:!0x3F/0x00
+7           0        0 USER2      tcp  --  *      *       0.0.0.0/0            0.0.0.0/0           [goto]  tcp option=5
+8           0        0 ACCEPT     udp  --  *      *       0.0.0.0/0            0.0.0.0/0            udp spt:53
+9           0        0 ACCEPT     udp  --  *      *       0.0.0.0/0            0.0.0.0/0            udp dpts:!53:60
+10          0        0 ACCEPT     icmp --  *      *       0.0.0.0/0            0.0.0.0/0            icmptype 8
+11          0        0 ACCEPT     icmp --  *      *       0.0.0.0/0            0.0.0.0/0            icmp !type 3 code 1
+12          0        0 ACCEPT     icmp --  *      *       0.0.0.0/0            0.0.0.0/0           
+13          0        0 DROP       all  -f  *      *       0.0.0.0/0            0.0.0.0/0           
+14          0        0 DROP       udp  !f  *      *       0.0.0.0/0            0.0.0.0/0           
+15          0        0 DROP      !tcp  --  *      *       0.0.0.0/0            0.0.0.0/0           
 16          0        0 DROP       47   --  *      *       0.0.0.0/0            0.0.0.0/0           
 17          0        0 DROP       200  --  *      *       0.0.0.0/0            0.0.0.0/0           
-18          0        0 DROP       50   --  *      *       0.0.0.0/0            0.0.0.0/0           
+18          0        0 DROP       esp  --  *      *       0.0.0.0/0            0.0.0.0/0           
 
 Chain OUTPUT (policy ACCEPT 0 packets, 0 bytes)
 num      pkts      bytes target     prot opt in     out     source               destination         
-1         100 20000000 ACCEPT     0    --  *      *       0.0.0.0/0            0.0.0.0/0           
-2    123456789012 98765432109876 ACCEPT     0    --  *      *       0.0.0.0/0            0.0.0.0/0           
-3       99999    99999            0    --  *      *       0.0.0.0/0            0.0.0.0/0           
-4      100000   100000            0    --  *      *       0.0.0.0/0            0.0.0.0/0           
-5     9999999 9999999999            0    --  *      *       0.0.0.0/0            0.0.0.0/0           
-6           0        0 USER1      0    --  *      *       0.0.0.0/0            0.0.0.0/0           
+1         100 20000000 ACCEPT     all  --  *      *       0.0.0.0/0            0.0.0.0/0           
+2    123456789012 98765432109876 ACCEPT     all  --  *      *       0.0.0.0/0            0.0.0.0/0           
+3       99999    99999            all  --  *      *       0.0.0.0/0            0.0.0.0/0           
+4      100000   100000            all  --  *      *       0.0.0.0/0            0.0.0.0/0           
+5     9999999 9999999999            all  --  *      *       0.0.0.0/0            0.0.0.0/0           
+6           0        0 USER1      all  --  *      *       0.0.0.0/0            0.0.0.0/0           
 
 Chain AAA (2 references)
 num      pkts      bytes target     prot opt in     out     source               destination         
 
 Chain USER1 (2 references)
 num      pkts      bytes target     prot opt in     out     source               destination         
-1           0        0 AAA        0    --  *      *       0.0.0.0/0            0.0.0.0/0           
-2           0        0 AAA        0    --  *      *       0.0.0.0/0            0.0.0.0/0           [goto] 
+1           0        0 AAA        all  --  *      *       0.0.0.0/0            0.0.0.0/0           
+2           0        0 AAA        all  --  *      *       0.0.0.0/0            0.0.0.0/0           [goto] 
 
 Chain USER2 (2 references)
 num      pkts      bytes target     prot opt in     out     source               destination         
-1           0        0 RETURN     0    --  *      *       1.2.3.0/24           4.5.6.7             
+1           0        0 RETURN     all  --  *      *       1.2.3.0/24           4.5.6.7             
 
 Chain ZZZ (0 references)
 num      pkts      bytes target     prot opt in     out     source               destination         
@@ -793,7 +792,7 @@ Chain ZZZ (0 references)
 -A FORWARD -f -j DROP
 -A FORWARD -p udp ! -f -j DROP
 -A FORWARD ! -p tcp -j DROP
--A FORWARD -p gre -j DROP
+-A FORWARD -p 47 -j DROP
 -A FORWARD -p 200 -j DROP
 -A FORWARD -p esp -j DROP
 -A OUTPUT -j ACCEPT
@@ -832,7 +831,7 @@ Chain ZZZ (0 references)
 -A FORWARD -f -c 0 0 -j DROP
 -A FORWARD -p udp ! -f -c 0 0 -j DROP
 -A FORWARD ! -p tcp -c 0 0 -j DROP
--A FORWARD -p gre -c 0 0 -j DROP
+-A FORWARD -p 47 -c 0 0 -j DROP
 -A FORWARD -p 200 -c 0 0 -j DROP
 -A FORWARD -p esp -c 0 0 -j DROP
 -A OUTPUT -c 100 20000000 -j ACCEPT
@@ -894,61 +893,61 @@ RETURN     all  --  anywhere             anywhere
     /// reference output: `v6 -L -v -n`
     const V6_L_VN: &str = r#"Chain INPUT (policy DROP 0 packets, 0 bytes)
  pkts bytes target     prot opt in     out     source               destination         
-    0     0 ACCEPT     0    --  *      *       2001:db8::1          ::/0                
-    0     0 DROP       0    --  *      *      !2001:db8::/32        fe80::/ffff:0:ffff:: 
-    0     0 ACCEPT     0    --  *      *       ::1                  ::/0                
-    0     0 ACCEPT     0    --  *      *       2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff  2001:db8:aaaa:bbbb::/64 
+    0     0 ACCEPT     all  --  *      *       2001:db8::1          ::/0                
+    0     0 DROP       all  --  *      *      !2001:db8::/32        fe80::/ffff:0:ffff:: 
+    0     0 ACCEPT     all  --  *      *       ::1                  ::/0                
+    0     0 ACCEPT     all  --  *      *       2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff  2001:db8:aaaa:bbbb::/64 
 
 Chain FORWARD (policy ACCEPT 0 packets, 0 bytes)
  pkts bytes target     prot opt in     out     source               destination         
-    0     0 USER1      0    --  !lo    !veth+  ::/0                 ::/0                
-    0     0 ACCEPT     6    --  eth0   eth+    ::/0                 ::/0                 tcp dpt:22
-    0     0 ACCEPT     17   --  *      *       ::/0                 ::/0                 udp spt:!53
-    0     0 ACCEPT     58   --  *      *       ::/0                 ::/0                 ipv6-icmptype 128
-    0     0 ACCEPT     58   --  *      *       ::/0                 ::/0                 ipv6-icmp !type 1 code 3
-    0     0 ACCEPT     58   --  *      *       ::/0                 ::/0                
-    0     0 DROP      !6    --  *      *       ::/0                 ::/0                
+    0     0 USER1      all  --  !lo    !veth+  ::/0                 ::/0                
+    0     0 ACCEPT     tcp  --  eth0   eth+    ::/0                 ::/0                 tcp dpt:22
+    0     0 ACCEPT     udp  --  *      *       ::/0                 ::/0                 udp spt:!53
+    0     0 ACCEPT     ipv6-icmp --  *      *       ::/0                 ::/0                 ipv6-icmptype 128
+    0     0 ACCEPT     ipv6-icmp --  *      *       ::/0                 ::/0                 ipv6-icmp !type 1 code 3
+    0     0 ACCEPT     ipv6-icmp --  *      *       ::/0                 ::/0                
+    0     0 DROP      !tcp  --  *      *       ::/0                 ::/0                
     0     0 DROP       200  --  *      *       ::/0                 ::/0                
-    0     0 USER1      0    --  *      *       ::/0                 ::/0                [goto] 
+    0     0 USER1      all  --  *      *       ::/0                 ::/0                [goto] 
 
 Chain OUTPUT (policy ACCEPT 0 packets, 0 bytes)
  pkts bytes target     prot opt in     out     source               destination         
-    0     0 ACCEPT     0    --  *      *       ::/0                 ::/0                
-    0     0            0    --  *      *       ::/0                 ::/0                
+    0     0 ACCEPT     all  --  *      *       ::/0                 ::/0                
+    0     0            all  --  *      *       ::/0                 ::/0                
 
 Chain USER1 (2 references)
  pkts bytes target     prot opt in     out     source               destination         
-    0     0 RETURN     0    --  *      *       ::/0                 ::/0                
+    0     0 RETURN     all  --  *      *       ::/0                 ::/0                
 "#;
 
     /// reference output: `v6 -L -v -x -n --line-numbers`
     const V6_L_VXN_LINES: &str = r#"Chain INPUT (policy DROP 0 packets, 0 bytes)
 num      pkts      bytes target     prot opt in     out     source               destination         
-1           0        0 ACCEPT     0    --  *      *       2001:db8::1          ::/0                
-2           0        0 DROP       0    --  *      *      !2001:db8::/32        fe80::/ffff:0:ffff:: 
-3           0        0 ACCEPT     0    --  *      *       ::1                  ::/0                
-4           0        0 ACCEPT     0    --  *      *       2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff  2001:db8:aaaa:bbbb::/64 
+1           0        0 ACCEPT     all  --  *      *       2001:db8::1          ::/0                
+2           0        0 DROP       all  --  *      *      !2001:db8::/32        fe80::/ffff:0:ffff:: 
+3           0        0 ACCEPT     all  --  *      *       ::1                  ::/0                
+4           0        0 ACCEPT     all  --  *      *       2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff  2001:db8:aaaa:bbbb::/64 
 
 Chain FORWARD (policy ACCEPT 0 packets, 0 bytes)
 num      pkts      bytes target     prot opt in     out     source               destination         
-1           0        0 USER1      0    --  !lo    !veth+  ::/0                 ::/0                
-2           0        0 ACCEPT     6    --  eth0   eth+    ::/0                 ::/0                 tcp dpt:22
-3           0        0 ACCEPT     17   --  *      *       ::/0                 ::/0                 udp spt:!53
-4           0        0 ACCEPT     58   --  *      *       ::/0                 ::/0                 ipv6-icmptype 128
-5           0        0 ACCEPT     58   --  *      *       ::/0                 ::/0                 ipv6-icmp !type 1 code 3
-6           0        0 ACCEPT     58   --  *      *       ::/0                 ::/0                
-7           0        0 DROP      !6    --  *      *       ::/0                 ::/0                
+1           0        0 USER1      all  --  !lo    !veth+  ::/0                 ::/0                
+2           0        0 ACCEPT     tcp  --  eth0   eth+    ::/0                 ::/0                 tcp dpt:22
+3           0        0 ACCEPT     udp  --  *      *       ::/0                 ::/0                 udp spt:!53
+4           0        0 ACCEPT     ipv6-icmp --  *      *       ::/0                 ::/0                 ipv6-icmptype 128
+5           0        0 ACCEPT     ipv6-icmp --  *      *       ::/0                 ::/0                 ipv6-icmp !type 1 code 3
+6           0        0 ACCEPT     ipv6-icmp --  *      *       ::/0                 ::/0                
+7           0        0 DROP      !tcp  --  *      *       ::/0                 ::/0                
 8           0        0 DROP       200  --  *      *       ::/0                 ::/0                
-9           0        0 USER1      0    --  *      *       ::/0                 ::/0                [goto] 
+9           0        0 USER1      all  --  *      *       ::/0                 ::/0                [goto] 
 
 Chain OUTPUT (policy ACCEPT 0 packets, 0 bytes)
 num      pkts      bytes target     prot opt in     out     source               destination         
-1           0        0 ACCEPT     0    --  *      *       ::/0                 ::/0                
-2           0        0            0    --  *      *       ::/0                 ::/0                
+1           0        0 ACCEPT     all  --  *      *       ::/0                 ::/0                
+2           0        0            all  --  *      *       ::/0                 ::/0                
 
 Chain USER1 (2 references)
 num      pkts      bytes target     prot opt in     out     source               destination         
-1           0        0 RETURN     0    --  *      *       ::/0                 ::/0                
+1           0        0 RETURN     all  --  *      *       ::/0                 ::/0                
 "#;
 
     /// reference output: `v6 -S -v`
@@ -1510,7 +1509,7 @@ Chain OUTPUT (policy ACCEPT 10T packets, 0 bytes)
             table(&t, Family::V4, opts(true, true, true, true)),
             "Chain INPUT (policy DROP 123456 packets, 20000000 bytes)
 num      pkts      bytes target     prot opt in     out     source               destination         
-1           0        0 ACCEPT     0    --  *      *       0.0.0.0/0            0.0.0.0/0           
+1           0        0 ACCEPT     all  --  *      *       0.0.0.0/0            0.0.0.0/0           
 
 Chain FORWARD (policy ACCEPT 99999 packets, 100000 bytes)
 num      pkts      bytes target     prot opt in     out     source               destination         
@@ -1698,14 +1697,14 @@ target     prot opt source               destination
         assert_eq!(e.exit_code(), 1);
         assert_eq!(
             e.render("iptables"),
-            "iptables v1.8.11 (nf_tables): table `filter' is incompatible, use 'nft' tool."
+            "iptables v1.8.13 (nf_tables): table `filter' is incompatible, use 'nft' tool."
         );
         let e = list_rules(&t, None, None, Family::V4, false, &mut s).unwrap_err();
         assert_eq!(e.exit_code(), 1);
         let e = list_rules(&t, Some("USER2"), Some(1), Family::V4, false, &mut s).unwrap_err();
         assert_eq!(
             e.render("iptables"),
-            "iptables v1.8.11 (nf_tables): chain `USER2' in table `filter' is incompatible, use 'nft' tool."
+            "iptables v1.8.13 (nf_tables): chain `USER2' in table `filter' is incompatible, use 'nft' tool."
         );
         let user2 = t.chain("USER2").unwrap().clone();
         assert!(list_chain(&t, &user2, Family::V4, &ListOpts::default(), &mut s).is_err());
@@ -1713,7 +1712,7 @@ target     prot opt source               destination
             list_chain_rule(&t, "USER2", 1, Family::V6, &ListOpts::default(), &mut s).unwrap_err();
         assert_eq!(
             e.render("ip6tables"),
-            "ip6tables v1.8.11 (nf_tables): chain `USER2' in table `filter' is incompatible, use 'nft' tool."
+            "ip6tables v1.8.13 (nf_tables): chain `USER2' in table `filter' is incompatible, use 'nft' tool."
         );
         assert_eq!(s, "");
         // other chains still list, as with iptables-nft -L FORWARD
@@ -1723,7 +1722,7 @@ target     prot opt source               destination
         let e = list_rules(&t, Some("NOPE"), None, Family::V4, false, &mut s).unwrap_err();
         assert_eq!(
             e.render("iptables"),
-            "iptables v1.8.11 (nf_tables): chain `NOPE' in table `filter' is incompatible, use 'nft' tool."
+            "iptables v1.8.13 (nf_tables): chain `NOPE' in table `filter' is incompatible, use 'nft' tool."
         );
     }
 }

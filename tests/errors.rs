@@ -164,11 +164,11 @@ const PARAM4: &[(&str, &str)] = &[
     ),
     (
         "-A INPUT -i abcdefghijklmnop -j ACCEPT",
-        "interface name `abcdefghijklmnop' must be shorter than IFNAMSIZ (15)",
+        "interface name `abcdefghijklmnop' must be shorter than 16 characters",
     ),
     (
         "-A OUTPUT -o abcdefghijklmnopq -j ACCEPT",
-        "interface name `abcdefghijklmnopq' must be shorter than IFNAMSIZ (15)",
+        "interface name `abcdefghijklmnopq' must be shorter than 16 characters",
     ),
     (
         "-A INPUT -i '' -j ACCEPT",
@@ -284,7 +284,7 @@ const PARAM6: &[(&str, &str)] = &[
     ("-a INPUT", "unknown option \"-a\""),
     (
         "-A INPUT -i abcdefghijklmnop",
-        "interface name `abcdefghijklmnop' must be shorter than IFNAMSIZ (15)",
+        "interface name `abcdefghijklmnop' must be shorter than 16 characters",
     ),
     (
         "-N abcdefghijabcdefghijabcdefghij",
@@ -776,7 +776,12 @@ fn garbage_never_panics() {
         );
         let label = format!("`{}`", shorten(&os.cmd));
         check_no_crash(&mut f, &label, os);
-        f.check(os.status == rs.status, || {
+        // iptables 1.8.13 crashes (SIGSEGV, 139) on a rule number beyond
+        // 2^64 (`-D INPUT 99999999999999999999`, its own bug, see
+        // docs/differences.md); there rxtables must refuse it as a
+        // parameter problem, as 1.8.9 did.
+        let expected = if rs.status >= 128 { 2 } else { rs.status };
+        f.check(os.status == expected, || {
             format!(
                 "{label}: exit status {} (reference {})\n  ours: {}\n  reference: {}",
                 os.status,

@@ -82,7 +82,7 @@ fn bad_option_on_line_40_of_50_changes_nothing() {
         &fifty_lines(40, "-A NEW --bogus"),
         2,
         &[
-            "iptables-restore v1.8.11 (nf_tables): unknown option \"--bogus\"",
+            "iptables-restore v1.8.13 (nf_tables): unknown option \"--bogus\"",
             "\nError occurred at line: 40\n",
             "Try `iptables-restore -h' or 'iptables-restore --help' for more information.",
         ],
@@ -132,7 +132,7 @@ fn kernel_refusal_names_its_line_and_changes_nothing() {
         "iptables-restore -n",
         "*filter\n-A INPUT -j ACCEPT\n# a comment\n-X KEEP\nCOMMIT\n",
         4,
-        &["iptables-restore v1.8.11 (nf_tables): \nline 4: CHAIN_DEL failed (Device or resource busy): chain KEEP"],
+        &["iptables-restore v1.8.13 (nf_tables): \nline 4: CHAIN_DEL failed (Device or resource busy): chain KEEP"],
     );
 }
 
@@ -177,7 +177,7 @@ fn messages_for_bad_input() {
         (
             "*foo\nCOMMIT\n",
             2,
-            &["iptables-restore v1.8.11 (nf_tables): iptables-restore: line 1 table name 'foo' invalid\nError occurred at line: 1\n"],
+            &["iptables-restore v1.8.13 (nf_tables): iptables-restore: line 1 table name 'foo' invalid\nError occurred at line: 1\n"],
         ),
         ("*filter\n-A INPUT -j ACCEPT\n", 1, &["iptables-restore: COMMIT expected at line 3\n"]),
         ("COMMIT\n", 1, &["iptables-restore: line 1 failed\n"]),
@@ -622,7 +622,7 @@ iptables-restore -h 2>&1 | head -1
 rm -f /tmp/f.$$
 iptables-nft-save | grep -c -- '-A INPUT -j ACCEPT'
 "#);
-    let want = "iptables-restore v1.8.11 (nf_tables)\nrc=0\niptables-restore v1.8.11 (nf_tables)\nrc=0\nrc=0\nrc=0\nrc=0\nrc=1\nrc=1\nUsage: iptables-restore [-c] [-v] [-V] [-t] [-h] [-n] [-T table] [-M command] [-4] [-6] [file]\n3\n";
+    let want = "iptables-restore v1.8.13 (nf_tables)\nrc=0\niptables-restore v1.8.13 (nf_tables)\nrc=0\nrc=0\nrc=0\nrc=0\nrc=1\nrc=1\nUsage: iptables-restore [-c] [-v] [-V] [-t] [-h] [-n] [-T table] [-M command] [-4] [-6] [file]\n3\n";
     assert_eq!(o.stdout, want, "{o:?}");
     assert!(o.stderr.contains("Can't open /tmp/nonexistent."), "{o:?}");
     assert!(

@@ -7,7 +7,8 @@ use crate::error::{param, Error};
 use crate::list::{self, ListOpts};
 use crate::model::{Counters, Family, Rule, Table, TableState, Target};
 use crate::nft::builtin::base_spec;
-use crate::nft::encode::encode_rule;
+use crate::config::Layout;
+use crate::nft::encode::encode_rule_as;
 use crate::nft::ir::{NftChain, NftRule, Op, Position};
 use crate::nft::session::Session;
 
@@ -19,8 +20,8 @@ fn bad_rule() -> Error {
     Error::Op("Bad rule (does a matching rule exist in that chain?)".into())
 }
 
-fn nft_rule(rule: &Rule, chain: &str, family: Family, handle: u64) -> NftRule {
-    let (exprs, compat) = encode_rule(rule, family);
+fn nft_rule(rule: &Rule, chain: &str, family: Family, layout: Layout, handle: u64) -> NftRule {
+    let (exprs, compat) = encode_rule_as(rule, family, layout);
     NftRule {
         chain: chain.to_string(),
         handle,
@@ -74,7 +75,8 @@ fn check_targets(s: &mut Session, table: Table, rules: &[Rule]) -> Result<(), Er
 }
 
 /// Run a command; returns what it prints on stdout.
-pub fn run(cmd: &Command) -> Result<String, Error> {
+/// Runs `cmd`, writing rules in `layout`.
+pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
     let family = cmd.family;
     let table = cmd.table;
     let tname = table.name().to_string();
@@ -94,7 +96,7 @@ pub fn run(cmd: &Command) -> Result<String, Error> {
             for r in rules {
                 ops.push(Op::AddRule {
                     table: tname.clone(),
-                    rule: nft_rule(r, chain, family, 0),
+                    rule: nft_rule(r, chain, family, layout, 0),
                     pos: Position::Append,
                 });
             }
@@ -129,7 +131,7 @@ pub fn run(cmd: &Command) -> Result<String, Error> {
             for r in order {
                 ops.push(Op::AddRule {
                     table: tname.clone(),
-                    rule: nft_rule(r, chain, family, 0),
+                    rule: nft_rule(r, chain, family, layout, 0),
                     pos,
                 });
             }
@@ -203,7 +205,7 @@ pub fn run(cmd: &Command) -> Result<String, Error> {
             Ok((
                 vec![Op::ReplaceRule {
                     table: tname.clone(),
-                    rule: nft_rule(rule, chain, family, h),
+                    rule: nft_rule(rule, chain, family, layout, h),
                 }],
                 String::new(),
             ))
@@ -232,7 +234,7 @@ pub fn run(cmd: &Command) -> Result<String, Error> {
         }),
         Action::Zero { chain, num } => s.transact(|s| {
             let st = s.load_table(table)?;
-            let ops = zero_ops(&st, chain.as_deref(), *num, family)?;
+            let ops = zero_ops(&st, chain.as_deref(), *num, family, layout)?;
             Ok((ops, String::new()))
         }),
         Action::NewChain { chain } => s.transact(|s| {
@@ -361,7 +363,7 @@ pub fn run(cmd: &Command) -> Result<String, Error> {
                 }
             }
             if *zero {
-                let ops = zero_ops(&st, chain.as_deref(), None, family)?;
+                let ops = zero_ops(&st, chain.as_deref(), None, family, layout)?;
                 s.transact(|_| Ok((ops.clone(), ())))?;
             }
             Ok(out)
@@ -385,6 +387,7 @@ fn zero_ops(
     chain: Option<&str>,
     num: Option<usize>,
     family: Family,
+    layout: Layout,
 ) -> Result<Vec<Op>, Error> {
     let tname = st.table.name().to_string();
     let mut ops = Vec::new();
@@ -415,7 +418,7 @@ fn zero_ops(
                     z.counters = Counters::default();
                     ops.push(Op::ReplaceRule {
                         table: tname.clone(),
-                        rule: nft_rule(&z, &ch.name, family, e.handle),
+                        rule: nft_rule(&z, &ch.name, family, layout, e.handle),
                     });
                 }
             }

@@ -3,6 +3,7 @@
 pub mod iptables;
 pub mod save;
 
+use crate::error::Error;
 use crate::model::Family;
 
 /// One of the programs of the multi-call binary.
@@ -130,12 +131,21 @@ Options:
 /// Run an applet with its arguments (program name removed). Returns what
 /// goes to stdout and, on failure, the stderr text and exit status.
 pub fn run(applet: Applet, args: &[String]) -> (String, Option<(String, i32)>) {
+    // Only the writers need the setting; a broken one stops them before
+    // they write a layout nobody asked for.
+    let layout = || {
+        crate::config::load()
+            .map(|c| c.layout)
+            .map_err(|e| Error::Raw {
+                msg: format!("{}: {e}", applet.prog()),
+                code: 2,
+            })
+    };
     let result = match applet {
-        Applet::Tables(family) => {
-            crate::cli::parse(family, args).and_then(|cmd| iptables::run(&cmd))
-        }
+        Applet::Tables(family) => crate::cli::parse(family, args)
+            .and_then(|cmd| layout().and_then(|l| iptables::run(&cmd, l))),
         Applet::Save(family) => save::run(family, args),
-        Applet::Restore(family) => crate::restore::run(family, args),
+        Applet::Restore(family) => layout().and_then(|l| crate::restore::run(family, args, l)),
     };
     match result {
         Ok(out) => (out, None),

@@ -467,7 +467,8 @@ pub fn parse_nets(s: &str, family: Family) -> Result<Vec<Net>, Error> {
 pub fn parse_iface(s: &str) -> Result<Iface, Error> {
     if s.len() > IFNAME_MAX {
         return Err(param(format!(
-            "interface name `{s}' must be shorter than IFNAMSIZ ({IFNAME_MAX})"
+            "interface name `{s}' must be shorter than {} characters",
+            IFNAME_MAX + 1
         )));
     }
     if s.is_empty() {

@@ -73,7 +73,10 @@ pub(crate) fn encode_ports(
     dpts: (u16, u16),
     dinv: bool,
 ) {
-    if spts.0 != 0 && spts.0 == spts.1 && dpts.0 != 0 && dpts.0 == dpts.1 && sinv == dinv {
+    // One compare of both ports only when neither is inverted: 1.8.9 also
+    // did it for two inverted ports, where `neq` on the pair means "not
+    // both" instead of "neither" (fixed in 1.8.10).
+    if spts.0 != 0 && spts.0 == spts.1 && dpts.0 != 0 && dpts.0 == dpts.1 && !sinv && !dinv {
         out.push(payload(0, 4));
         let mut data = spts.0.to_be_bytes().to_vec();
         data.extend_from_slice(&dpts.0.to_be_bytes());

@@ -71,16 +71,37 @@ pub fn proto_by_name(s: &str) -> Option<u8> {
         .map(|(_, p)| *p)
 }
 
-/// The name iptables-save prints for a protocol number (`/etc/protocols`
-/// first, then iptables' own table); `None` prints the number.
+/// The names iptables 1.8.10 and later print without looking anything up
+/// (`xtables_chain_protos`): in save and `-S` output and in `-L -n`. Other
+/// protocols print as numbers there (1.8.9 printed `/etc/protocols` names,
+/// e.g. `-p gre`; 1.8.13 prints `-p 47`).
+const PRINT_PROTOS: &[(&str, u8)] = &[
+    ("tcp", 6),
+    ("sctp", 132),
+    ("udp", 17),
+    ("udplite", 136),
+    ("icmp", 1),
+    ("ipv6-icmp", 58),
+    ("esp", 50),
+    ("ah", 51),
+    ("mobility-header", 135),
+    ("dccp", 33),
+    ("all", 0),
+];
+
+/// The name save, `-S` and `-L -n` print for a protocol number; `None`
+/// prints the number.
 pub fn proto_name(p: u8) -> Option<String> {
-    if let Some(n) = protocols().by_num.get(&p) {
-        return Some(n.clone());
-    }
-    BUILTIN_PROTOS
+    PRINT_PROTOS
         .iter()
         .find(|(_, n)| *n == p)
         .map(|(s, _)| s.to_string())
+}
+
+/// The name `-L` (without `-n`) prints: iptables' own names first, then
+/// `/etc/protocols`.
+pub fn proto_name_lookup(p: u8) -> Option<String> {
+    proto_name(p).or_else(|| protocols().by_num.get(&p).cloned())
 }
 
 fn services() -> &'static HashMap<(String, String), u16> {

@@ -70,13 +70,20 @@ pub struct Rule {
     pub counters: Counters,
 }
 
+/// An interface match as the kernel keeps it: `-i +` (every interface)
+/// is no match at all.
+fn iface_key(i: &Option<Inv<Iface>>) -> Option<&Inv<Iface>> {
+    i.as_ref().filter(|i| i.inv || i.val.0 != "+")
+}
+
 impl Rule {
-    /// Equality as `-C` and `-D` by spec see it: counters do not count.
+    /// Equality as `-C` and `-D` by spec see it: counters do not count, and
+    /// `-i +`/`-o +` equal no interface match (what 1.8.10+ write for it).
     pub fn same_spec(&self, other: &Rule) -> bool {
         self.src == other.src
             && self.dst == other.dst
-            && self.iniface == other.iniface
-            && self.outiface == other.outiface
+            && iface_key(&self.iniface) == iface_key(&other.iniface)
+            && iface_key(&self.outiface) == iface_key(&other.outiface)
             && self.proto == other.proto
             && self.frag == other.frag
             && self.matches == other.matches

@@ -79,27 +79,18 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
     let mut mask: Option<Vec<u8>> = None;
     let mut l4proto: Option<u8> = None;
     let (soff, doff) = addr_offsets(family);
-    // A lone interface load (`-i +`) is closed by whatever comes next.
-    let close_lone = |load: &Load, r: &mut Rule| match load {
-        Load::Meta(meta::IIFNAME) if r.iniface.is_none() => {
-            r.iniface = Some(Inv::new(false, Iface("+".into())))
-        }
-        Load::Meta(meta::OIFNAME) if r.outiface.is_none() => {
-            r.outiface = Some(Inv::new(false, Iface("+".into())))
-        }
-        _ => {}
-    };
+    // A lone interface load (how 1.8.9 and older wrote `-i +`, which matches
+    // every packet) is simply replaced by the next load: 1.8.10 and later
+    // read it as nothing and write nothing, and so does rxtables.
     for e in exprs {
         match e {
             Expr::Meta { key, .. } => {
-                close_lone(&load, &mut r);
                 load = Load::Meta(*key);
                 mask = None;
             }
             Expr::Payload {
                 base, offset, len, ..
             } => {
-                close_lone(&load, &mut r);
                 load = Load::Payload(*base, *offset, *len);
                 mask = None;
             }
@@ -142,7 +133,6 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
                 mask = None;
             }
             Expr::Counter { packets, bytes } => {
-                close_lone(&load, &mut r);
                 load = Load::None;
                 r.counters = Counters {
                     packets: *packets,
@@ -150,7 +140,6 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
                 };
             }
             Expr::Verdict(v) => {
-                close_lone(&load, &mut r);
                 load = Load::None;
                 r.target = match v {
                     Verdict::Accept => Target::Accept,
@@ -162,7 +151,6 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
                 };
             }
             Expr::Match { name, rev, info } => {
-                close_lone(&load, &mut r);
                 load = Load::None;
                 let m = match ext::find_match(name, family) {
                     Some(d) => (d.decode_blob)(*rev, info, family)?,
@@ -175,7 +163,6 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
                 r.matches.push(m);
             }
             Expr::Target { name, rev, info } => {
-                close_lone(&load, &mut r);
                 load = Load::None;
                 let t = match ext::find_target(name, family) {
                     Some(d) => (d.decode_blob)(*rev, info, family)?,
@@ -193,7 +180,6 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
             Expr::Unknown { name } => return Err(err(format!("unknown expression {name}"))),
         }
     }
-    close_lone(&load, &mut r);
     Ok(r)
 }
 
@@ -282,13 +268,17 @@ fn cmp(
 mod tests {
     use super::super::encode::encode_rule;
     use super::*;
+    use crate::config::Layout;
     use crate::ext::tcp::Tcp;
     use crate::ext::udp::Udp;
 
+    /// Both layouts decode to the rule they were made from.
     fn rt(r: Rule, family: Family) {
-        let (exprs, _) = encode_rule(&r, family);
-        let back = decode_rule(&exprs, family).unwrap();
-        assert_eq!(back, r, "{exprs:?}");
+        for layout in [Layout::Current, Layout::V1_8_9] {
+            let (exprs, _) = crate::nft::encode::encode_rule_as(&r, family, layout);
+            let back = decode_rule(&exprs, family).unwrap();
+            assert_eq!(back, r, "{layout}: {exprs:?}");
+        }
     }
 
     fn net(s: &str, len: u32) -> Inv<Net> {
@@ -326,7 +316,6 @@ mod tests {
         );
         rt(
             Rule {
-                iniface: Some(Inv::new(false, Iface("+".into()))),
                 src: Some(net("2001:db8::", 32)),
                 proto: Some(Inv::new(false, 17)),
                 matches: vec![Match::Udp(Udp {
@@ -350,6 +339,37 @@ mod tests {
             },
             Family::V6,
         );
+    }
+
+    #[test]
+    fn plus_interface_is_no_match() {
+        // `-i +` matches every packet: 1.8.10+ write nothing for it and read
+        // 1.8.9's lone `meta load iifname` as nothing.
+        let r = Rule {
+            iniface: Some(Inv::new(false, Iface("+".into()))),
+            outiface: Some(Inv::new(false, Iface("+".into()))),
+            target: Target::Accept,
+            ..Rule::default()
+        };
+        let (exprs, _) = encode_rule(&r, Family::V4);
+        assert_eq!(exprs.len(), 2, "{exprs:?}"); // counter, verdict
+        let back = decode_rule(&exprs, Family::V4).unwrap();
+        assert!(back.iniface.is_none() && back.same_spec(&r));
+        let (old, _) = crate::nft::encode::encode_rule_as(&r, Family::V4, Layout::V1_8_9);
+        assert_eq!(
+            old[..2],
+            [
+                Expr::Meta {
+                    key: meta::IIFNAME,
+                    dreg: 1
+                },
+                Expr::Meta {
+                    key: meta::OIFNAME,
+                    dreg: 1
+                }
+            ]
+        );
+        assert!(decode_rule(&old, Family::V4).unwrap().same_spec(&r));
     }
 
     #[test]

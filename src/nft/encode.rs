@@ -4,6 +4,7 @@
 //! code path.
 
 use super::ir::{meta, CmpOp, Expr, PayloadBase, RuleCompat, Verdict, REG_1};
+use crate::config::Layout;
 use crate::ext::EncodeCx;
 use crate::model::{Family, Iface, Inv, Net, Rule, Target};
 
@@ -27,18 +28,23 @@ fn op(inv: bool) -> CmpOp {
 /// called that, so it never matches.
 pub(crate) const INVALID_IFNAME: &[u8] = b"INVAL/D\0";
 
-fn add_iface(out: &mut Vec<Expr>, key: u32, iface: &Inv<Iface>) {
-    out.push(Expr::Meta { key, dreg: REG_1 });
+fn add_iface(out: &mut Vec<Expr>, key: u32, iface: &Inv<Iface>, layout: Layout) {
     let name = iface.val.0.as_bytes();
+    if iface.val.is_wildcard() && iface.val.stem().is_empty() && !iface.inv {
+        // `-i +` matches everything: nothing since 1.8.10, a lone load
+        // before (`nft-shared.c add_iface`).
+        if layout == Layout::V1_8_9 {
+            out.push(Expr::Meta { key, dreg: REG_1 });
+        }
+        return;
+    }
+    out.push(Expr::Meta { key, dreg: REG_1 });
     let (op, data) = if iface.val.is_wildcard() {
         let stem = iface.val.stem().as_bytes();
         if !stem.is_empty() {
             (op(iface.inv), stem.to_vec())
-        } else if iface.inv {
-            (CmpOp::Eq, INVALID_IFNAME.to_vec())
         } else {
-            // `-i +` matches everything: a lone load, as iptables-nft writes.
-            return;
+            (CmpOp::Eq, INVALID_IFNAME.to_vec())
         }
     } else {
         let mut d = name.to_vec();
@@ -81,33 +87,63 @@ fn add_addr(out: &mut Vec<Expr>, offset: u32, net: &Inv<Net>) {
     });
 }
 
-/// Expressions and compat attributes of a rule.
+/// Expressions and compat attributes of a rule, in the layout iptables
+/// 1.8.10 and later write.
 pub fn encode_rule(rule: &Rule, family: Family) -> (Vec<Expr>, Option<RuleCompat>) {
-    let mut out = Vec::with_capacity(8);
-    if let Some(i) = &rule.iniface {
-        add_iface(&mut out, meta::IIFNAME, i);
-    }
-    if let Some(o) = &rule.outiface {
-        add_iface(&mut out, meta::OIFNAME, o);
-    }
-    let proto = rule.proto.as_ref().filter(|p| p.val != 0);
-    if let Some(p) = proto {
+    encode_rule_as(rule, family, Layout::Current)
+}
+
+fn add_proto(out: &mut Vec<Expr>, family: Family, p: &Inv<u8>, layout: Layout) {
+    if family == Family::V4 && layout == Layout::Current {
+        // `ip protocol` since 1.8.10 (`nft-ipv4.c nft_ipv4_add`)
+        out.push(Expr::Payload {
+            base: PayloadBase::Network,
+            offset: 9,
+            len: 1,
+            dreg: REG_1,
+        });
+    } else {
         out.push(Expr::Meta {
             key: meta::L4PROTO,
             dreg: REG_1,
         });
-        out.push(Expr::Cmp {
-            sreg: REG_1,
-            op: op(p.inv),
-            data: vec![p.val],
-        });
     }
+    out.push(Expr::Cmp {
+        sreg: REG_1,
+        op: op(p.inv),
+        data: vec![p.val],
+    });
+}
+
+/// Expressions and compat attributes of a rule in `layout`: 1.8.10+ writes
+/// source, destination, interfaces, protocol; 1.8.9 interfaces, protocol,
+/// source, destination. `-f` and the extensions follow in both.
+pub fn encode_rule_as(rule: &Rule, family: Family, layout: Layout) -> (Vec<Expr>, Option<RuleCompat>) {
+    let mut out = Vec::with_capacity(8);
+    let proto = rule.proto.as_ref().filter(|p| p.val != 0);
     let (soff, doff) = addr_offsets(family);
-    if let Some(s) = rule.src.as_ref().filter(|n| !n.val.is_any()) {
-        add_addr(&mut out, soff, s);
+    let addrs = |out: &mut Vec<Expr>| {
+        if let Some(s) = rule.src.as_ref().filter(|n| !n.val.is_any()) {
+            add_addr(out, soff, s);
+        }
+        if let Some(d) = rule.dst.as_ref().filter(|n| !n.val.is_any()) {
+            add_addr(out, doff, d);
+        }
+    };
+    if layout == Layout::Current {
+        addrs(&mut out);
     }
-    if let Some(d) = rule.dst.as_ref().filter(|n| !n.val.is_any()) {
-        add_addr(&mut out, doff, d);
+    if let Some(i) = &rule.iniface {
+        add_iface(&mut out, meta::IIFNAME, i, layout);
+    }
+    if let Some(o) = &rule.outiface {
+        add_iface(&mut out, meta::OIFNAME, o, layout);
+    }
+    if let Some(p) = proto {
+        add_proto(&mut out, family, p, layout);
+    }
+    if layout == Layout::V1_8_9 {
+        addrs(&mut out);
     }
     if let (Some(inv), Family::V4) = (rule.frag, family) {
         out.push(Expr::Payload {

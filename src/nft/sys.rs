@@ -1104,6 +1104,10 @@ fn op_msg(buf: &mut MsgBuf, fam: NfProto, seq: u32, op: &Op, ack: u16) -> Result
                 c.set_s32(nl::NFTNL_CHAIN_PRIO, b.prio);
                 c.set_str(nl::NFTNL_CHAIN_TYPE, &b.kind)?;
                 c.set_u32(nl::NFTNL_CHAIN_POLICY, u32::from(b.policy_accept));
+                // With counters, as 1.8.10+ create them, so that the policy
+                // counters of `-L -v` and `save -c` count packets.
+                c.set_u64(nl::NFTNL_CHAIN_PACKETS, 0);
+                c.set_u64(nl::NFTNL_CHAIN_BYTES, 0);
                 strs += b.kind.len();
             }
             // As iptables-nft: built-in chains NLM_F_CREATE, `-N` NLM_F_EXCL.

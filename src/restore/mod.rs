@@ -26,6 +26,7 @@ use crate::error::{Error, VERSION};
 use crate::list::{self, ListOpts};
 use crate::model::{Counters, Family, Rule, Table, TableState};
 use crate::nft::decode::decode_rule;
+use crate::config::Layout;
 use crate::nft::encode::encode_rule;
 use crate::nft::ir::NfProto;
 use crate::nft::ir::{Expr, NftChain, NftRule};
@@ -146,6 +147,8 @@ pub struct Opts {
     pub table: Option<String>,
     /// input file (stdin when absent)
     pub file: Option<String>,
+    /// the layout rules are written in (from the machine's setting)
+    pub layout: Layout,
 }
 
 impl Opts {
@@ -262,6 +265,7 @@ fn parse_args(prog: &'static str, args: &[String]) -> Result<Request, Error> {
         noflush: m.get_flag("noflush"),
         table: m.get_one::<String>("table").cloned(),
         file: files.into_iter().next(),
+        layout: Layout::default(),
     }))
 }
 
@@ -424,6 +428,7 @@ fn plan_input<'t>(
         text,
         family,
         counters: opts.counters,
+        layout: opts.layout,
     };
     // Rules are kept as their place in the input, which needs u32 offsets.
     let spans = text.len() < u32::MAX as usize;
@@ -639,12 +644,12 @@ fn commit(nft: &mut Nft, fam: NfProto, genid: u32, plan: &Plan<'_>) -> Result<()
 }
 
 /// Run `*-restore` with its arguments.
-pub fn run(family: Family, args: &[String]) -> Result<String, Error> {
+pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Error> {
     const MAX_TRIES: usize = 100;
     let prog = prog_of(family);
     let opts = match parse_args(prog, args)? {
         Request::Print(s) => return Ok(s),
-        Request::Restore(o) => o,
+        Request::Restore(o) => Opts { layout, ..o },
     };
     let input = read_input(&opts)?;
     let text = match std::str::from_utf8(&input) {

@@ -39,7 +39,8 @@ use crate::error::Error;
 use crate::model::{Counters, Family, Rule, Table, Target};
 use crate::nft::builtin::base_spec;
 use crate::nft::decode::decode_rule;
-use crate::nft::encode::encode_rule;
+use crate::config::Layout;
+use crate::nft::encode::encode_rule_as;
 use crate::nft::ir::{BaseSpec, NftChain, NftRule, Op, Position};
 use std::collections::{HashMap, HashSet};
 
@@ -110,6 +111,8 @@ pub struct Source<'t> {
     pub family: Family,
     /// `--counters`
     pub counters: bool,
+    /// the layout rules are written in
+    pub layout: Layout,
 }
 
 impl Source<'_> {
@@ -378,7 +381,7 @@ impl<'t> Plan<'t> {
                         *c = old.clone();
                     }
                 }
-                let (exprs, compat) = encode_rule(&r, self.src.family);
+                let (exprs, compat) = encode_rule_as(&r, self.src.family, self.src.layout);
                 Op::AddRule {
                     table: ch.table.name().to_string(),
                     rule: NftRule {

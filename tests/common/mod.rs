@@ -10,14 +10,24 @@
 //!   `iptables-save`, ... on its `PATH` are rxtables' applet links; the
 //!   reference is always called by its explicit names (`iptables-nft`,
 //!   `iptables-nft-save`, `ip6tables-nft`, ...). `$RX` is the rxtables binary.
+//!
+//! **The reference is iptables 1.8.13.** In every namespace script the names
+//! `iptables-nft`, `ip6tables-nft`, `iptables-nft-save`, ... resolve (through
+//! [`ref_bin`], first on `PATH` after the applet links) to 1.8.13 from
+//! `/opt/iptables-sid/bin`, not to the system's 1.8.9. Each of the three
+//! releases people run is also there by a versioned name, for interop tests:
+//! `iptables-1.8.9`, `iptables-save-1.8.9`, `ip6tables-restore-1.8.11`,
+//! `iptables-1.8.13`, ... (see [`RELEASES`]). `../shared/oracle/install` puts
+//! 1.8.11 and 1.8.13 in `/opt` (`.ci/run` runs it).
 //! - [`run_seq`] / [`run_both`]: the same list of commands run once with the
 //!   reference and once with rxtables, each in its own fresh namespace. A
 //!   command whose first word is an applet name (`iptables`, `ip6tables`,
 //!   `iptables-save`, ...) runs the tool under test; anything else
 //!   (`iptables-nft`, `nft`, ...) runs as written on both sides.
 //!
-//! The tests need root (or at least CAP_SYS_ADMIN + CAP_NET_ADMIN) and the
-//! reference tools of Debian 12 (`iptables` 1.8.9 package, `nftables`).
+//! The tests need root (or at least CAP_SYS_ADMIN + CAP_NET_ADMIN), Debian
+//! 12's `iptables` (1.8.9) and `nftables` packages, and the releases that
+//! `../shared/oracle/install` unpacks.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -35,6 +45,79 @@ pub const APPLETS: &[(&str, &str)] = &[
     ("iptables-restore", "iptables-nft-restore"),
     ("ip6tables-restore", "ip6tables-nft-restore"),
 ];
+
+/// The iptables releases rxtables is tested against: (version, directory
+/// holding `iptables`, `iptables-save`, ... of that release, or `None` for the
+/// system's 1.8.9 whose tools are `iptables-nft`, `iptables-nft-save`, ...).
+pub const RELEASES: &[(&str, Option<&str>)] = &[
+    ("1.8.9", None),
+    ("1.8.11", Some("/opt/iptables-trixie/bin")),
+    ("1.8.13", Some("/opt/iptables-sid/bin")),
+];
+
+/// The release the reference names (`iptables-nft`, ...) stand for.
+pub const REFERENCE_RELEASE: &str = "1.8.13";
+
+/// The six tool names of a release (`iptables`, `iptables-save`, ...).
+pub const TOOLS: &[&str] = &[
+    "iptables",
+    "ip6tables",
+    "iptables-save",
+    "ip6tables-save",
+    "iptables-restore",
+    "ip6tables-restore",
+];
+
+/// The executable of `tool` (one of [`TOOLS`]) of release `version`.
+pub fn release_tool(version: &str, tool: &str) -> PathBuf {
+    let (_, dir) = RELEASES
+        .iter()
+        .find(|(v, _)| *v == version)
+        .unwrap_or_else(|| panic!("unknown release {version}"));
+    match dir {
+        Some(d) => Path::new(d).join(tool),
+        None => {
+            // iptables-nft, iptables-nft-save, ... (Debian 12's package)
+            let (fam, rest) = tool.split_once("tables").expect("a tool name");
+            let found = ["/usr/sbin", "/sbin", "/usr/bin"]
+                .iter()
+                .map(|d| Path::new(d).join(format!("{fam}tables-nft{rest}")))
+                .find(|p| p.exists());
+            found.unwrap_or_else(|| Path::new("/usr/sbin").join(format!("{fam}tables-nft{rest}")))
+        }
+    }
+}
+
+/// A directory of links, made once per test binary: the reference names
+/// (`iptables-nft`, `iptables-nft-save`, ...) → iptables 1.8.13, and
+/// `<tool>-<version>` → that release's tool for each of [`RELEASES`].
+/// Panics with the way out when a release is not installed.
+pub fn ref_bin() -> &'static Path {
+    static DIR: OnceLock<TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = TempDir::new("refbin");
+        for (version, _) in RELEASES {
+            for tool in TOOLS {
+                let target = release_tool(version, tool);
+                assert!(
+                    target.exists(),
+                    "{} (iptables {version}) is missing: install Debian's iptables package \
+                     and run ../shared/oracle/install",
+                    target.display()
+                );
+                let link = d.path().join(format!("{tool}-{version}"));
+                std::os::unix::fs::symlink(&target, &link).expect("symlink");
+                if *version == REFERENCE_RELEASE {
+                    let (fam, rest) = tool.split_once("tables").expect("a tool name");
+                    let name = format!("{fam}tables-nft{rest}");
+                    std::os::unix::fs::symlink(&target, d.path().join(name)).expect("symlink");
+                }
+            }
+        }
+        d
+    })
+    .path()
+}
 
 /// Upper bound for any single command inside a namespace script (seconds).
 /// A hang is a failure (exit status 124 from `timeout`), not a stuck test run.
@@ -185,8 +268,9 @@ pub fn ns_bash(script: &str) -> Output {
     check_unshare();
     let full = format!("{}{}", guard(), script);
     let path = format!(
-        "{}:{}",
+        "{}:{}:{}",
         links().display(),
+        ref_bin().display(),
         std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into())
     );
     let out = Command::new("unshare")
@@ -215,7 +299,7 @@ fn signal_of(s: &std::process::ExitStatus) -> i32 {
 /// Which implementation a [`run_seq`] uses for the tool under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Impl {
-    /// iptables-nft 1.8.9 (`iptables-nft`, `iptables-nft-save`, ...)
+    /// the reference, iptables 1.8.13 (`iptables-nft`, `iptables-nft-save`, ...)
     Reference,
     /// rxtables through its applet links
     Ours,
@@ -514,12 +598,12 @@ mod tests {
             "iptables vX (nf_tables): unknown option \"-a\""
         );
         assert_eq!(
-            normalize_version("ip6tables v1.8.11 (nf_tables): x v2"),
+            normalize_version("ip6tables v1.8.13 (nf_tables): x v2"),
             "ip6tables vX (nf_tables): x v2"
         );
         assert_eq!(
             message_core(
-                "iptables v1.8.11 (nf_tables): unknown option \"-a\"; did you mean \"-A\"?"
+                "iptables v1.8.13 (nf_tables): unknown option \"-a\"; did you mean \"-A\"?"
             ),
             "iptables vX (nf_tables): unknown option \"-a\""
         );

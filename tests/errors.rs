@@ -205,36 +205,60 @@ const PARAM4: &[(&str, &str)] = &[
     ),
     ("-E KEEP", "-E requires old-chain-name and new-chain-name"),
     ("-p tcp", "no command specified"),
-    ("-A INPUT -c 1", "-c requires packet and byte counter"),
-    ("-A INPUT -c x y", "-c packet counter not numeric"),
+    ("-A INPUT -c 1", "--set-counters requires packet and byte counter"),
+    ("-A INPUT -c x y", "--set-counters packet counter not numeric"),
     ("-I INPUT abc -j ACCEPT", "Invalid rule number `abc'"),
     ("-D INPUT 0", "Invalid rule number `0'"),
     ("-L INPUT FORWARD", "Invalid rule number `FORWARD'"),
-    ("-A INPUT -p tcp -p udp", "multiple -p flags not allowed"),
+    ("-A INPUT -p tcp -p udp", "multiple --protocol options not allowed"),
     (
         "-A INPUT -s 1.2.3.4 -s 2.3.4.5",
-        "multiple -s flags not allowed",
+        "multiple --source options not allowed",
     ),
     (
         "-A INPUT -j ACCEPT -j DROP",
-        "multiple -j flags not allowed",
+        "multiple --jump options not allowed",
     ),
-    ("-A INPUT -f -f", "multiple -f flags not allowed"),
+    ("-A INPUT -f -f", "multiple --fragments options not allowed"),
     (
         "-A INPUT ! ! -s 1.2.3.4",
         "multiple consecutive ! not allowed",
     ),
     (
         "-P INPUT ACCEPT -s 1.2.3.4",
-        "Illegal option `-s' with this command",
+        "Illegal option `--source' with this command",
     ),
-    ("-F INPUT -p tcp", "Illegal option `-p' with this command"),
+    ("-F INPUT -p tcp", "Illegal option `--protocol' with this command"),
     (
         "-C INPUT -c 1 2 -j ACCEPT",
-        "Illegal option `-c' with this command",
+        "Illegal option `--set-counters' with this command",
     ),
-    ("-A INPUT -o eth1 -j ACCEPT", "Can't use -o with INPUT"),
+    ("-A INPUT -o eth1 -j ACCEPT", "Can't use --out-interface with INPUT"),
+    ("-A OUTPUT -i eth1", "Can't use --in-interface with OUTPUT"),
+    ("-L -n -n", "multiple --numeric options not allowed"),
+    ("! -t nat -L", "unexpected ! flag before --table"),
+    ("-A INPUT ! -m tcp -p tcp", "unexpected ! flag before --match"),
+    ("-A INPUT ! -j ACCEPT", "cannot have ! before --jump"),
 ];
+
+/// DROP is no nat verdict and no nat policy: a message on a line of its
+/// own after an empty prefix line, nothing changed (the nat table is not
+/// even created).
+fn nat_drop_cases(tool: &str) -> Vec<Expect> {
+    ["-t nat -A PREROUTING -j DROP", "-t nat -P POSTROUTING DROP", "-t nat -I OUTPUT -s 1.2.3.4 -j DROP"]
+        .iter()
+        .map(|args| Expect {
+            cmd: format!("{tool} {args}"),
+            status: 2,
+            lines: vec![
+                prefix(tool),
+                "The \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited."
+                    .to_string(),
+                try_line(tool).to_string(),
+            ],
+        })
+        .collect()
+}
 
 /// Parameter problems whose message has no `iptables vX (nf_tables): ` prefix.
 const PARAM4_BARE: &[(&str, &str)] = &[("-A INPUT -j ACCEPT extra", "Bad argument `extra'")];
@@ -339,20 +363,28 @@ fn check_cases(title: &str, cases: &[Expect]) {
         assert_eq!(s.status, 0, "setup `{}` failed: {}", s.cmd, s.stderr);
     }
     let mut f = Failures::new();
+    // Test sanity first: the reference behaves as written down here (all
+    // mismatches at once, so that a new reference release is one update).
+    let mut sanity = Failures::new();
     for (k, c) in cases.iter().enumerate() {
-        let i = n + k;
-        let (rs, os) = (&r.steps[i], &o.steps[i]);
-        // Test sanity: the reference behaves as written down here.
+        let rs = &r.steps[n + k];
         let rl: Vec<String> = nonempty_lines(&rs.stderr)
             .iter()
             .map(|l| normalize_version(l))
             .collect();
-        assert_eq!(
-            (rs.status, &rl),
-            (c.status, &c.lines),
-            "reference output for `{}` differs from this test's expectation (test bug)",
-            c.cmd
-        );
+        sanity.check((rs.status, &rl) == (c.status, &c.lines), || {
+            format!(
+                "`{}`: reference {:?}, this test expects {:?}",
+                c.cmd,
+                (rs.status, &rl),
+                (c.status, &c.lines)
+            )
+        });
+    }
+    sanity.finish("reference output differs from this test's expectation (test bug)");
+    for (k, c) in cases.iter().enumerate() {
+        let i = n + k;
+        let (rs, os) = (&r.steps[i], &o.steps[i]);
         assert_eq!(
             rs.save4,
             r.steps[i - 1].save4,
@@ -374,13 +406,13 @@ fn check_cases(title: &str, cases: &[Expect]) {
         });
         // Exactly the expected lines; the one blank line iptables prints
         // after some messages may be there or not.
+        // (1.8.13 prints two after the nat DROP message).
         let ol: Vec<&str> = os.stderr.lines().collect();
-        let blank_ok =
-            !rs.stderr.contains("\n\n") || ol.iter().filter(|l| l.is_empty()).count() <= 1;
+        let blanks = |t: &str| t.lines().filter(|l| l.is_empty()).count();
+        let blank_ok = blanks(&os.stderr) <= blanks(&rs.stderr).max(1);
         let ol_ne: Vec<&str> = ol.iter().copied().filter(|l| !l.is_empty()).collect();
         let ok_shape = blank_ok
             && ol_ne.len() == c.lines.len()
-            && ol.len() <= c.lines.len() + usize::from(rs.stderr.contains("\n\n"))
             && message_core(ol_ne[0]) == c.lines[0]
             && ol_ne[1..]
                 .iter()
@@ -420,15 +452,15 @@ fn param_cases(tool: &str, table: &[(&str, &str)], prefixed: bool) -> Vec<Expect
 fn parameter_problems_v4_exit_2_with_one_line_and_change_nothing() {
     let mut cases = param_cases("iptables", PARAM4, true);
     cases.extend(param_cases("iptables", PARAM4_BARE, false));
+    cases.extend(nat_drop_cases("iptables"));
     check_cases("iptables parameter problems", &cases);
 }
 
 #[test]
 fn parameter_problems_v6_exit_2_with_one_line_and_change_nothing() {
-    check_cases(
-        "ip6tables parameter problems",
-        &param_cases("ip6tables", PARAM6, true),
-    );
+    let mut cases = param_cases("ip6tables", PARAM6, true);
+    cases.extend(nat_drop_cases("ip6tables"));
+    check_cases("ip6tables parameter problems", &cases);
 }
 
 #[test]

@@ -262,6 +262,11 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
                     if s.chain(table, c)?.is_none() {
                         return Err(no_chain());
                     }
+                    // 1.8.10-1.8.13 delete an empty built-in chain (its
+                    // counters go) and answer 4 "busy" for one with rules.
+                    if table.is_builtin(c) {
+                        return Err(Error::Op("Can't delete built-in chain".into()));
+                    }
                     vec![Op::DelChain {
                         table: tname.clone(),
                         chain: c.clone(),
@@ -323,16 +328,17 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
             Ok((ops, String::new()))
         }),
         Action::Rename { old, new } => s.transact(|s| {
-            if table.is_builtin(old) {
-                // 1.8.9 renames the base chain and leaves a table no
-                // iptables can list; refuse instead.
-                return Err(Error::Op("Can't rename built-in chain".into()));
+            // The new name is checked first, as iptables does.
+            if table.is_builtin(new) || s.chain(table, new)?.is_some() {
+                return Err(Error::Op("File exists".into()));
             }
             let Some(c) = s.chain(table, old)? else {
                 return Err(no_chain());
             };
-            if table.is_builtin(new) || s.chain(table, new)?.is_some() {
-                return Err(Error::Op("File exists".into()));
+            if table.is_builtin(old) {
+                // 1.8.9-1.8.13 rename the base chain and leave a table no
+                // iptables can list; refuse instead.
+                return Err(Error::Op("Can't rename built-in chain".into()));
             }
             Ok((
                 vec![Op::RenameChain {

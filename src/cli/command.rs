@@ -225,19 +225,21 @@ fn legality(cmd: Cmd) -> &'static [u8; 12] {
     }
 }
 
-const OPT_LETTERS: [&str; 12] = [
-    "n",
-    "s",
-    "d",
-    "p",
-    "j",
-    "v",
-    "x",
-    "i",
-    "o",
-    "-line-numbers",
-    "c",
-    "f",
+/// The long names 1.8.10+ use in messages for the option columns of the
+/// legality matrix (1.8.9 used the letters: `multiple -p flags`).
+const OPT_NAMES: [&str; 12] = [
+    "--numeric",
+    "--source",
+    "--destination",
+    "--protocol",
+    "--jump",
+    "--verbose",
+    "--exact",
+    "--in-interface",
+    "--out-interface",
+    "--line-numbers",
+    "--set-counters",
+    "--fragments",
 ];
 
 fn cmd_letter(c: Cmd) -> char {
@@ -547,9 +549,12 @@ impl Parser<'_> {
         }
     }
 
-    fn use_opt(&mut self, col: usize, letter: char) -> Result<bool, Error> {
-        if self.used[col] && !matches!(letter, 'v' | 'n' | 'x') && col != 9 {
-            return Err(param(format!("multiple -{letter} flags not allowed")));
+    fn use_opt(&mut self, col: usize) -> Result<bool, Error> {
+        if self.used[col] {
+            return Err(param(format!(
+                "multiple {} options not allowed",
+                OPT_NAMES[col]
+            )));
         }
         self.used[col] = true;
         Ok(std::mem::take(&mut self.invert))
@@ -626,7 +631,7 @@ impl Parser<'_> {
                     if key >= EXT_BASE {
                         self.ext_option(key, &name, value)?;
                     } else if key == LINE_NUMBERS {
-                        self.use_opt(9, '-')?;
+                        self.use_opt(9)?;
                         self.line_numbers = true;
                     } else {
                         let c = char::from_u32(key as u32).unwrap_or('?');
@@ -806,14 +811,14 @@ impl Parser<'_> {
             'V' => self.version = true,
             'h' => self.help = true,
             't' => {
-                self.no_invert("-t")?;
-                if self.table_name.is_some() {
-                    return Err(param("multiple -t flags not allowed"));
+                if self.invert {
+                    return Err(param("unexpected ! flag before --table"));
                 }
+                // 1.8.10+ take a repeated -t, the last one winning.
                 self.table_name = Some(v());
             }
             'p' => {
-                let inv = self.use_opt(3, 'p')?;
+                let inv = self.use_opt(3)?;
                 let s = v();
                 let p = netdb::proto_by_name(&s).ok_or_else(|| {
                     param(format!(
@@ -827,32 +832,32 @@ impl Parser<'_> {
                 self.rule.proto = Some(Inv::new(inv, p));
             }
             's' => {
-                let inv = self.use_opt(1, 's')?;
+                let inv = self.use_opt(1)?;
                 self.srcs = Some((inv, v()));
             }
             'd' => {
-                let inv = self.use_opt(2, 'd')?;
+                let inv = self.use_opt(2)?;
                 self.dsts = Some((inv, v()));
             }
             'i' => {
-                let inv = self.use_opt(7, 'i')?;
+                let inv = self.use_opt(7)?;
                 self.rule.iniface = Some(Inv::new(inv, parse_iface(&v())?));
             }
             'o' => {
-                let inv = self.use_opt(8, 'o')?;
+                let inv = self.use_opt(8)?;
                 self.rule.outiface = Some(Inv::new(inv, parse_iface(&v())?));
             }
             'f' => {
                 if self.family == Family::V6 {
                     return Err(param("`-f' is not supported in IPv6, use -m frag instead"));
                 }
-                let inv = self.use_opt(11, 'f')?;
+                let inv = self.use_opt(11)?;
                 self.rule.frag = Some(inv);
             }
             'j' | 'g' => {
-                self.no_invert(&format!("-{c}"))?;
+                self.no_invert("--jump")?;
                 if self.target.is_some() {
-                    return Err(param(format!("multiple -{c} flags not allowed")));
+                    return Err(param("multiple --jump options not allowed"));
                 }
                 self.used[4] = true;
                 let name = v();
@@ -865,7 +870,9 @@ impl Parser<'_> {
                 self.target = Some((name, c == 'g'));
             }
             'm' => {
-                self.no_invert("-m")?;
+                if self.invert {
+                    return Err(param("unexpected ! flag before --match"));
+                }
                 let name = v();
                 let desc = ext::find_match(&name, self.family).ok_or_else(|| {
                     param(format!(
@@ -879,39 +886,39 @@ impl Parser<'_> {
                 });
             }
             'n' => {
-                self.no_invert("-n")?;
-                self.used[0] = true;
+                self.no_invert("--numeric")?;
+                self.use_opt(0)?;
                 self.numeric = true;
             }
             'v' => {
-                self.no_invert("-v")?;
+                self.no_invert("--verbose")?;
                 self.used[5] = true;
                 self.verbose = true;
             }
             'x' => {
-                self.no_invert("-x")?;
-                self.used[6] = true;
+                self.no_invert("--exact")?;
+                self.use_opt(6)?;
                 self.exact = true;
             }
             'c' => {
-                self.no_invert("-c")?;
-                self.use_opt(10, 'c')?;
+                self.no_invert("--set-counters")?;
+                self.use_opt(10)?;
                 let first = v();
                 let (p, b) = match first.split_once(',') {
                     Some((p, b)) => (p.to_string(), b.to_string()),
                     None => {
                         let b = self
                             .optional_positional()
-                            .ok_or_else(|| param("-c requires packet and byte counter"))?;
+                            .ok_or_else(|| param("--set-counters requires packet and byte counter"))?;
                         (first, b)
                     }
                 };
                 let packets = p
                     .parse::<u64>()
-                    .map_err(|_| param("-c packet counter not numeric"))?;
+                    .map_err(|_| param("--set-counters packet counter not numeric"))?;
                 let bytes = b
                     .parse::<u64>()
-                    .map_err(|_| param("-c byte counter not numeric"))?;
+                    .map_err(|_| param("--set-counters byte counter not numeric"))?;
                 self.counters = Some(Counters { packets, bytes });
             }
             'w' => {
@@ -1009,8 +1016,8 @@ impl Parser<'_> {
                     continue;
                 }
                 return Err(param(format!(
-                    "Illegal option `-{}' with this command",
-                    OPT_LETTERS[col]
+                    "Illegal option `{}' with this command",
+                    OPT_NAMES[col]
                 )));
             }
         }
@@ -1024,6 +1031,14 @@ impl Parser<'_> {
         }
         if let Some(c) = &self.chain {
             check_chain_name(c)?;
+        }
+        // `xshared.c do_parse`: DROP is no nat policy or nat verdict.
+        let drop_policy = cmd == Cmd::SetPolicy && self.second.as_deref() == Some("DROP");
+        let drop_jump = matches!(&self.target, Some((t, false)) if t == "DROP");
+        if table == Table::Nat && (drop_policy || drop_jump) {
+            return Err(param(
+                "\nThe \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n",
+            ));
         }
         let chain = self.chain.clone().unwrap_or_default();
         let action = match cmd {
@@ -1106,12 +1121,12 @@ impl Parser<'_> {
         // Interfaces a built-in hook cannot see.
         if let Some(_o) = &self.rule.outiface {
             if chain == "PREROUTING" || chain == "INPUT" {
-                return Err(param(format!("Can't use -o with {chain}\n")));
+                return Err(param(format!("Can't use --out-interface with {chain}")));
             }
         }
         if let Some(_i) = &self.rule.iniface {
             if chain == "POSTROUTING" || chain == "OUTPUT" {
-                return Err(param(format!("Can't use -i with {chain}\n")));
+                return Err(param(format!("Can't use --in-interface with {chain}")));
             }
         }
         let cx = ParseCx {

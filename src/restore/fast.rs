@@ -234,6 +234,8 @@ pub fn scan<'a>(
     s.target = match target {
         None => Jump::None,
         Some("ACCEPT") => Jump::Accept,
+        // DROP in nat is refused: the general parser says how.
+        Some("DROP") if table == Table::Nat => return None,
         Some("DROP") => Jump::Drop,
         Some("RETURN") => Jump::Return,
         Some(t) if ext::find_target(t, family).is_some() => return None,

@@ -523,12 +523,18 @@ fn plan_input<'t>(
                 let Some(policy) = words.get(1) else {
                     return Err(perr(format!("{prog}: line {lineno} policy invalid")));
                 };
+                // 1.8.10+ check a built-in chain's counters always and use
+                // them only with `-c` (1.8.9 did not look at them without).
                 let mut counters: Option<Counters> = None;
-                // iptables-restore 1.8.9 reads the counters only with `-c`.
-                if t.is_builtin(chain) && opts.counters {
-                    counters = words.get(2).and_then(|c| text::chain_counters(c));
-                    if counters.is_none() {
+                if t.is_builtin(chain) {
+                    let read = words.get(2).map(|c| text::chain_counters(c));
+                    if read.as_ref().is_some_and(Option::is_none)
+                        || (opts.counters && read.is_none())
+                    {
                         return Err(perr(format!("invalid policy counters for chain '{chain}'")));
+                    }
+                    if opts.counters {
+                        counters = read.flatten();
                     }
                 }
                 let r = sim.chain_line(t, chain, policy, counters, lineno);

@@ -205,12 +205,21 @@ const PARAM4: &[(&str, &str)] = &[
     ),
     ("-E KEEP", "-E requires old-chain-name and new-chain-name"),
     ("-p tcp", "no command specified"),
-    ("-A INPUT -c 1", "--set-counters requires packet and byte counter"),
-    ("-A INPUT -c x y", "--set-counters packet counter not numeric"),
+    (
+        "-A INPUT -c 1",
+        "--set-counters requires packet and byte counter",
+    ),
+    (
+        "-A INPUT -c x y",
+        "--set-counters packet counter not numeric",
+    ),
     ("-I INPUT abc -j ACCEPT", "Invalid rule number `abc'"),
     ("-D INPUT 0", "Invalid rule number `0'"),
     ("-L INPUT FORWARD", "Invalid rule number `FORWARD'"),
-    ("-A INPUT -p tcp -p udp", "multiple --protocol options not allowed"),
+    (
+        "-A INPUT -p tcp -p udp",
+        "multiple --protocol options not allowed",
+    ),
     (
         "-A INPUT -s 1.2.3.4 -s 2.3.4.5",
         "multiple --source options not allowed",
@@ -228,16 +237,25 @@ const PARAM4: &[(&str, &str)] = &[
         "-P INPUT ACCEPT -s 1.2.3.4",
         "Illegal option `--source' with this command",
     ),
-    ("-F INPUT -p tcp", "Illegal option `--protocol' with this command"),
+    (
+        "-F INPUT -p tcp",
+        "Illegal option `--protocol' with this command",
+    ),
     (
         "-C INPUT -c 1 2 -j ACCEPT",
         "Illegal option `--set-counters' with this command",
     ),
-    ("-A INPUT -o eth1 -j ACCEPT", "Can't use --out-interface with INPUT"),
+    (
+        "-A INPUT -o eth1 -j ACCEPT",
+        "Can't use --out-interface with INPUT",
+    ),
     ("-A OUTPUT -i eth1", "Can't use --in-interface with OUTPUT"),
     ("-L -n -n", "multiple --numeric options not allowed"),
     ("! -t nat -L", "unexpected ! flag before --table"),
-    ("-A INPUT ! -m tcp -p tcp", "unexpected ! flag before --match"),
+    (
+        "-A INPUT ! -m tcp -p tcp",
+        "unexpected ! flag before --match",
+    ),
     ("-A INPUT ! -j ACCEPT", "cannot have ! before --jump"),
 ];
 

@@ -3,11 +3,11 @@
 //! chains it touches and re-planned if another writer got in first.
 
 use crate::cli::{Action, Command};
+use crate::config::Layout;
 use crate::error::{param, Error};
 use crate::list::{self, ListOpts};
 use crate::model::{Counters, Family, Rule, Table, TableState, Target};
 use crate::nft::builtin::base_spec;
-use crate::config::Layout;
 use crate::nft::encode::encode_rule_as;
 use crate::nft::ir::{NftChain, NftRule, Op, Position};
 use crate::nft::session::Session;

@@ -907,9 +907,9 @@ impl Parser<'_> {
                 let (p, b) = match first.split_once(',') {
                     Some((p, b)) => (p.to_string(), b.to_string()),
                     None => {
-                        let b = self
-                            .optional_positional()
-                            .ok_or_else(|| param("--set-counters requires packet and byte counter"))?;
+                        let b = self.optional_positional().ok_or_else(|| {
+                            param("--set-counters requires packet and byte counter")
+                        })?;
                         (first, b)
                     }
                 };

@@ -118,7 +118,11 @@ fn add_proto(out: &mut Vec<Expr>, family: Family, p: &Inv<u8>, layout: Layout) {
 /// Expressions and compat attributes of a rule in `layout`: 1.8.10+ writes
 /// source, destination, interfaces, protocol; 1.8.9 interfaces, protocol,
 /// source, destination. `-f` and the extensions follow in both.
-pub fn encode_rule_as(rule: &Rule, family: Family, layout: Layout) -> (Vec<Expr>, Option<RuleCompat>) {
+pub fn encode_rule_as(
+    rule: &Rule,
+    family: Family,
+    layout: Layout,
+) -> (Vec<Expr>, Option<RuleCompat>) {
     let mut out = Vec::with_capacity(8);
     let proto = rule.proto.as_ref().filter(|p| p.val != 0);
     let (soff, doff) = addr_offsets(family);

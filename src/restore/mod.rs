@@ -22,11 +22,11 @@ pub mod sim;
 pub mod text;
 
 use crate::cli::Action;
+use crate::config::Layout;
 use crate::error::{Error, VERSION};
 use crate::list::{self, ListOpts};
 use crate::model::{Counters, Family, Rule, Table, TableState};
 use crate::nft::decode::decode_rule;
-use crate::config::Layout;
 use crate::nft::encode::encode_rule;
 use crate::nft::ir::NfProto;
 use crate::nft::ir::{Expr, NftChain, NftRule};

@@ -105,12 +105,22 @@ pub fn ref_bin() -> &'static Path {
                      and run ../shared/oracle/install",
                     target.display()
                 );
-                let link = d.path().join(format!("{tool}-{version}"));
-                std::os::unix::fs::symlink(&target, &link).expect("symlink");
+                // A wrapper, not a link: xtables-nft-multi picks its applet
+                // by the name it is called as.
+                let wrap = |name: String| {
+                    let p = d.path().join(name);
+                    let text = format!("#!/bin/sh\nexec '{}' \"$@\"\n", target.display());
+                    std::fs::write(&p, text).expect("write wrapper");
+                    std::fs::set_permissions(
+                        &p,
+                        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+                    )
+                    .expect("chmod wrapper");
+                };
+                wrap(format!("{tool}-{version}"));
                 if *version == REFERENCE_RELEASE {
                     let (fam, rest) = tool.split_once("tables").expect("a tool name");
-                    let name = format!("{fam}tables-nft{rest}");
-                    std::os::unix::fs::symlink(&target, d.path().join(name)).expect("symlink");
+                    wrap(format!("{fam}tables-nft{rest}"));
                 }
             }
         }
@@ -301,6 +311,8 @@ fn signal_of(s: &std::process::ExitStatus) -> i32 {
 pub enum Impl {
     /// the reference, iptables 1.8.13 (`iptables-nft`, `iptables-nft-save`, ...)
     Reference,
+    /// one of [`RELEASES`] by version (`iptables-1.8.9`, ...)
+    Release(&'static str),
     /// rxtables through its applet links
     Ours,
 }
@@ -363,6 +375,7 @@ pub fn resolve(cmd: &str, which: Impl, links: &Path) -> String {
     match APPLETS.iter().find(|(a, _)| *a == first) {
         Some((a, r)) => match which {
             Impl::Reference => format!("{r}{rest}"),
+            Impl::Release(v) => format!("{a}-{v}{rest}"),
             Impl::Ours => format!("'{}'{rest}", links.join(a).display()),
         },
         None => cmd.to_string(),

@@ -753,6 +753,145 @@ fn nft_representation_all_forms_v6() {
     check_nft_representation(Fam::V6)
 }
 
+/// The expressions themselves (`nft --debug=netlink list ruleset`) of all
+/// forms: rxtables in `layout` (the machine setting `RXTABLES_LAYOUT`)
+/// writes byte for byte what release `rel` writes, except `skip`.
+fn check_wire(fam: Fam, rel: &str, layout: &str, skip: &[&str]) {
+    let forms: Vec<&str> = all_forms(fam)
+        .into_iter()
+        .filter(|f| !skip.contains(f))
+        .collect();
+    let load = |writer: &str| -> Vec<String> {
+        let mut setups: Vec<String> = Vec::new();
+        for s in &forms {
+            for c in setup(s) {
+                if !setups.contains(&c) {
+                    setups.push(c);
+                }
+            }
+        }
+        setups
+            .iter()
+            .chain(
+                forms
+                    .iter()
+                    .map(|f| f.to_string())
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
+            .map(|s| format!("{writer} {s}"))
+            .collect()
+    };
+    let ref_cmds = load(&fam.release(rel));
+    let our_cmds = load(&format!("env RXTABLES_LAYOUT={layout} {}", fam.tool()));
+    let tail = ["nft --debug=netlink list ruleset".to_string()];
+    let rc: Vec<String> = ref_cmds.iter().chain(&tail).cloned().collect();
+    let oc: Vec<String> = our_cmds.iter().chain(&tail).cloned().collect();
+    let r = run_seq(
+        Impl::Reference,
+        &rc.iter().map(String::as_str).collect::<Vec<_>>(),
+        false,
+    );
+    let o = run_seq(
+        Impl::Ours,
+        &oc.iter().map(String::as_str).collect::<Vec<_>>(),
+        false,
+    );
+    let mut f = Failures::new();
+    for (i, (rs, os)) in r.steps.iter().zip(&o.steps).enumerate() {
+        assert_eq!(rs.status, 0, "{rel} failed `{}`: {}", rs.cmd, rs.stderr);
+        if i < ref_cmds.len() {
+            f.check(os.status == 0, || {
+                format!("`{}` failed ({}): {}", os.cmd, os.status, os.stderr)
+            });
+        } else {
+            f.check_eq("nft --debug=netlink list ruleset", &rs.stdout, &os.stdout);
+        }
+    }
+    f.finish(&format!(
+        "expressions of all {} forms, layout {layout} vs {rel}",
+        fam.tool()
+    ));
+}
+
+/// 1.8.9 writes `! --sport A ! --dport B` as one compare of both ports with
+/// `!=`, which matches when either differs: rxtables writes two compares in
+/// both layouts (what 1.8.10+ write), so this form differs on purpose.
+const WRONG_IN_1_8_9: &[&str] = &["-A INPUT -p tcp ! --sport 1000 ! --dport 2000 -j DROP"];
+
+#[test]
+fn wire_current_layout_is_1_8_13s_v4() {
+    check_wire(Fam::V4, "1.8.13", "1.8.10", &[])
+}
+
+#[test]
+fn wire_current_layout_is_1_8_13s_v6() {
+    check_wire(Fam::V6, "1.8.13", "1.8.10", &[])
+}
+
+#[test]
+fn wire_current_layout_is_1_8_11s_v4() {
+    check_wire(Fam::V4, "1.8.11", "1.8.10", &[])
+}
+
+#[test]
+fn wire_1_8_9_layout_is_1_8_9s_v4() {
+    check_wire(Fam::V4, "1.8.9", "1.8.9", WRONG_IN_1_8_9)
+}
+
+#[test]
+fn wire_1_8_9_layout_is_1_8_9s_v6() {
+    check_wire(Fam::V6, "1.8.9", "1.8.9", WRONG_IN_1_8_9)
+}
+
+/// Rules written in the 1.8.9 layout are printed by 1.8.9 exactly as the
+/// rules it writes itself, and rxtables reads them back (-S, -C, -D).
+#[test]
+fn layout_1_8_9_round_trip_with_1_8_9() {
+    let out = ns_bash(
+        "set -e
+         export RXTABLES_LAYOUT=1.8.9
+         iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+         iptables -A INPUT -i + -p tcp ! --sport 5 ! --dport 6 -j DROP
+         iptables-save-1.8.9 | grep -- '^-A'
+         iptables -t nat -C POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+         iptables-1.8.9 -C INPUT -i + -p tcp ! --sport 5 ! --dport 6 -j DROP
+         nft --debug=netlink list chain ip nat POSTROUTING | grep -m1 -o 'meta load oifname'
+         iptables -t nat -D POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+         iptables-save-1.8.9 -t nat | grep -c -- '^-A' || true",
+    );
+    assert_eq!(out.status, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout,
+        "-A INPUT -p tcp -m tcp ! --sport 5 ! --dport 6 -j DROP\n\
+         -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\n\
+         meta load oifname\n0\n"
+    );
+}
+
+/// A broken setting stops a writer before it writes anything.
+#[test]
+fn bad_layout_setting_changes_nothing() {
+    let out = ns_bash(
+        "RXTABLES_LAYOUT=1.7 iptables -A INPUT -j ACCEPT; echo rc=$?
+         printf 'layout = old\\n' > \"$RXBIN/conf\"
+         RXTABLES_CONF=\"$RXBIN/conf\" iptables -A INPUT -j ACCEPT; echo rc=$?
+         rm -f \"$RXBIN/conf\"
+         iptables-nft-save | grep -c -- '^-A' || true",
+    );
+    assert_eq!(out.stdout, "rc=2\nrc=2\n0\n", "stderr: {}", out.stderr);
+    assert!(
+        out.stderr.contains("RXTABLES_LAYOUT: unknown layout `1.7'"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("conf line 1: unknown layout `old'"),
+        "{}",
+        out.stderr
+    );
+}
+
 /// A rule written by plain `nft` that iptables cannot express, in a table made
 /// by iptables-nft: rxtables must not drop it from its output, must show the
 /// ruleset the way the reference does, must keep it on `-D` by number of

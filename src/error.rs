@@ -28,6 +28,17 @@ pub enum Error {
     /// Printed as `PROG v… (nf_tables): MSG`.
     #[error("{0}")]
     Resource(String),
+    /// Output that is printed although the command failed (`iptables-save`
+    /// with rules it cannot express): stdout, then the message on stderr.
+    #[error("{msg}")]
+    Partial {
+        /// what goes to stdout
+        out: String,
+        /// text as printed on stderr
+        msg: String,
+        /// exit status
+        code: i32,
+    },
     /// Already fully formatted message with an explicit exit status.
     #[error("{msg}")]
     Raw {
@@ -46,7 +57,7 @@ impl Error {
             Error::Param(_) | Error::ParamBare(_) => 2,
             Error::Version(_) => 3,
             Error::Resource(_) => 4,
-            Error::Raw { code, .. } => *code,
+            Error::Raw { code, .. } | Error::Partial { code, .. } => *code,
         }
     }
 
@@ -67,7 +78,7 @@ impl Error {
                 )
             }
             Error::Resource(m) => format!("{prog} {VERSION}: {m}"),
-            Error::Raw { msg, .. } => msg.clone(),
+            Error::Raw { msg, .. } | Error::Partial { msg, .. } => msg.clone(),
         }
     }
 }

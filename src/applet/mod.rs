@@ -149,6 +149,7 @@ pub fn run(applet: Applet, args: &[String]) -> (String, Option<(String, i32)>) {
     };
     match result {
         Ok(out) => (out, None),
+        Err(Error::Partial { out, msg, code }) => (out, Some((msg, code))),
         Err(e) => (
             String::new(),
             Some((e.render(applet.prog()), e.exit_code())),

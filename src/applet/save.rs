@@ -73,10 +73,21 @@ pub fn run(family: Family, args: &[String]) -> Result<String, Error> {
         }
     }
     let now = crate::save::ctime_now();
-    let text = crate::save::save_text(&states, family, m.get_flag("counters"), &now);
+    let (mut text, problems) =
+        crate::save::save_text(&states, family, m.get_flag("counters"), &now);
     if let Some(f) = m.get_one::<String>("file") {
         std::fs::write(f, &text).map_err(|e| Error::Op(format!("Failed to open file: {e}")))?;
-        return Ok(String::new());
+        text.clear();
     }
-    Ok(text)
+    if problems.is_empty() {
+        return Ok(text);
+    }
+    // Everything expressible is printed; each rule that is not is named,
+    // and the exit status says the output is not the whole ruleset.
+    let msg: Vec<String> = problems.iter().map(|p| format!("{prog}: {p}")).collect();
+    Err(Error::Partial {
+        out: text,
+        msg: msg.join("\n"),
+        code: 1,
+    })
 }

@@ -106,6 +106,13 @@ pub fn commit_error(ops: &[Op], e: &CommitError) -> Error {
     Error::Resource(format!(" {kind} failed ({}): {what}", strerror(e.errno)))
 }
 
+/// Why a kernel rule cannot be shown, with its expressions in libnftnl's
+/// debug syntax (what `nft --debug=netlink` prints), for the user to find it.
+fn undecodable(e: &crate::error::DecodeError, exprs: &[Expr]) -> String {
+    let text: Vec<String> = exprs.iter().map(|x| x.to_string()).collect();
+    format!("{}: {}", e.0, text.join(" "))
+}
+
 impl Session {
     /// Open the netlink socket.
     pub fn open(family: Family) -> Result<Session, Error> {
@@ -148,7 +155,7 @@ impl Session {
             .into_iter()
             .map(|r| RuleEntry {
                 handle: r.handle,
-                rule: decode_rule(&r.exprs, family).map_err(|e| e.0),
+                rule: decode_rule(&r.exprs, family).map_err(|e| undecodable(&e, &r.exprs)),
             })
             .collect())
     }
@@ -287,7 +294,7 @@ impl Session {
                 .into_iter()
                 .map(|r| RuleEntry {
                     handle: r.handle,
-                    rule: decode_rule(&r.exprs, family).map_err(|e| e.0),
+                    rule: decode_rule(&r.exprs, family).map_err(|e| undecodable(&e, &r.exprs)),
                 })
                 .collect()
         };

@@ -1,5 +1,5 @@
 //! The README's example script, run command by command with the reference
-//! (iptables-nft 1.8.9) and with rxtables, each in its own fresh network
+//! (iptables 1.8.13) and with rxtables, each in its own fresh network
 //! namespace: same exit statuses, same `iptables-nft-save` output after every
 //! step, same error messages. Also runs `examples/demo.sh` itself.
 
@@ -28,11 +28,11 @@ const DEMO_NAT: &[&str] = &[
     "iptables -t nat -A PREROUTING -i eth0 -p tcp --dport 80 -j REDIRECT --to-port 8080",
 ];
 
-/// What iptables-nft 1.8.9 exits with for each line (checked against the
+/// What iptables 1.8.13 exits with for each line (checked against the
 /// reference run too, so a wrong table here is caught as a test bug).
 const REF_STATUS: [i32; 11] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2];
 
-/// The save output after the 4th command, as iptables-nft 1.8.9 prints it.
+/// The save output after the 4th command, as iptables 1.8.13 prints it.
 const SAVE_AFTER_4: &str = "*filter
 :INPUT ACCEPT [0:0]
 :FORWARD ACCEPT [0:0]

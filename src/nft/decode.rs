@@ -372,6 +372,114 @@ mod tests {
         assert!(decode_rule(&old, Family::V4).unwrap().same_spec(&r));
     }
 
+    fn pl(base: PayloadBase, offset: u32, len: u32) -> Expr {
+        Expr::Payload {
+            base,
+            offset,
+            len,
+            dreg: 1,
+        }
+    }
+    fn cmp(op: CmpOp, data: &[u8]) -> Expr {
+        Expr::Cmp {
+            sreg: 1,
+            op,
+            data: data.to_vec(),
+        }
+    }
+    fn ld(key: u32) -> Expr {
+        Expr::Meta { key, dreg: 1 }
+    }
+
+    /// `-A FORWARD -i eth0 -o eth1 -p tcp -f -s 1.2.3.0/24 -d 5.6.7.8
+    /// --sport 1 -j ACCEPT` as iptables 1.8.13 wrote it (captured with
+    /// `nft --debug=netlink list ruleset` in a private namespace): rxtables
+    /// reads it and writes exactly these expressions.
+    #[test]
+    fn captured_1_8_13_layout() {
+        use PayloadBase::{Network, Transport};
+        let captured = vec![
+            pl(Network, 12, 3),
+            cmp(CmpOp::Eq, &[1, 2, 3]),
+            pl(Network, 16, 4),
+            cmp(CmpOp::Eq, &[5, 6, 7, 8]),
+            ld(meta::IIFNAME),
+            cmp(CmpOp::Eq, b"eth0\0"),
+            ld(meta::OIFNAME),
+            cmp(CmpOp::Eq, b"eth1\0"),
+            pl(Network, 9, 1),
+            cmp(CmpOp::Eq, &[6]),
+            pl(Network, 6, 2),
+            Expr::Bitwise {
+                sreg: 1,
+                dreg: 1,
+                len: 2,
+                mask: vec![0x1f, 0xff],
+                xor: vec![0, 0],
+            },
+            cmp(CmpOp::Neq, &[0, 0]),
+            pl(Transport, 0, 2),
+            cmp(CmpOp::Eq, &[0, 1]),
+            Expr::Counter {
+                packets: 0,
+                bytes: 0,
+            },
+            Expr::Verdict(Verdict::Accept),
+        ];
+        let r = decode_rule(&captured, Family::V4).unwrap();
+        let want = Rule {
+            src: Some(net("1.2.3.0", 24)),
+            dst: Some(net("5.6.7.8", 32)),
+            iniface: Some(Inv::new(false, Iface("eth0".into()))),
+            outiface: Some(Inv::new(false, Iface("eth1".into()))),
+            proto: Some(Inv::new(false, 6)),
+            frag: Some(false),
+            matches: vec![Match::Tcp(Tcp {
+                spts: (1, 1),
+                ..Tcp::default()
+            })],
+            target: Target::Accept,
+            ..Rule::default()
+        };
+        assert_eq!(r, want);
+        assert_eq!(encode_rule(&want, Family::V4).0, captured);
+    }
+
+    /// `-A INPUT -i + -p tcp ! --sport 1 ! --dport 2` as iptables 1.8.9
+    /// wrote it (captured likewise): a lone interface load, `meta l4proto`,
+    /// and one `!=` over both ports. 1.8.13 prints it as `-p tcp -m tcp !
+    /// --sport 1 ! --dport 2`, and so does rxtables.
+    #[test]
+    fn captured_1_8_9_layout() {
+        let captured = vec![
+            ld(meta::IIFNAME),
+            ld(meta::L4PROTO),
+            cmp(CmpOp::Eq, &[6]),
+            pl(PayloadBase::Transport, 0, 4),
+            cmp(CmpOp::Neq, &[0, 1, 0, 2]),
+            Expr::Counter {
+                packets: 0,
+                bytes: 0,
+            },
+        ];
+        let r = decode_rule(&captured, Family::V4).unwrap();
+        let want = Rule {
+            proto: Some(Inv::new(false, 6)),
+            matches: vec![Match::Tcp(Tcp {
+                spts: (1, 1),
+                dpts: (2, 2),
+                invflags: 0x03,
+                ..Tcp::default()
+            })],
+            ..Rule::default()
+        };
+        assert_eq!(r, want);
+        assert_eq!(
+            crate::save::rule_spec(&r, Family::V4, false),
+            " -p tcp -m tcp ! --sport 1 ! --dport 2"
+        );
+    }
+
     #[test]
     fn unknown_expression_is_an_error() {
         let e = vec![Expr::Unknown { name: "ct".into() }];

@@ -632,7 +632,15 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
 
 /// Commands (for `writer`) that create the user chains and add every form.
 fn load_all(fam: Fam, writer: &str) -> Vec<String> {
-    let forms = all_forms(fam);
+    load_forms(fam, writer, &[])
+}
+
+/// [`load_all`] without the forms in `skip`.
+fn load_forms(fam: Fam, writer: &str, skip: &[&str]) -> Vec<String> {
+    let forms: Vec<&str> = all_forms(fam)
+        .into_iter()
+        .filter(|f| !skip.contains(f))
+        .collect();
     let mut setups: Vec<String> = Vec::new();
     for s in &forms {
         for c in setup(s) {
@@ -704,31 +712,20 @@ fn listing_all_forms_v6() {
     check_listing(Fam::V6)
 }
 
-/// All forms written by rxtables give the same `nft list ruleset` text as when
-/// written by iptables-nft (same expressions, as far as nft shows them), and
-/// the reference's save/-S of the whole set is the same.
-fn check_nft_representation(fam: Fam) {
-    let ref_cmds = load_all(fam, fam.reference());
-    let our_cmds = load_all(fam, fam.tool());
-    let mut tail = vec![
-        "nft list ruleset".to_string(),
-        format!("{} -c", fam.ref_save()),
-    ];
-    for table in ["filter", "nat", "mangle", "raw", "security"] {
-        tail.push(format!("{} -t {table} -S -v", fam.reference()));
-    }
-    let rc: Vec<String> = ref_cmds.iter().chain(&tail).cloned().collect();
-    let oc: Vec<String> = our_cmds.iter().chain(&tail).cloned().collect();
-    let r = run_seq(
-        Impl::Reference,
-        &rc.iter().map(String::as_str).collect::<Vec<_>>(),
-        false,
-    );
-    let o = run_seq(
-        Impl::Ours,
-        &oc.iter().map(String::as_str).collect::<Vec<_>>(),
-        false,
-    );
+/// Runs the load commands (the reference's and ours, each in a fresh
+/// namespace), then the same `tail` commands after each; checks that every
+/// load succeeded and hands each pair of tail steps to `compare`.
+fn loaded_then(
+    ref_cmds: &[String],
+    our_cmds: &[String],
+    tail: &[String],
+    title: &str,
+    compare: impl Fn(&mut Failures, &Step, &Step),
+) {
+    let rc: Vec<&str> = ref_cmds.iter().chain(tail).map(String::as_str).collect();
+    let oc: Vec<&str> = our_cmds.iter().chain(tail).map(String::as_str).collect();
+    let r = run_seq(Impl::Reference, &rc, false);
+    let o = run_seq(Impl::Ours, &oc, false);
     let mut f = Failures::new();
     for (i, (rs, os)) in r.steps.iter().zip(&o.steps).enumerate() {
         assert_eq!(rs.status, 0, "reference failed `{}`: {}", rs.cmd, rs.stderr);
@@ -737,10 +734,30 @@ fn check_nft_representation(fam: Fam) {
                 format!("`{}` failed ({}): {}", os.cmd, os.status, os.stderr)
             });
         } else {
-            compare_step(&mut f, "all forms", rs, os);
+            compare(&mut f, rs, os);
         }
     }
-    f.finish(&format!("nft representation of all {} forms", fam.tool()));
+    f.finish(title);
+}
+
+/// All forms written by rxtables give the same `nft list ruleset` text as when
+/// written by iptables-nft (same expressions, as far as nft shows them), and
+/// the reference's save/-S of the whole set is the same.
+fn check_nft_representation(fam: Fam) {
+    let mut tail = vec![
+        "nft list ruleset".to_string(),
+        format!("{} -c", fam.ref_save()),
+    ];
+    for table in ["filter", "nat", "mangle", "raw", "security"] {
+        tail.push(format!("{} -t {table} -S -v", fam.reference()));
+    }
+    loaded_then(
+        &load_all(fam, fam.reference()),
+        &load_all(fam, fam.tool()),
+        &tail,
+        &format!("nft representation of all {} forms", fam.tool()),
+        |f, rs, os| compare_step(f, "all forms", rs, os),
+    );
 }
 
 #[test]
@@ -757,61 +774,20 @@ fn nft_representation_all_forms_v6() {
 /// forms: rxtables in `layout` (the machine setting `RXTABLES_LAYOUT`)
 /// writes byte for byte what release `rel` writes, except `skip`.
 fn check_wire(fam: Fam, rel: &str, layout: &str, skip: &[&str]) {
-    let forms: Vec<&str> = all_forms(fam)
-        .into_iter()
-        .filter(|f| !skip.contains(f))
-        .collect();
-    let load = |writer: &str| -> Vec<String> {
-        let mut setups: Vec<String> = Vec::new();
-        for s in &forms {
-            for c in setup(s) {
-                if !setups.contains(&c) {
-                    setups.push(c);
-                }
-            }
-        }
-        setups
-            .iter()
-            .chain(
-                forms
-                    .iter()
-                    .map(|f| f.to_string())
-                    .collect::<Vec<_>>()
-                    .iter(),
-            )
-            .map(|s| format!("{writer} {s}"))
-            .collect()
-    };
-    let ref_cmds = load(&fam.release(rel));
-    let our_cmds = load(&format!("env RXTABLES_LAYOUT={layout} {}", fam.tool()));
-    let tail = ["nft --debug=netlink list ruleset".to_string()];
-    let rc: Vec<String> = ref_cmds.iter().chain(&tail).cloned().collect();
-    let oc: Vec<String> = our_cmds.iter().chain(&tail).cloned().collect();
-    let r = run_seq(
-        Impl::Reference,
-        &rc.iter().map(String::as_str).collect::<Vec<_>>(),
-        false,
+    loaded_then(
+        &load_forms(fam, &fam.release(rel), skip),
+        &load_forms(
+            fam,
+            &format!("env RXTABLES_LAYOUT={layout} {}", fam.tool()),
+            skip,
+        ),
+        &["nft --debug=netlink list ruleset".to_string()],
+        &format!(
+            "expressions of all {} forms, layout {layout} vs {rel}",
+            fam.tool()
+        ),
+        |f, rs, os| f.check_eq("nft --debug=netlink list ruleset", &rs.stdout, &os.stdout),
     );
-    let o = run_seq(
-        Impl::Ours,
-        &oc.iter().map(String::as_str).collect::<Vec<_>>(),
-        false,
-    );
-    let mut f = Failures::new();
-    for (i, (rs, os)) in r.steps.iter().zip(&o.steps).enumerate() {
-        assert_eq!(rs.status, 0, "{rel} failed `{}`: {}", rs.cmd, rs.stderr);
-        if i < ref_cmds.len() {
-            f.check(os.status == 0, || {
-                format!("`{}` failed ({}): {}", os.cmd, os.status, os.stderr)
-            });
-        } else {
-            f.check_eq("nft --debug=netlink list ruleset", &rs.stdout, &os.stdout);
-        }
-    }
-    f.finish(&format!(
-        "expressions of all {} forms, layout {layout} vs {rel}",
-        fam.tool()
-    ));
 }
 
 /// 1.8.9 writes `! --sport A ! --dport B` as one compare of both ports with

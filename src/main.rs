@@ -25,8 +25,33 @@ fn install_links(dir: &str) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let mut args: Vec<String> = std::env::args().collect();
-    let argv0 = args.first().cloned().unwrap_or_default();
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let argv0 = raw
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut args: Vec<String> = Vec::with_capacity(raw.len());
+    for a in &raw {
+        match a.to_str() {
+            Some(s) => args.push(s.to_string()),
+            None => {
+                // A parameter problem, never a panic: names that are not
+                // UTF-8 are not supported yet (docs/differences.md).
+                let prog = raw
+                    .iter()
+                    .take(2)
+                    .find_map(|n| Applet::from_name(&n.to_string_lossy()))
+                    .map(|a| a.prog())
+                    .unwrap_or("rxtables");
+                eprintln!(
+                    "{prog} {}: argument `{}' is not valid UTF-8, which rxtables does not support yet\nTry `{prog} -h' or '{prog} --help' for more information.",
+                    rxtables::error::VERSION,
+                    a.to_string_lossy()
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
     let applet = match Applet::from_name(&argv0) {
         Some(a) => {
             args.remove(0);

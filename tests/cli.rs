@@ -48,6 +48,8 @@ fn version_line_has_the_shape_callers_parse() {
         "reference: {:?} (test bug)",
         r.stdout
     );
+    // And it is the reference's, 1.8.13.
+    assert_eq!(lines[0], r.stdout.trim_end());
 }
 
 #[test]
@@ -146,4 +148,28 @@ fn help_exits_0_and_starts_like_the_reference() {
         rl.get(1..3),
         "help header differs from the reference"
     );
+}
+
+/// An argument or a restore line that is not UTF-8 is refused with exit 2
+/// and a message, never a panic (exit 101), and changes nothing.
+#[test]
+fn non_utf8_input_is_a_parameter_problem() {
+    let out = ns_bash(
+        "iptables -A INPUT -s $'\\xff' -j ACCEPT; echo rc=$?
+         $RX iptables -N $'x\\xffy'; echo rc=$?
+         printf '*filter\\n:X\\xff - [0:0]\\nCOMMIT\\n' | iptables-restore; echo rc=$?
+         iptables-nft-save | grep -c -- '^[-:]' || true",
+    );
+    assert_eq!(
+        out.stdout, "rc=2\nrc=2\nrc=2\n0\n",
+        "stderr: {}",
+        out.stderr
+    );
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 5, "{}", out.stderr);
+    assert!(lines[0].starts_with("iptables v1.8.13 (nf_tables): argument `"));
+    assert!(lines[0].ends_with("' is not valid UTF-8, which rxtables does not support yet"));
+    assert_eq!(lines[1], TRY_LINE);
+    assert!(lines[4].starts_with("iptables-restore: line 2: not valid UTF-8"));
+    assert!(!out.stderr.contains("panicked"));
 }

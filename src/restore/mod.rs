@@ -685,7 +685,7 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
                 family,
                 session: None,
             };
-            plan_input(&text, family, &opts, &mut k).map_err(|e| e.into_error(prog))?
+            plan_input(text, family, &opts, &mut k).map_err(|e| e.into_error(prog))?
         };
         let Planned { plan, out } = planned;
         if opts.test || plan.is_empty() {

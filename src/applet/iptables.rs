@@ -233,7 +233,7 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
             Ok((ops, String::new()))
         }),
         Action::Zero { chain, num } => s.transact(|s| {
-            let st = s.load_table(table)?;
+            let st = load_for(s, table, chain.as_deref())?;
             let ops = zero_ops(&st, chain.as_deref(), *num, family, layout)?;
             Ok((ops, String::new()))
         }),
@@ -350,7 +350,7 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
             ))
         }),
         Action::List { chain, num, zero } => {
-            let st = s.load_table(table)?;
+            let st = load_for(&mut s, table, chain.as_deref())?;
             let opts = ListOpts {
                 numeric: cmd.numeric,
                 verbose: cmd.verbose,
@@ -375,7 +375,7 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
             Ok(out)
         }
         Action::ListRules { chain, num } => {
-            let st = s.load_table(table)?;
+            let st = load_for(&mut s, table, chain.as_deref())?;
             if let Some(c) = chain {
                 st.chain(c).ok_or_else(no_chain)?;
             }
@@ -384,6 +384,16 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
             Ok(out)
         }
         Action::Version | Action::Help => Ok(String::new()),
+    }
+}
+
+/// What `-L`, `-S` and `-Z` read: with a chain named, only that chain
+/// (Docker probes every chain with `-n -L CHAIN`; the other chains' rules
+/// are never read), else the whole table.
+fn load_for(s: &mut Session, table: Table, chain: Option<&str>) -> Result<TableState, Error> {
+    match chain {
+        Some(c) => s.load_chain(table, c),
+        None => s.load_table(table),
     }
 }
 

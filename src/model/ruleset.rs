@@ -47,6 +47,9 @@ pub struct ChainState {
     pub handle: u64,
     /// rules in order
     pub rules: Vec<RuleEntry>,
+    /// how many rules jump or go to it, as the kernel counts them (its use
+    /// count less the chain's own rules); `None`: count them in the table
+    pub refs: Option<usize>,
 }
 
 impl ChainState {
@@ -65,6 +68,7 @@ impl ChainState {
                     rule: Ok(r),
                 })
                 .collect(),
+            refs: None,
         }
     }
 
@@ -103,6 +107,7 @@ impl TableState {
                     exists: false,
                     handle: 0,
                     rules: Vec::new(),
+                    refs: None,
                 })
                 .collect(),
         }
@@ -118,8 +123,12 @@ impl TableState {
         self.chains.iter_mut().find(|c| c.name == name)
     }
 
-    /// How many rules jump or go to `chain` (the `-L` "references").
+    /// How many rules jump or go to `chain` (the `-L` "references"): the
+    /// kernel's count when it was read, else counted in this table.
     pub fn references(&self, chain: &str) -> usize {
+        if let Some(n) = self.chain(chain).and_then(|c| c.refs) {
+            return n;
+        }
         self.chains
             .iter()
             .flat_map(|c| c.rules.iter())

@@ -514,6 +514,8 @@ pub struct NftChain {
     pub packets: u64,
     /// chain counters (base chains)
     pub bytes: u64,
+    /// the kernel's use count: rules in the chain plus jumps and gotos to it
+    pub uses: u32,
 }
 
 /// Where a new rule goes.

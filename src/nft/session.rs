@@ -264,6 +264,8 @@ impl Session {
                 exists: true,
                 handle: c.handle,
                 rules: Vec::new(),
+                // the kernel's use count for now; less the rules below
+                refs: Some(c.uses as usize),
             };
             match st.chain_mut(&c.name) {
                 Some(existing) if existing.is_builtin() && policy.is_some() => *existing = entry,
@@ -341,6 +343,59 @@ impl Session {
             if let Some(c) = st.chain_mut(&name) {
                 c.rules = rules;
             }
+        }
+        for c in &mut st.chains {
+            c.refs = c.refs.map(|uses| uses.saturating_sub(c.rules.len()));
+        }
+        Ok(st)
+    }
+
+    /// A table holding only what a command on one chain needs, as
+    /// iptables-nft's cache levels do: the built-in chains as known
+    /// without reading them, and `chain` itself with its rules, policy,
+    /// counters and the kernel's reference count. The other chains' rules
+    /// are never read. Consistent with one generation of the ruleset.
+    pub fn load_chain(&mut self, table: Table, chain: &str) -> Result<TableState, Error> {
+        let mut tries = 0;
+        loop {
+            let before = self.genid()?;
+            let st = self.load_chain_once(table, chain)?;
+            if self.genid()? == before || tries == 10 {
+                return Ok(st);
+            }
+            tries += 1;
+        }
+    }
+
+    fn load_chain_once(&mut self, table: Table, chain: &str) -> Result<TableState, Error> {
+        let mut st = TableState::empty(table);
+        let Some(c) = self.chain(table, chain)? else {
+            st.exists = self.table_exists(table)?;
+            return Ok(st);
+        };
+        st.exists = true;
+        let rules = self.chain_rules(table, chain)?;
+        let entry = ChainState {
+            name: c.name.clone(),
+            policy: c.base.as_ref().map(|b| {
+                if b.policy_accept {
+                    Policy::Accept
+                } else {
+                    Policy::Drop
+                }
+            }),
+            counters: Counters {
+                packets: c.packets,
+                bytes: c.bytes,
+            },
+            exists: true,
+            handle: c.handle,
+            refs: Some((c.uses as usize).saturating_sub(rules.len())),
+            rules,
+        };
+        match st.chain_mut(&c.name) {
+            Some(existing) if existing.is_builtin() && entry.policy.is_some() => *existing = entry,
+            _ => st.chains.push(entry),
         }
         Ok(st)
     }

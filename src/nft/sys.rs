@@ -709,6 +709,11 @@ impl Chain {
             base,
             packets: u64_or_0(nl::NFTNL_CHAIN_PACKETS),
             bytes: u64_or_0(nl::NFTNL_CHAIN_BYTES),
+            uses: if self.is_set(nl::NFTNL_CHAIN_USE) {
+                self.get_u32(nl::NFTNL_CHAIN_USE)
+            } else {
+                0
+            },
         }
     }
 }

@@ -250,6 +250,43 @@ const PARAM4: &[(&str, &str)] = &[
         "Can't use --out-interface with INPUT",
     ),
     ("-A OUTPUT -i eth1", "Can't use --in-interface with OUTPUT"),
+    // the extension kit's generic checks and value kinds
+    (
+        "-A INPUT -m comment",
+        "comment: option \"--comment\" must be specified",
+    ),
+    (
+        "-A INPUT -m comment ! --comment x",
+        "comment: option \"--comment\" cannot be inverted.",
+    ),
+    (
+        "-A INPUT -m mark --mark 1/x",
+        "mark: bad integer value for option \"--mark\", or out of range.",
+    ),
+    (
+        "-A INPUT -m mark --mark 1 --mark 2",
+        "mark: option \"--mark\" can only be used once.",
+    ),
+    (
+        "-A INPUT -m mark -m comment",
+        "mark: option \"--mark\" must be specified",
+    ),
+    (
+        "-A INPUT -m comment -m mark",
+        "comment: option \"--comment\" must be specified",
+    ),
+    (
+        "-A INPUT -j MARK",
+        "MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required",
+    ),
+    (
+        "-A INPUT -j MARK --or-mark 2 --set-mark 1",
+        "MARK: option \"--set-mark\" cannot be used together with \"--or-mark\".",
+    ),
+    (
+        "-A INPUT -j MARK --set-mark 1 --or-mark x",
+        "MARK: bad value for option \"--or-mark\", or out of range (0-4294967295).",
+    ),
     ("-L -n -n", "multiple --numeric options not allowed"),
     ("! -t nat -L", "unexpected ! flag before --table"),
     (

@@ -307,6 +307,23 @@ const V6_TARGETS_TABLES: &[&str] = &[
     "-t security -A INPUT -j ACCEPT",
 ];
 
+/// comment, mark and MARK (the first extensions on the kit), both families.
+const MARK_COMMENT: &[&str] = &[
+    "-A INPUT -m comment --comment hello -j ACCEPT",
+    "-A INPUT -m comment --comment \"two words\"",
+    "-A INPUT -m mark --mark 0x1/0xff -j DROP",
+    "-A INPUT -m mark ! --mark 5",
+    "-A INPUT -m mark --mark 0/0 -m comment --comment \"it's\" -j RETURN",
+    "-A INPUT -p tcp --dport 22 -m mark --mark 1 -m comment --comment ssh -j ACCEPT",
+    "-A FORWARD -m mark --mark 0x10/0x10 -m mark ! --mark 0x20/0x20 -j USER1",
+    "-t mangle -A PREROUTING -j MARK --set-mark 7",
+    "-t mangle -A PREROUTING -i eth0 -j MARK --set-xmark 0x1/0xff",
+    "-t mangle -A OUTPUT -j MARK --or-mark 0x4000",
+    "-t mangle -A INPUT -j MARK --and-mark 0x4000",
+    "-t mangle -A POSTROUTING -m mark --mark 0x4000/0x4000 -j MARK --xor-mark 0x4000",
+    "-t mangle -A FORWARD -m comment --comment mark-it -j MARK --set-mark 1/2",
+];
+
 // ---------------------------------------------------------------------------
 
 /// `-N USER1` (and USER2) in the form's table, if the form uses them.
@@ -575,6 +592,8 @@ form_tests! {
     v6_tcp_udp: Fam::V6, V6_TCP_UDP;
     v6_icmp6: Fam::V6, V6_ICMP6;
     v6_targets_tables: Fam::V6, V6_TARGETS_TABLES;
+    v4_mark_comment: Fam::V4, MARK_COMMENT;
+    v6_mark_comment: Fam::V6, MARK_COMMENT;
 }
 
 /// `! --sport :1023`: 1.8.11+ write it as `sport > 1023` and print it as
@@ -617,6 +636,7 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V4_ICMP,
             V4_TARGETS,
             V4_TABLES,
+            MARK_COMMENT,
         ],
         Fam::V6 => &[
             V6_ADDRESSES,
@@ -625,6 +645,7 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V6_TCP_UDP,
             V6_ICMP6,
             V6_TARGETS_TABLES,
+            MARK_COMMENT,
         ],
     };
     lists.iter().flat_map(|l| l.iter().copied()).collect()

@@ -709,6 +709,7 @@ impl Parser<'_> {
                         param(format!("option \"--{name}\" requires an argument"))
                     })?,
                 };
+                spec.kind.check(ext_name, spec.name, &v)?;
                 args.push(v);
                 if spec.args == Args::Two {
                     let second = match self.args.get(self.pos) {
@@ -1135,8 +1136,12 @@ impl Parser<'_> {
             table,
             chain,
         };
+        // Once the whole line is read, each extension's options are
+        // checked, matches in order, then the target: the generic checks
+        // (mandatory, exclusions), then the extension's own in `build`.
         let mut matches = Vec::with_capacity(self.matches.len());
         for m in &self.matches {
+            ext::final_check(m.desc.name, m.desc.options, &m.hits)?;
             matches.push((m.desc.build)(&m.hits, &cx)?);
         }
         let target = match &self.target {
@@ -1153,7 +1158,10 @@ impl Parser<'_> {
                 ("ACCEPT", _) => Target::Accept,
                 ("DROP", _) => Target::Drop,
                 ("RETURN", _) => Target::Return,
-                (_, Some(d)) => Target::Ext((d.build)(&self.target_hits, &cx)?),
+                (_, Some(d)) => {
+                    ext::final_check(d.name, d.options, &self.target_hits)?;
+                    Target::Ext((d.build)(&self.target_hits, &cx)?)
+                }
                 (n, None) => {
                     if n.is_empty() {
                         return Err(param("Invalid target name `'"));

@@ -3,9 +3,13 @@
 //! and decoding. [`MATCHES`] and [`TARGETS`] are the registry: adding an
 //! extension is one file, one line in `match_registry!`/`target_registry!`.
 
+pub mod blob;
+pub mod comment;
 pub mod dnat;
 pub mod icmp;
 pub mod icmp6;
+pub mod mark;
+pub mod mark_target;
 pub mod masquerade;
 pub mod nat;
 pub mod netmap;
@@ -14,11 +18,13 @@ pub mod redirect;
 pub mod snat;
 pub mod tcp;
 pub mod udp;
+pub mod value;
 
 use crate::error::{DecodeError, Error};
 use crate::model::{Family, Inv, Table};
 use crate::nft::ir::{CmpOp, Expr, PayloadBase};
 use std::fmt::Debug;
+pub use value::ValueKind;
 
 /// How many arguments an option takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +50,12 @@ pub struct OptSpec {
     pub invertible: bool,
     /// may be given more than once
     pub multi: bool,
+    /// what its value is, checked as it is read
+    pub kind: ValueKind,
+    /// must be given
+    pub mandatory: bool,
+    /// options (bit i: `OPTIONS[i]`) it cannot be combined with
+    pub excl: u32,
 }
 
 impl OptSpec {
@@ -55,6 +67,9 @@ impl OptSpec {
             args: Args::One,
             invertible: true,
             multi: false,
+            kind: ValueKind::Any,
+            mandatory: false,
+            excl: 0,
         }
     }
     /// A flag without value, invertible, once.
@@ -65,6 +80,9 @@ impl OptSpec {
             args: Args::None,
             invertible: true,
             multi: false,
+            kind: ValueKind::Any,
+            mandatory: false,
+            excl: 0,
         }
     }
     /// Same, not invertible.
@@ -92,6 +110,46 @@ impl OptSpec {
             ..self
         }
     }
+    /// Same, its value of `kind` (checked as the option is read).
+    pub const fn kind(self, kind: ValueKind) -> Self {
+        OptSpec { kind, ..self }
+    }
+    /// Same, required.
+    pub const fn mandatory(self) -> Self {
+        OptSpec {
+            mandatory: true,
+            ..self
+        }
+    }
+    /// Same, not to be combined with the options of bits `excl`.
+    pub const fn excl(self, excl: u32) -> Self {
+        OptSpec { excl, ..self }
+    }
+}
+
+/// The generic final check of one extension's options, as iptables runs it
+/// (`xtables_options_fcheck`) after the whole line is read and before the
+/// extension's own: in table order, a mandatory option missing, then an
+/// option given with one it excludes.
+pub fn final_check(ext: &str, options: &[OptSpec], hits: &[OptHit]) -> Result<(), Error> {
+    let given = hits.iter().fold(0u32, |m, h| m | 1 << h.idx);
+    for (i, o) in options.iter().enumerate() {
+        if o.mandatory && given & (1 << i) == 0 {
+            return Err(crate::error::param(format!(
+                "{ext}: option \"--{}\" must be specified\n",
+                o.name
+            )));
+        }
+        if given & (1 << i) != 0 {
+            if let Some(j) = (0..options.len()).find(|j| o.excl & given & (1 << j) != 0) {
+                return Err(crate::error::param(format!(
+                    "{ext}: option \"--{}\" cannot be used together with \"--{}\".\n",
+                    o.name, options[j].name
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One occurrence of an extension option on the command line.
@@ -164,6 +222,21 @@ pub struct NativeCmp {
     pub to: Option<Vec<u8>>,
 }
 
+/// A native comparison on a `meta` key the decoder met (`meta load mark`,
+/// an optional mask, a `cmp`): for natively encoded matches on packet
+/// metadata (`mark`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaCmp {
+    /// `NFT_META_*` key
+    pub key: u32,
+    /// bitwise mask applied, if any
+    pub mask: Option<Vec<u8>>,
+    /// comparison
+    pub op: CmpOp,
+    /// compared value
+    pub data: Vec<u8>,
+}
+
 /// A match extension.
 pub trait MatchExt: Sized + Clone + PartialEq + Debug {
     /// `-m` name
@@ -188,6 +261,10 @@ pub trait MatchExt: Sized + Clone + PartialEq + Debug {
     /// kind in `matches` (or adding one). Returns false if not ours.
     fn absorb(_proto: u8, _cmp: &NativeCmp, _matches: &mut Vec<Match>) -> bool {
         false
+    }
+    /// The match a native `meta` comparison encodes, if it is ours.
+    fn from_meta(_cmp: &MetaCmp) -> Option<Self> {
+        None
     }
 }
 
@@ -239,6 +316,8 @@ pub struct MatchDesc {
     pub decode_blob: fn(u32, &[u8], Family) -> Result<Match, DecodeError>,
     /// native decoder
     pub absorb: fn(u8, &NativeCmp, &mut Vec<Match>) -> bool,
+    /// native decoder of a `meta` comparison
+    pub from_meta: fn(&MetaCmp) -> Option<Match>,
 }
 
 /// Registry entry of a target.
@@ -278,6 +357,7 @@ macro_rules! match_registry {
                 build: |h, cx| <$ty as MatchExt>::build(h, cx).map(Match::$variant),
                 decode_blob: |r, i, f| <$ty as MatchExt>::decode_blob(r, i, f).map(Match::$variant),
                 absorb: <$ty as MatchExt>::absorb,
+                from_meta: |c| <$ty as MatchExt>::from_meta(c).map(Match::$variant),
             },)*
         ];
 
@@ -376,6 +456,8 @@ match_registry! {
     Udp => udp::Udp,
     Icmp => icmp::Icmp,
     Icmp6 => icmp6::Icmp6,
+    Comment => comment::Comment,
+    Mark => mark::Mark,
 }
 
 target_registry! {
@@ -384,6 +466,7 @@ target_registry! {
     Masquerade => masquerade::Masquerade,
     Redirect => redirect::Redirect,
     Netmap => netmap::Netmap,
+    MarkTarget => mark_target::MarkTarget,
 }
 
 /// The match registered under `name`, if it exists for `family`.

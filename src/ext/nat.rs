@@ -19,6 +19,7 @@
 //! rev 0 (compat in IPv4, `nf_nat_range` in IPv6). rxtables always writes
 //! those: DNAT rev 2 has been in the kernel since 4.19.
 
+use super::value::{strtoui, strtoumax};
 use super::{pad_blob, OptHit, ParseCx};
 use crate::error::{param, DecodeError, Error};
 use crate::model::{netdb, Family};
@@ -252,67 +253,6 @@ impl NatRange {
             }
         }
     }
-}
-
-/// `strtoumax(s, &end, 0)`: leading blanks and a sign, then a hexadecimal
-/// (`0x`), octal (`0`) or decimal number. `None` when no digit was read;
-/// otherwise the value (saturated, negated modulo 2^64 after `-`, as C
-/// does) and the index where parsing stopped.
-pub(crate) fn strtoumax(s: &str) -> Option<(u64, usize)> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        neg = b[i] == b'-';
-        i += 1;
-    }
-    let mut base = 10;
-    if i < b.len() && b[i] == b'0' {
-        if b.get(i + 1).is_some_and(|c| *c == b'x' || *c == b'X')
-            && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
-        {
-            base = 16;
-            i += 2;
-        } else {
-            base = 8;
-        }
-    }
-    let start = i;
-    let mut v: u64 = 0;
-    let mut overflow = false;
-    while i < b.len() {
-        let d = match (b[i] as char).to_digit(base) {
-            Some(d) => d as u64,
-            None => break,
-        };
-        match v.checked_mul(base as u64).and_then(|x| x.checked_add(d)) {
-            Some(x) => v = x,
-            None => overflow = true,
-        }
-        i += 1;
-    }
-    if i == start {
-        return None;
-    }
-    if overflow {
-        v = u64::MAX;
-    } else if neg {
-        v = v.wrapping_neg();
-    }
-    Some((v, i))
-}
-
-/// `xtables_strtoui` with an end pointer: a number in `min..=max` at the
-/// start of `s` (trailing text allowed) and where it ended.
-pub(crate) fn strtoui(s: &str, min: u64, max: u64) -> Option<(u16, usize)> {
-    let (v, end) = strtoumax(s)?;
-    if v < min || v > max {
-        return None;
-    }
-    u16::try_from(v).ok().map(|v| (v, end))
 }
 
 /// `xtables_service_to_port(name, NULL)`: a service of any protocol.

@@ -200,6 +200,19 @@ fn cmp(
     match *load {
         Load::Meta(meta::IIFNAME) if to.is_none() => r.iniface = Some(iface(data, op)?),
         Load::Meta(meta::OIFNAME) if to.is_none() => r.outiface = Some(iface(data, op)?),
+        Load::Meta(key) if to.is_none() && key != meta::L4PROTO => {
+            let native = ext::MetaCmp {
+                key,
+                mask: mask.map(<[u8]>::to_vec),
+                op,
+                data: data.to_vec(),
+            };
+            let m = MATCHES
+                .iter()
+                .find_map(|d| (d.from_meta)(&native))
+                .ok_or_else(|| err(format!("unsupported meta compare (key {key})")))?;
+            r.matches.push(m);
+        }
         Load::Meta(meta::L4PROTO) if to.is_none() && mask.is_none() => {
             let p = first()?;
             let inv = inv_of(op)?;

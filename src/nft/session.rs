@@ -1,16 +1,13 @@
-//! A conversation with the kernel for one family: reads tables, chains and
-//! rules (decoded into the model) and commits batches, mapping kernel
-//! errors to iptables' messages. Only what a command names is read.
+//! Reading the kernel for one family: tables, chains and rules, decoded
+//! into the model, for listings and save (only what a command names is
+//! read), and kernel errors in iptables' words. Changes go through the
+//! restore planner ([`crate::restore::run_command`]).
 
 use super::decode::decode_rule;
-use super::encode::encode_rule;
 use super::ir::{Expr, NfProto, NftChain, NftRule, Op, Position};
 use super::sys::{CommitError, Nft, SysError};
 use crate::error::Error;
-use crate::model::{ChainState, Counters, Family, Policy, Rule, RuleEntry, Table, TableState};
-
-/// `ERESTART` as the kernel reports a stale generation id.
-const ERESTART: i32 = 85;
+use crate::model::{ChainState, Counters, Family, Policy, RuleEntry, Table, TableState};
 
 /// The nf_tables family of an iptables family.
 pub fn nfproto(family: Family) -> NfProto {
@@ -27,15 +24,6 @@ type ChainRules = (String, Vec<RuleEntry>);
 pub struct Session {
     nft: Nft,
     family: Family,
-}
-
-/// Why a commit failed.
-#[derive(Debug)]
-pub enum CommitFail {
-    /// the ruleset changed since the generation id was read: plan again
-    Restart,
-    /// the kernel rejected an op
-    Rejected(Error),
 }
 
 fn sys_err(e: SysError) -> Error {
@@ -157,68 +145,6 @@ impl Session {
                 handle: r.handle,
                 rule: decode_rule(&r.exprs, family).map_err(|e| undecodable(&e, &r.exprs)),
             })
-            .collect())
-    }
-
-    /// Find the first rule of `chain` equal by spec to each of `wanted`
-    /// (distinct rules for equal specs), reading the chain only as far as
-    /// needed. `None` for a rule not found.
-    pub fn find_rules(
-        &mut self,
-        table: Table,
-        chain: &str,
-        wanted: &[Rule],
-    ) -> Result<Vec<Option<u64>>, Error> {
-        let fam = self.fam();
-        let family = self.family;
-        // Encoding each wanted rule once lets most kernel rules be told
-        // apart by their expressions alone; decoding is the fallback that
-        // catches other encodings of the same rule.
-        let encoded: Vec<Vec<Expr>> = wanted
-            .iter()
-            .map(|r| without_counter(&encode_rule(r, family).0))
-            .collect();
-        for _ in 0..100 {
-            let mut found: Vec<Option<u64>> = vec![None; wanted.len()];
-            let res = self.nft.rules_while(fam, table.name(), chain, |r| {
-                let exprs = without_counter(&r.exprs);
-                let mut decoded: Option<Option<Rule>> = None;
-                for (i, w) in wanted.iter().enumerate() {
-                    if found[i].is_some() {
-                        continue;
-                    }
-                    let same = exprs == encoded[i]
-                        || decoded
-                            .get_or_insert_with(|| decode_rule(&r.exprs, family).ok())
-                            .as_ref()
-                            .is_some_and(|d| d.same_spec(w));
-                    if same {
-                        found[i] = Some(r.handle);
-                        break;
-                    }
-                }
-                found.iter().any(Option::is_none)
-            });
-            match res {
-                Ok(_) => return Ok(found),
-                Err(e) if e.errno == libc::EINTR => continue,
-                Err(e) => return Err(sys_err(e)),
-            }
-        }
-        Err(Error::Resource(
-            "ruleset kept changing while reading it".into(),
-        ))
-    }
-
-    /// Handles of one chain's rules, without decoding them.
-    pub fn chain_handles(&mut self, table: Table, chain: &str) -> Result<Vec<u64>, Error> {
-        let fam = self.fam();
-        Ok(self
-            .nft
-            .rules(fam, table.name(), Some(chain))
-            .map_err(sys_err)?
-            .into_iter()
-            .map(|r| r.handle)
             .collect())
     }
 
@@ -399,56 +325,4 @@ impl Session {
         }
         Ok(st)
     }
-
-    /// Send `ops` as one transaction, valid only if the ruleset is still at
-    /// generation `genid`.
-    pub fn commit(&mut self, genid: u32, ops: &[Op]) -> Result<(), CommitFail> {
-        if ops.is_empty() {
-            return Ok(());
-        }
-        let fam = self.fam();
-        match self.nft.commit(fam, Some(genid), ops) {
-            Ok(()) => Ok(()),
-            Err(e) if e.errno == ERESTART => Err(CommitFail::Restart),
-            Err(e) => Err(CommitFail::Rejected(commit_error(ops, &e))),
-        }
-    }
-
-    /// Plan and commit, planning again whenever another writer changed the
-    /// ruleset in between (the kernel refuses a batch with a stale
-    /// generation id), so concurrent writers never lose a rule.
-    pub fn transact<T>(
-        &mut self,
-        mut plan: impl FnMut(&mut Session) -> Result<(Vec<Op>, T), Error>,
-    ) -> Result<T, Error> {
-        const MAX_TRIES: usize = 1000;
-        let mut last = None;
-        for _ in 0..MAX_TRIES {
-            let genid = self.genid()?;
-            let (ops, out) = plan(self)?;
-            match self.commit(genid, &ops) {
-                Ok(()) => return Ok(out),
-                Err(CommitFail::Restart) => last = Some(()),
-                Err(CommitFail::Rejected(e)) => return Err(e),
-            }
-        }
-        let _ = last;
-        Err(Error::Resource(
-            "ruleset kept changing; gave up after 1000 attempts".into(),
-        ))
-    }
-}
-
-/// The expressions with counter values zeroed: `-C`/`-D` ignore counters.
-fn without_counter(exprs: &[Expr]) -> Vec<Expr> {
-    exprs
-        .iter()
-        .map(|e| match e {
-            Expr::Counter { .. } => Expr::Counter {
-                packets: 0,
-                bytes: 0,
-            },
-            e => e.clone(),
-        })
-        .collect()
 }

@@ -651,7 +651,6 @@ fn commit(nft: &mut Nft, fam: NfProto, genid: u32, plan: &Plan<'_>) -> Result<()
 
 /// Run `*-restore` with its arguments.
 pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Error> {
-    const MAX_TRIES: usize = 100;
     let prog = prog_of(family);
     let opts = match parse_args(prog, args)? {
         Request::Print(s) => return Ok(s),
@@ -721,6 +720,83 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
                     other => format!(" {other}"),
                 };
                 return Err(RestoreError::Kernel { line, msg }.into_error(prog));
+            }
+        }
+    }
+    Err(Error::Resource(format!(
+        "the ruleset kept changing; gave up after {MAX_TRIES} attempts"
+    )))
+}
+
+/// How many times a transaction is planned again when another writer
+/// changed the ruleset in between.
+const MAX_TRIES: usize = 1000;
+
+/// An error of a single `iptables` command, from the planner's error for
+/// the same command in a restore: the same decision, the single-command
+/// form of its message (`iptables: MSG.` rather than `line N failed`).
+fn single_error(e: RestoreError) -> Error {
+    match e {
+        RestoreError::Param { err, .. } => err,
+        // iptables adds this hint to an EINVAL from a single command.
+        RestoreError::Failed { msg: Some(m), .. } if m == "Bad policy name" => {
+            Error::Op(format!("{m}. Run `dmesg' for more information"))
+        }
+        RestoreError::Failed { msg: Some(m), .. } => Error::Op(m),
+        RestoreError::Failed { line, msg: None } => Error::Op(format!("command {line} failed")),
+        RestoreError::Kernel { msg, .. } => Error::Resource(msg),
+        RestoreError::NoTarget { chain, .. } => {
+            Error::Param(format!("Chain '{chain}' does not exist"))
+        }
+        RestoreError::CommitExpected { .. } => Error::Op("COMMIT expected".into()),
+        RestoreError::Other(e) => e,
+    }
+}
+
+/// Runs one `iptables`/`ip6tables` command that changes or checks the
+/// ruleset (`-A -C -D -I -R -F -Z -N -X -P -E`) through the planner a
+/// restore uses, as a one-line `--noflush` restore: one place decides what
+/// each command does and how it fails, one transaction carries it, planned
+/// again when another writer got in first.
+pub fn run_command(cmd: &crate::cli::Command, layout: Layout) -> Result<(), Error> {
+    let family = cmd.family;
+    let mut nft = Nft::open().map_err(sys_error)?;
+    let fam = nfproto(family);
+    let src = Source {
+        text: "",
+        family,
+        counters: true,
+        layout,
+    };
+    for _ in 0..MAX_TRIES {
+        let genid = nft.genid().map_err(sys_error)?;
+        let plan = {
+            let mut k = NftKernel {
+                nft: &mut nft,
+                family,
+                session: None,
+            };
+            let mut sim = Sim::new(src, &mut k);
+            sim.open_table(cmd.table);
+            sim.command(cmd.clone(), 1).map_err(single_error)?;
+            sim.commit_check(cmd.table).map_err(single_error)?;
+            sim.finish()
+        };
+        if plan.is_empty() {
+            return Ok(());
+        }
+        match commit(&mut nft, fam, genid, &plan) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_restart() => continue,
+            Err(e) => {
+                let failed = e.index.map(|i| plan.op(i));
+                return Err(commit_error(
+                    failed.as_slice(),
+                    &CommitError {
+                        index: e.index.map(|_| 0),
+                        errno: e.errno,
+                    },
+                ));
             }
         }
     }

@@ -780,11 +780,13 @@ impl<'k, 't> Sim<'k, 't> {
     /// iptables-nft's cache, and the caller goes on with the block.
     fn delete_chain(&mut self, ti: usize, ci: usize, line: u32) -> Res<()> {
         let ch = &self.tables[ti].chains[ci];
+        // 1.8.10-1.8.13 delete an empty built-in chain (its counters go)
+        // and fail in three other ways otherwise; it is never deleted here.
         if ch.builtin {
-            if ch.rules.has_rules() {
-                return Err(op_msg(Error::Op("Directory not empty".into()), line));
-            }
-            return Err(chain_busy(line, &ch.name));
+            return Err(op_msg(
+                Error::Op("Can't delete built-in chain".into()),
+                line,
+            ));
         }
         let busy = self.refs_to(ti, &ch.name) > 0 || ch.rules.has_rules();
         let name = ch.name.clone();
@@ -1153,15 +1155,17 @@ impl<'k, 't> Sim<'k, 't> {
     fn rename(&mut self, ti: usize, old: &str, new: &str, line: u32) -> Res<()> {
         let op = |e: Error| op_msg(e, line);
         let table = self.tables[ti].table;
-        if table.is_builtin(old) {
-            return Err(op(Error::Op("Can't rename built-in chain".into())));
+        // The new name is checked first, as iptables does.
+        if table.is_builtin(new) || self.find(ti, new).map_err(op)?.is_some() {
+            return Err(op(Error::Op("File exists".into())));
         }
         let ci = self
             .find(ti, old)
             .map_err(op)?
             .ok_or_else(|| op(no_chain()))?;
-        if table.is_builtin(new) || self.find(ti, new).map_err(op)?.is_some() {
-            return Err(op(Error::Op("File exists".into())));
+        if table.is_builtin(old) {
+            // 1.8.9-1.8.13 rename it and leave a table no iptables lists.
+            return Err(op(Error::Op("Can't rename built-in chain".into())));
         }
         let t = &mut self.tables[ti];
         t.by_name.remove(old);

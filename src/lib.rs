@@ -3,8 +3,10 @@
 //! Layers, from the command line down: [`cli`] turns words into a
 //! [`cli::Command`]; [`model`] is the plain rule model; [`ext`] holds the
 //! extensions; [`nft`] encodes rules as nf_tables expressions and (behind
-//! the `nftnl` feature) talks to the kernel; [`save`], [`list`] and
-//! [`restore`] are the text formats; [`applet`] ties them into the programs.
+//! the `nftnl` feature) talks to the kernel; [`plan`] is the one planner
+//! (a restore file or a single command → one transaction), tested against
+//! an in-memory kernel; [`save`] and [`list`] are the text formats;
+//! [`applet`] ties them into the programs.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -17,6 +19,5 @@ pub mod ext;
 pub mod list;
 pub mod model;
 pub mod nft;
-#[cfg(feature = "nftnl")]
-pub mod restore;
+pub mod plan;
 pub mod save;

@@ -1,6 +1,6 @@
 //! `iptables` / `ip6tables`: run one parsed command. Every command that
 //! changes or checks the ruleset goes through the restore planner (one
-//! engine for both programs: [`crate::restore::run_command`]); listings read
+//! engine for both programs: [`crate::applet::restore::run_command`]); listings read
 //! only what they show.
 
 use crate::cli::{Action, Command};
@@ -52,7 +52,7 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
                     },
                     ..cmd.clone()
                 };
-                crate::restore::run_command(&z, layout)?;
+                crate::applet::restore::run_command(&z, layout)?;
             }
             Ok(out)
         }
@@ -66,7 +66,7 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
             list::list_rules(&st, chain.as_deref(), *num, family, cmd.verbose, &mut out)?;
             Ok(out)
         }
-        _ => crate::restore::run_command(cmd, layout).map(|()| String::new()),
+        _ => crate::applet::restore::run_command(cmd, layout).map(|()| String::new()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The programs rxtables acts as, chosen by the name it is called by.
 
 pub mod iptables;
+pub mod restore;
 pub mod save;
 
 use crate::error::Error;
@@ -54,79 +55,7 @@ impl Applet {
     }
 }
 
-/// `iptables -h`.
-pub fn help_text(family: Family) -> String {
-    let p = family.prog();
-    format!(
-        "{p} {v}
-
-Usage: {p} -[ACD] chain rule-specification [options]
-       {p} -I chain [rulenum] rule-specification [options]
-       {p} -R chain rulenum rule-specification [options]
-       {p} -D chain rulenum [options]
-       {p} -[LS] [chain [rulenum]] [options]
-       {p} -[FZ] [chain] [options]
-       {p} -[NX] chain
-       {p} -E old-chain-name new-chain-name
-       {p} -P chain target [options]
-       {p} -h (print this help information)
-
-Commands:
-Either long or short options are allowed.
-  --append  -A chain\t\tAppend to chain
-  --check   -C chain\t\tCheck for the existence of a rule
-  --delete  -D chain\t\tDelete matching rule from chain
-  --delete  -D chain rulenum
-\t\t\t\tDelete rule rulenum (1 = first) from chain
-  --insert  -I chain [rulenum]
-\t\t\t\tInsert in chain as rulenum (default 1=first)
-  --replace -R chain rulenum
-\t\t\t\tReplace rule rulenum (1 = first) in chain
-  --list    -L [chain [rulenum]]
-\t\t\t\tList the rules in a chain or all chains
-  --list-rules -S [chain [rulenum]]
-\t\t\t\tPrint the rules in a chain or all chains
-  --flush   -F [chain]\t\tDelete all rules in  chain or all chains
-  --zero    -Z [chain [rulenum]]
-\t\t\t\tZero counters in chain or all chains
-  --new     -N chain\t\tCreate a new user-defined chain
-  --delete-chain
-            -X [chain]\t\tDelete a user-defined chain
-  --policy  -P chain target
-\t\t\t\tChange policy on chain to target
-  --rename-chain
-            -E old-chain new-chain
-\t\t\t\tChange chain name, (moving any references)
-
-Options:
-[!] --proto\t-p proto\tprotocol: by number or name, eg. `tcp'
-[!] --source\t-s address[/mask][...]
-\t\t\t\tsource specification
-[!] --destination -d address[/mask][...]
-\t\t\t\tdestination specification
-[!] --in-interface -i input name[+]
-\t\t\t\tnetwork interface name ([+] for wildcard)
- --jump\t-j target
-\t\t\t\ttarget for rule (may load target extension)
-  --goto      -g chain
-\t\t\t       jump to chain with no return
-  --match\t-m match
-\t\t\t\textended match (may load extension)
-  --numeric\t-n\t\tnumeric output of addresses and ports
-[!] --out-interface -o output name[+]
-\t\t\t\tnetwork interface name ([+] for wildcard)
-  --table\t-t table\ttable to manipulate (default: `filter')
-  --verbose\t-v\t\tverbose mode
-  --wait\t-w [seconds]\tmaximum wait to acquire xtables lock before give up
-  --line-numbers\t\tprint line numbers when listing
-  --exact\t-x\t\texpand numbers (display exact values)
-[!] --fragment\t-f\t\tmatch second or further fragments only
-  --set-counters -c PKTS BYTES\tset the counter during insert/append
-[!] --version\t-V\t\tprint package version.
-",
-        v = crate::error::VERSION
-    )
-}
+pub use crate::cli::help::help_text;
 
 /// Run an applet with its arguments (program name removed). Returns what
 /// goes to stdout and, on failure, the stderr text and exit status.
@@ -145,7 +74,7 @@ pub fn run(applet: Applet, args: &[String]) -> (String, Option<(String, i32)>) {
         Applet::Tables(family) => crate::cli::parse(family, args)
             .and_then(|cmd| layout().and_then(|l| iptables::run(&cmd, l))),
         Applet::Save(family) => save::run(family, args),
-        Applet::Restore(family) => layout().and_then(|l| crate::restore::run(family, args, l)),
+        Applet::Restore(family) => layout().and_then(|l| restore::run(family, args, l)),
     };
     match result {
         Ok(out) => (out, None),

@@ -3,5 +3,6 @@
 
 pub mod args;
 pub mod command;
+pub mod help;
 
 pub use command::{parse, parse_in, Action, Command};

@@ -47,6 +47,8 @@ use std::collections::{HashMap, HashSet};
 /// What the planner may read from the kernel. [`super::NftKernel`] is the
 /// real one; tests use a map.
 pub trait Kernel {
+    /// A whole table, decoded, for a `-L`/`-S` line of a restore.
+    fn load_table(&mut self, table: Table) -> Result<crate::model::TableState, Error>;
     /// Does the table exist?
     fn table_exists(&mut self, table: Table) -> Result<bool, Error>;
     /// One chain, if it exists.

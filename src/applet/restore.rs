@@ -1,0 +1,372 @@
+//! `iptables-restore` / `ip6tables-restore`: the program around the
+//! planner ([`crate::plan`]): its flags, its input, the kernel it reads and
+//! the one transaction it commits; and [`run_command`], which carries a
+//! single `iptables` command through the same planner.
+
+use crate::config::Layout;
+use crate::error::{Error, VERSION};
+use crate::model::{Family, Rule, Table, TableState};
+use crate::nft::decode::decode_rule;
+use crate::nft::encode::encode_rule;
+use crate::nft::ir::NfProto;
+use crate::nft::ir::{Expr, NftChain, NftRule};
+use crate::nft::session::{commit_error, nfproto, strerror, Session};
+use crate::nft::sys::{CommitError, Nft, SysError};
+use crate::plan::sim::{Kernel, Plan};
+use crate::plan::{plan_input, prog_of, Opts, Planned, RestoreError};
+use clap::{Arg, ArgAction};
+
+fn usage(prog: &str) -> String {
+    format!(
+        "Usage: {prog} [-c] [-v] [-V] [-t] [-h] [-n] [-T table] [-M command] [-4] [-6] [file]
+\t   [ --counters ]
+\t   [ --verbose ]
+\t   [ --version]
+\t   [ --test ]
+\t   [ --help ]
+\t   [ --noflush ]
+\t   [ --table=<TABLE> ]
+\t   [ --modprobe=<command> ]
+\t   [ --ipv4 ]
+\t   [ --ipv6 ]"
+    )
+}
+
+fn cli(prog: &'static str) -> clap::Command {
+    let flag = |id: &'static str, short: char, long: &'static str| {
+        Arg::new(id)
+            .short(short)
+            .long(long)
+            .action(ArgAction::SetTrue)
+    };
+    clap::Command::new(prog)
+        .disable_version_flag(true)
+        .disable_help_flag(true)
+        .arg(flag("counters", 'c', "counters"))
+        .arg(flag("verbose", 'v', "verbose").action(ArgAction::Count))
+        .arg(flag("version", 'V', "version"))
+        .arg(flag("test", 't', "test"))
+        .arg(flag("help", 'h', "help"))
+        .arg(flag("noflush", 'n', "noflush"))
+        .arg(flag("binary", 'b', "binary"))
+        .arg(Arg::new("modprobe").short('M').long("modprobe").num_args(1))
+        .arg(Arg::new("table").short('T').long("table").num_args(1))
+        // `-w [secs]` / `-W [usecs]`: accepted and ignored, as by
+        // iptables-nft-restore (which takes no lock).
+        .arg(Arg::new("wait").short('w').long("wait").num_args(0..=1))
+        .arg(
+            Arg::new("wait-interval")
+                .short('W')
+                .long("wait-interval")
+                .num_args(0..=1),
+        )
+        .arg(Arg::new("file").num_args(0..).trailing_var_arg(false))
+}
+
+/// What the command line asks for.
+enum Request {
+    /// restore with these options
+    Restore(Opts),
+    /// print this and exit successfully (`-V`)
+    Print(String),
+}
+
+fn parse_args(prog: &'static str, args: &[String]) -> Result<Request, Error> {
+    let m = cli(prog)
+        .try_get_matches_from(std::iter::once(prog.to_string()).chain(args.iter().cloned()))
+        .map_err(|e| {
+            let first = e.to_string();
+            let first = first
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ")
+                .to_string();
+            Error::Raw {
+                msg: format!("{prog}: {first}\nTry `{prog} -h' for more information."),
+                code: 1,
+            }
+        })?;
+    if m.get_flag("version") {
+        return Ok(Request::Print(format!("{prog} {VERSION}\n")));
+    }
+    if m.get_flag("help") {
+        // iptables-restore prints its usage on stderr and succeeds.
+        return Err(Error::Raw {
+            msg: usage(prog),
+            code: 0,
+        });
+    }
+    if m.get_flag("binary") {
+        eprintln!("-b/--binary option is not implemented");
+    }
+    let files: Vec<String> = m
+        .get_many::<String>("file")
+        .map(|v| v.cloned().collect())
+        .unwrap_or_default();
+    if files.len() > 1 {
+        return Err(Error::Raw {
+            msg: "Unknown arguments found on commandline".into(),
+            code: 1,
+        });
+    }
+    Ok(Request::Restore(Opts {
+        counters: m.get_flag("counters"),
+        verbose: m.get_count("verbose") > 0,
+        test: m.get_flag("test"),
+        noflush: m.get_flag("noflush"),
+        table: m.get_one::<String>("table").cloned(),
+        file: files.into_iter().next(),
+        layout: Layout::default(),
+    }))
+}
+
+fn read_input(opts: &Opts) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    match &opts.file {
+        Some(f) => std::fs::read(f).map_err(|e| Error::Raw {
+            msg: format!(
+                "Can't open {f}: {}",
+                strerror(e.raw_os_error().unwrap_or(libc::EIO))
+            ),
+            code: 1,
+        }),
+        None => {
+            let mut v = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut v)
+                .map_err(|e| Error::Raw {
+                    msg: format!("Can't read standard input: {e}"),
+                    code: 1,
+                })?;
+            Ok(v)
+        }
+    }
+}
+
+fn sys_error(e: SysError) -> Error {
+    if e.errno == libc::EPERM {
+        return Error::Resource(
+            "Could not fetch rule set generation id: Permission denied (you must be root)".into(),
+        );
+    }
+    Error::Resource(format!("{} failed ({})", e.op, strerror(e.errno)))
+}
+
+/// The kernel as the planner reads it: one netlink socket, plus a session
+/// opened only if a line lists a table (`-L`/`-S`).
+pub struct NftKernel<'a> {
+    nft: &'a mut Nft,
+    family: Family,
+    session: Option<Session>,
+}
+
+impl Kernel for NftKernel<'_> {
+    fn load_table(&mut self, table: Table) -> Result<TableState, Error> {
+        if self.session.is_none() {
+            self.session = Some(Session::open(self.family)?);
+        }
+        match self.session.as_mut() {
+            Some(s) => s.load_table(table),
+            None => Ok(TableState::empty(table)),
+        }
+    }
+    fn table_exists(&mut self, table: Table) -> Result<bool, Error> {
+        self.nft
+            .table_exists(nfproto(self.family), table.name())
+            .map_err(sys_error)
+    }
+    fn chain(&mut self, table: Table, name: &str) -> Result<Option<NftChain>, Error> {
+        self.nft
+            .chain(nfproto(self.family), table.name(), name)
+            .map_err(sys_error)
+    }
+    fn chains(&mut self, table: Table) -> Result<Vec<NftChain>, Error> {
+        self.nft
+            .chains(nfproto(self.family), table.name())
+            .map_err(sys_error)
+    }
+    fn rules(&mut self, table: Table, chain: &str) -> Result<Vec<NftRule>, Error> {
+        self.nft
+            .rules(nfproto(self.family), table.name(), Some(chain))
+            .map_err(sys_error)
+    }
+    fn find_rule(
+        &mut self,
+        table: Table,
+        chain: &str,
+        skip: &[u64],
+        rule: &Rule,
+    ) -> Result<Option<u64>, Error> {
+        let family = self.family;
+        // Most kernel rules differ from the wanted one in their expressions
+        // already; decoding catches other encodings of the same rule.
+        let wanted: Vec<Expr> = without_counter(&encode_rule(rule, family).0);
+        for _ in 0..100 {
+            let mut found = None;
+            let res = self
+                .nft
+                .rules_while(nfproto(family), table.name(), chain, |r| {
+                    if skip.contains(&r.handle) {
+                        return true;
+                    }
+                    let same = without_counter(&r.exprs) == wanted
+                        || decode_rule(&r.exprs, family).is_ok_and(|d| d.same_spec(rule));
+                    if same {
+                        found = Some(r.handle);
+                    }
+                    !same
+                });
+            match res {
+                Ok(_) => return Ok(found),
+                Err(e) if e.errno == libc::EINTR => continue,
+                Err(e) => return Err(sys_error(e)),
+            }
+        }
+        Err(Error::Resource(
+            "ruleset kept changing while reading it".into(),
+        ))
+    }
+}
+
+/// A rule's expressions without its counter, for comparing specs.
+fn without_counter(exprs: &[Expr]) -> Vec<Expr> {
+    exprs
+        .iter()
+        .filter(|e| !matches!(e, Expr::Counter { .. }))
+        .cloned()
+        .collect()
+}
+
+/// Send the plan as one transaction. Its ops are built one by one from the
+/// plan and each is dropped as soon as it is written into the batch, so a
+/// 100k-rule restore never holds every rule's expressions at once.
+fn commit(nft: &mut Nft, fam: NfProto, genid: u32, plan: &Plan<'_>) -> Result<(), CommitError> {
+    nft.commit_iter(fam, Some(genid), plan.ops())
+}
+
+/// Run `*-restore` with its arguments.
+pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Error> {
+    let prog = prog_of(family);
+    let opts = match parse_args(prog, args)? {
+        Request::Print(s) => return Ok(s),
+        Request::Restore(o) => Opts { layout, ..o },
+    };
+    let input = read_input(&opts)?;
+    // Names are bytes to the kernel, but rxtables' model keeps them as
+    // UTF-8 for now: refuse such input rather than change the names.
+    let text = match std::str::from_utf8(&input) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = 1 + input[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            return Err(Error::Raw {
+                msg: format!(
+                    "{prog}: line {line}: not valid UTF-8, which rxtables does not support yet; nothing was changed"
+                ),
+                code: 2,
+            });
+        }
+    };
+    let mut nft = Nft::open().map_err(sys_error)?;
+    let fam = nfproto(family);
+    for _ in 0..MAX_TRIES {
+        let genid = nft.genid().map_err(sys_error)?;
+        let planned = {
+            let mut k = NftKernel {
+                nft: &mut nft,
+                family,
+                session: None,
+            };
+            plan_input(text, family, &opts, &mut k).map_err(|e| e.into_error(prog))?
+        };
+        let Planned { plan, out } = planned;
+        if opts.test || plan.is_empty() {
+            return Ok(out);
+        }
+        match commit(&mut nft, fam, genid, &plan) {
+            Ok(()) => {
+                // The process ends now; leave its memory to the kernel.
+                std::mem::forget(plan);
+                return Ok(out);
+            }
+            Err(e) if e.is_restart() => continue,
+            Err(e) => {
+                let line = e.index.and_then(|i| plan.line(i));
+                if e.index.is_some_and(|i| plan.broken(i)) {
+                    return Err(Error::Raw {
+                        msg: format!(
+                            "{prog}: internal error: the rule of line {} could not be built again; nothing was changed",
+                            line.unwrap_or(0)
+                        ),
+                        code: 1,
+                    });
+                }
+                let failed = e.index.map(|i| plan.op(i));
+                let msg = match commit_error(
+                    failed.as_slice(),
+                    &CommitError {
+                        index: e.index.map(|_| 0),
+                        errno: e.errno,
+                    },
+                ) {
+                    Error::Resource(m) => m,
+                    other => format!(" {other}"),
+                };
+                return Err(RestoreError::Kernel { line, msg }.into_error(prog));
+            }
+        }
+    }
+    Err(Error::Resource(format!(
+        "the ruleset kept changing; gave up after {MAX_TRIES} attempts"
+    )))
+}
+
+/// How many times a transaction is planned again when another writer
+/// changed the ruleset in between.
+const MAX_TRIES: usize = 1000;
+
+/// Runs one `iptables`/`ip6tables` command that changes or checks the
+/// ruleset (`-A -C -D -I -R -F -Z -N -X -P -E`) through the planner a
+/// restore uses, as a one-line `--noflush` restore: one place decides what
+/// each command does and how it fails, one transaction carries it, planned
+/// again when another writer got in first.
+pub fn run_command(cmd: &crate::cli::Command, layout: Layout) -> Result<(), Error> {
+    let family = cmd.family;
+    let mut nft = Nft::open().map_err(sys_error)?;
+    let fam = nfproto(family);
+    for _ in 0..MAX_TRIES {
+        let genid = nft.genid().map_err(sys_error)?;
+        let plan = {
+            let mut k = NftKernel {
+                nft: &mut nft,
+                family,
+                session: None,
+            };
+            crate::plan::plan_command(cmd, layout, &mut k)?
+        };
+        if plan.is_empty() {
+            return Ok(());
+        }
+        match commit(&mut nft, fam, genid, &plan) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_restart() => continue,
+            Err(e) => {
+                let failed = e.index.map(|i| plan.op(i));
+                return Err(commit_error(
+                    failed.as_slice(),
+                    &CommitError {
+                        index: e.index.map(|_| 0),
+                        errno: e.errno,
+                    },
+                ));
+            }
+        }
+    }
+    Err(Error::Resource(format!(
+        "the ruleset kept changing; gave up after {MAX_TRIES} attempts"
+    )))
+}

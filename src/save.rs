@@ -9,75 +9,8 @@
 use crate::ext::FmtCx;
 use crate::model::{netdb, Family, Iface, Inv, Net, Rule, TableState, Target};
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv6Addr};
 
-/// An address as `inet_ntop` writes it. IPv4 is Rust's dotted quad; IPv6
-/// follows glibc, which differs from Rust's `Display` in writing
-/// IPv4-compatible addresses as `::1.2.3.4`.
-pub(crate) fn ntop(addr: &IpAddr) -> String {
-    match addr {
-        IpAddr::V4(a) => a.to_string(),
-        IpAddr::V6(a) => ntop6(a),
-    }
-}
-
-/// glibc's `inet_ntop6`: the first longest run (at least two) of zero
-/// words becomes `::`; `::a.b.c.d` and `::ffff:a.b.c.d` keep the dotted
-/// tail.
-fn ntop6(a: &Ipv6Addr) -> String {
-    let w = a.segments();
-    // first longest run of zero words
-    let mut best: Option<(usize, usize)> = None;
-    let mut cur: Option<(usize, usize)> = None;
-    for (i, word) in w.iter().enumerate() {
-        if *word == 0 {
-            cur = Some(match cur {
-                Some((b, l)) => (b, l + 1),
-                None => (i, 1),
-            });
-            if let Some(c) = cur {
-                if best.is_none_or(|b| c.1 > b.1) {
-                    best = Some(c);
-                }
-            }
-        } else {
-            cur = None;
-        }
-    }
-    let best = best.filter(|b| b.1 >= 2);
-    let mut s = String::new();
-    let mut i = 0;
-    while i < 8 {
-        if let Some((b, l)) = best {
-            if i >= b && i < b + l {
-                if i == b {
-                    s.push(':');
-                }
-                i += 1;
-                continue;
-            }
-        }
-        if i != 0 {
-            s.push(':');
-        }
-        let v4_tail = match best {
-            Some((0, 6)) => true,
-            Some((0, 5)) => w[5] == 0xffff,
-            _ => false,
-        };
-        if i == 6 && v4_tail {
-            let o = a.octets();
-            let _ = write!(s, "{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
-            return s;
-        }
-        let _ = write!(s, "{:x}", w[i]);
-        i += 1;
-    }
-    if matches!(best, Some((b, l)) if b + l == 8) {
-        s.push(':');
-    }
-    s
-}
+pub(crate) use crate::model::addr::ntop;
 
 /// `ADDR/LEN` or `ADDR/MASK`, as save prints `-s`/`-d` (always with the
 /// mask, `/32` and `/128` included).
@@ -712,6 +645,7 @@ mod tests {
     use crate::ext::udp::Udp;
     use crate::ext::Match;
     use crate::model::{ChainState, Counters, Policy, RuleEntry, Table};
+    use std::net::{IpAddr, Ipv6Addr};
 
     pub(crate) fn net(s: &str) -> Net {
         let (a, m) = s.split_once('/').unwrap_or((s, ""));
@@ -1017,12 +951,15 @@ mod tests {
             "::2:3:4:5:6:7",
         ] {
             let a: Ipv6Addr = t.parse().unwrap();
-            assert_eq!(ntop6(&a), t);
+            assert_eq!(ntop(&IpAddr::V6(a)), t);
         }
         // `::1:0` is IPv4-compatible, `::ffff:0:1` IPv4-mapped
-        assert_eq!(ntop6(&"::1:0".parse().unwrap()), "::0.1.0.0");
-        assert_eq!(ntop6(&"::ffff:0:1".parse().unwrap()), "::ffff:0.0.0.1");
-        assert_eq!(ntop6(&"0:0:0:0:1::".parse().unwrap()), "::1:0:0:0");
+        assert_eq!(ntop(&"::1:0".parse::<IpAddr>().unwrap()), "::0.1.0.0");
+        assert_eq!(
+            ntop(&"::ffff:0:1".parse::<IpAddr>().unwrap()),
+            "::ffff:0.0.0.1"
+        );
+        assert_eq!(ntop(&"0:0:0:0:1::".parse::<IpAddr>().unwrap()), "::1:0:0:0");
     }
 
     /// The filter table of the reference session (`iptables-nft-save` 1.8.9

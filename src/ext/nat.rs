@@ -22,8 +22,8 @@
 use super::value::{strtoui, strtoumax};
 use super::{pad_blob, OptHit, ParseCx};
 use crate::error::{param, DecodeError, Error};
+use crate::model::addr::ntop;
 use crate::model::{netdb, Family};
-use crate::save::ntop;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// `NF_NAT_RANGE_MAP_IPS`: addresses given

@@ -1,6 +1,7 @@
 //! Addresses with masks, interface names, and the `!` wrapper.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A value with an optional `!` in front of it.
@@ -149,6 +150,74 @@ impl fmt::Display for Iface {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// An address as `inet_ntop` writes it. IPv4 is Rust's dotted quad; IPv6
+/// follows glibc, which differs from Rust's `Display` in writing
+/// IPv4-compatible addresses as `::1.2.3.4`.
+pub fn ntop(addr: &IpAddr) -> String {
+    match addr {
+        IpAddr::V4(a) => a.to_string(),
+        IpAddr::V6(a) => ntop6(a),
+    }
+}
+
+/// glibc's `inet_ntop6`: the first longest run (at least two) of zero
+/// words becomes `::`; `::a.b.c.d` and `::ffff:a.b.c.d` keep the dotted
+/// tail.
+fn ntop6(a: &Ipv6Addr) -> String {
+    let w = a.segments();
+    // first longest run of zero words
+    let mut best: Option<(usize, usize)> = None;
+    let mut cur: Option<(usize, usize)> = None;
+    for (i, word) in w.iter().enumerate() {
+        if *word == 0 {
+            cur = Some(match cur {
+                Some((b, l)) => (b, l + 1),
+                None => (i, 1),
+            });
+            if let Some(c) = cur {
+                if best.is_none_or(|b| c.1 > b.1) {
+                    best = Some(c);
+                }
+            }
+        } else {
+            cur = None;
+        }
+    }
+    let best = best.filter(|b| b.1 >= 2);
+    let mut s = String::new();
+    let mut i = 0;
+    while i < 8 {
+        if let Some((b, l)) = best {
+            if i >= b && i < b + l {
+                if i == b {
+                    s.push(':');
+                }
+                i += 1;
+                continue;
+            }
+        }
+        if i != 0 {
+            s.push(':');
+        }
+        let v4_tail = match best {
+            Some((0, 6)) => true,
+            Some((0, 5)) => w[5] == 0xffff,
+            _ => false,
+        };
+        if i == 6 && v4_tail {
+            let o = a.octets();
+            let _ = write!(s, "{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
+            return s;
+        }
+        let _ = write!(s, "{:x}", w[i]);
+        i += 1;
+    }
+    if matches!(best, Some((b, l)) if b + l == 8) {
+        s.push(':');
+    }
+    s
 }
 
 #[cfg(test)]

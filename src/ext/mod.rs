@@ -362,6 +362,15 @@ macro_rules! match_registry {
         ];
 
         impl Match {
+            /// Equal in meaning, as `-C`/`-D` compare rules: inverted port
+            /// ranges open at 0 are the ranges above them.
+            pub fn same_spec(&self, other: &Match) -> bool {
+                match (self, other) {
+                    (Match::Tcp(a), Match::Tcp(b)) => a.canonical() == b.canonical(),
+                    (Match::Udp(a), Match::Udp(b)) => a.canonical() == b.canonical(),
+                    (a, b) => a == b,
+                }
+            }
             /// The `-m` name.
             pub fn name(&self) -> &str {
                 match self {

@@ -45,6 +45,20 @@ pub struct Tcp {
     pub invflags: u8,
 }
 
+impl Tcp {
+    /// The same match in canonical form (`! --sport :N` is `--sport
+    /// N+1:65535`), for comparing rules by meaning.
+    pub fn canonical(&self) -> Tcp {
+        let (spts, dpts, invflags) = super::udp::canon_pair(self.spts, self.dpts, self.invflags);
+        Tcp {
+            spts,
+            dpts,
+            invflags,
+            ..self.clone()
+        }
+    }
+}
+
 impl Default for Tcp {
     fn default() -> Self {
         Tcp {

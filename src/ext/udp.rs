@@ -63,6 +63,44 @@ fn range_cmp16(out: &mut Vec<Expr>, lo: u16, hi: u16, inv: bool) {
     });
 }
 
+/// A port range and its inversion in one canonical form, for comparing
+/// rules by meaning: `! 0:N` (N < 65535) is `N+1:65535`, which is what
+/// 1.8.11+ write for it (`cmp gt N`) and how they read it back.
+pub(crate) fn canon_ports(r: (u16, u16), inv: bool) -> ((u16, u16), bool) {
+    if inv && r.0 == 0 && r.1 < u16::MAX {
+        ((r.1 + 1, u16::MAX), false)
+    } else {
+        (r, inv)
+    }
+}
+
+/// Both port ranges and their inversion bits (`XT_*_INV_SRCPT`/`DSTPT`)
+/// in canonical form.
+pub(crate) fn canon_pair(
+    spts: (u16, u16),
+    dpts: (u16, u16),
+    invflags: u8,
+) -> ((u16, u16), (u16, u16), u8) {
+    let (s, si) = canon_ports(spts, invflags & INV_SRCPT != 0);
+    let (d, di) = canon_ports(dpts, invflags & INV_DSTPT != 0);
+    let inv = (invflags & !(INV_SRCPT | INV_DSTPT))
+        | if si { INV_SRCPT } else { 0 }
+        | if di { INV_DSTPT } else { 0 };
+    (s, d, inv)
+}
+
+impl Udp {
+    /// The same match in canonical form (see [`canon_ports`]).
+    pub fn canonical(&self) -> Udp {
+        let (spts, dpts, invflags) = canon_pair(self.spts, self.dpts, self.invflags);
+        Udp {
+            spts,
+            dpts,
+            invflags,
+        }
+    }
+}
+
 /// Native port matching for tcp and udp (`add_nft_tcpudp`). An inverted
 /// full range is kept (upstream's fix after 1.8.9, which dropped it and so
 /// turned a match-nothing rule into match-all).

@@ -86,7 +86,12 @@ impl Rule {
             && iface_key(&self.outiface) == iface_key(&other.outiface)
             && self.proto == other.proto
             && self.frag == other.frag
-            && self.matches == other.matches
+            && self.matches.len() == other.matches.len()
+            && self
+                .matches
+                .iter()
+                .zip(&other.matches)
+                .all(|(a, b)| a.same_spec(b))
             && self.target == other.target
     }
 }

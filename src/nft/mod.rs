@@ -9,3 +9,4 @@ pub mod ir;
 pub mod session;
 #[cfg(feature = "nftnl")]
 pub mod sys;
+pub mod wire;

@@ -2,7 +2,9 @@
 //! and `-restore` by the name it is called as, or as `rxtables APPLET ...`.
 
 use rxtables::applet::{self, Applet};
+use rxtables::model::bytes::{from_bytes, to_bytes};
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 
 fn usage() -> String {
@@ -30,28 +32,12 @@ fn main() -> ExitCode {
         .first()
         .map(|a| a.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut args: Vec<String> = Vec::with_capacity(raw.len());
-    for a in &raw {
-        match a.to_str() {
-            Some(s) => args.push(s.to_string()),
-            None => {
-                // A parameter problem, never a panic: names that are not
-                // UTF-8 are not supported yet (docs/differences.md).
-                let prog = raw
-                    .iter()
-                    .take(2)
-                    .find_map(|n| Applet::from_name(&n.to_string_lossy()))
-                    .map(|a| a.prog())
-                    .unwrap_or("rxtables");
-                eprintln!(
-                    "{prog} {}: argument `{}' is not valid UTF-8, which rxtables does not support yet\nTry `{prog} -h' or '{prog} --help' for more information.",
-                    rxtables::error::VERSION,
-                    a.to_string_lossy()
-                );
-                return ExitCode::from(2);
-            }
-        }
-    }
+    // Arguments are bytes (chain and interface names, comments): kept
+    // whatever they are, see `model::bytes`.
+    let mut args: Vec<String> = raw
+        .iter()
+        .map(|a| from_bytes(a.as_bytes()).into_owned())
+        .collect();
     let applet = match Applet::from_name(&argv0) {
         Some(a) => {
             args.remove(0);
@@ -92,13 +78,16 @@ fn main() -> ExitCode {
     if !out.is_empty() {
         let mut so = std::io::stdout().lock();
         // A closed pipe (`iptables -S | head`) is not an error.
-        let _ = so.write_all(out.as_bytes()).and_then(|_| so.flush());
+        let _ = so.write_all(&to_bytes(&out)).and_then(|_| so.flush());
     }
     match err {
         None => ExitCode::SUCCESS,
         Some((msg, code)) => {
             if !msg.is_empty() {
-                eprintln!("{msg}");
+                let mut e = std::io::stderr().lock();
+                let _ = e
+                    .write_all(&to_bytes(&msg))
+                    .and_then(|_| e.write_all(b"\n"));
             }
             ExitCode::from(code as u8)
         }

@@ -254,23 +254,10 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
         Request::Restore(o) => Opts { layout, ..o },
     };
     let input = read_input(&opts)?;
-    // Names are bytes to the kernel, but rxtables' model keeps them as
-    // UTF-8 for now: refuse such input rather than change the names.
-    let text = match std::str::from_utf8(&input) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = 1 + input[..e.valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
-            return Err(Error::Raw {
-                msg: format!(
-                    "{prog}: line {line}: not valid UTF-8, which rxtables does not support yet; nothing was changed"
-                ),
-                code: 2,
-            });
-        }
-    };
+    // Names and comments are bytes: kept whatever they are
+    // (`model::bytes`; valid UTF-8, the usual input, is not copied).
+    let text = crate::model::bytes::from_bytes(&input);
+    let text: &str = &text;
     let mut nft = Nft::open().map_err(sys_error)?;
     let fam = nfproto(family);
     for _ in 0..MAX_TRIES {

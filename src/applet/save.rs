@@ -76,7 +76,8 @@ pub fn run(family: Family, args: &[String]) -> Result<String, Error> {
     let (mut text, problems) =
         crate::save::save_text(&states, family, m.get_flag("counters"), &now);
     if let Some(f) = m.get_one::<String>("file") {
-        std::fs::write(f, &text).map_err(|e| Error::Op(format!("Failed to open file: {e}")))?;
+        std::fs::write(f, crate::model::bytes::to_bytes(&text))
+            .map_err(|e| Error::Op(format!("Failed to open file: {e}")))?;
         text.clear();
     }
     if problems.is_empty() {

@@ -354,7 +354,7 @@ fn parse_rulenum(s: &str) -> Result<usize, Error> {
 
 /// iptables' checks of a chain name given on the command line.
 pub fn check_chain_name(name: &str) -> Result<(), Error> {
-    if name.len() > CHAIN_MAX {
+    if crate::model::bytes::byte_len(name) > CHAIN_MAX {
         return Err(param(format!(
             "chain name `{name}' too long (must be under {} chars)",
             CHAIN_MAX + 1
@@ -467,7 +467,7 @@ pub fn parse_nets(s: &str, family: Family) -> Result<Vec<Net>, Error> {
 
 /// Check an interface name for `-i`/`-o`.
 pub fn parse_iface(s: &str) -> Result<Iface, Error> {
-    if s.len() > IFNAME_MAX {
+    if crate::model::bytes::byte_len(s) > IFNAME_MAX {
         return Err(param(format!(
             "interface name `{s}' must be shorter than {} characters",
             IFNAME_MAX + 1

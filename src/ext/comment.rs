@@ -4,7 +4,7 @@
 
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{DecodeError, Error};
-use crate::model::Family;
+use crate::model::{bytes, Family};
 use crate::nft::ir::Expr;
 
 /// `XT_MAX_COMMENT_LEN`: the blob's size, the text's limit with its NUL.
@@ -19,7 +19,7 @@ const _: () = assert!(CommentInfo::SIZE == 256);
 /// The comment match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
-    /// the text (at most 255 bytes)
+    /// the text (at most 255 bytes; any bytes, see `model::bytes`)
     pub text: String,
 }
 
@@ -49,14 +49,9 @@ impl MatchExt for Comment {
 
     fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
         let text = hits.first().map(OptHit::arg).unwrap_or_default();
-        // Longer text is cut to fit the blob, as iptables does (on a
-        // character boundary here: the model keeps text).
-        let mut end = text.len().min(MAX - 1);
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
+        // Longer text is cut to fit the blob, as iptables does.
         Ok(Comment {
-            text: text[..end].to_string(),
+            text: bytes::truncate_bytes(text, MAX - 1),
         })
     }
 
@@ -73,7 +68,9 @@ impl MatchExt for Comment {
 
     fn encode(&self, _cx: &EncodeCx, out: &mut Vec<Expr>) {
         let mut comment = [0u8; MAX];
-        comment[..self.text.len()].copy_from_slice(self.text.as_bytes());
+        let b = bytes::to_bytes(&self.text);
+        let n = b.len().min(MAX - 1);
+        comment[..n].copy_from_slice(&b[..n]);
         out.push(Expr::Match {
             name: Self::NAME.into(),
             rev: 0,
@@ -88,10 +85,8 @@ impl MatchExt for Comment {
         }
         let c = CommentInfo::from_blob(info).ok_or_else(bad)?;
         let n = c.comment.iter().position(|b| *b == 0).unwrap_or(MAX);
-        let text = std::str::from_utf8(&c.comment[..n])
-            .map_err(|_| DecodeError("comment that is not UTF-8".into()))?;
         Ok(Comment {
-            text: text.to_string(),
+            text: bytes::from_bytes(&c.comment[..n]).into_owned(),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! targets, with no netlink types. Everything here is testable without root.
 
 pub mod addr;
+pub mod bytes;
 pub mod netdb;
 pub mod rule;
 pub mod ruleset;

@@ -8,6 +8,7 @@ use super::ir::{meta, CmpOp, Expr, PayloadBase, Verdict};
 use crate::error::DecodeError;
 use crate::ext::{self, Match, NativeCmp, Opaque, TargetExt, MATCHES};
 use crate::model::addr::ip_from_bytes;
+use crate::model::bytes::from_bytes;
 use crate::model::{Counters, Family, Iface, Inv, Net, Rule, Target};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,8 +36,8 @@ fn iface(data: &[u8], op: CmpOp) -> Result<Inv<Iface>, DecodeError> {
     }
     let inv = inv_of(op)?;
     let name = match data.iter().position(|b| *b == 0) {
-        Some(n) => String::from_utf8_lossy(&data[..n]).into_owned(),
-        None => format!("{}+", String::from_utf8_lossy(data)),
+        Some(n) => from_bytes(&data[..n]).into_owned(),
+        None => format!("{}+", from_bytes(data)),
     };
     Ok(Inv::new(inv, Iface(name)))
 }

@@ -29,7 +29,7 @@ fn op(inv: bool) -> CmpOp {
 pub(crate) const INVALID_IFNAME: &[u8] = b"INVAL/D\0";
 
 fn add_iface(out: &mut Vec<Expr>, key: u32, iface: &Inv<Iface>, layout: Layout) {
-    let name = iface.val.0.as_bytes();
+    let name = crate::model::bytes::to_bytes(&iface.val.0);
     if iface.val.is_wildcard() && iface.val.stem().is_empty() && !iface.inv {
         // `-i +` matches everything: nothing since 1.8.10, a lone load
         // before (`nft-shared.c add_iface`).
@@ -40,7 +40,7 @@ fn add_iface(out: &mut Vec<Expr>, key: u32, iface: &Inv<Iface>, layout: Layout) 
     }
     out.push(Expr::Meta { key, dreg: REG_1 });
     let (op, data) = if iface.val.is_wildcard() {
-        let stem = iface.val.stem().as_bytes();
+        let stem = crate::model::bytes::to_bytes(iface.val.stem());
         if !stem.is_empty() {
             (op(iface.inv), stem.to_vec())
         } else {

@@ -100,11 +100,11 @@ fn last_errno() -> i32 {
 // ---------------------------------------------------------------------------
 
 fn cstring(s: &str) -> Result<CString, i32> {
-    CString::new(s).map_err(|_| libc::EINVAL)
+    CString::new(crate::model::bytes::to_bytes(s).into_owned()).map_err(|_| libc::EINVAL)
 }
 
-/// Copies a C string owned by libnftnl into a `String` (lossy; `""` for
-/// NULL).
+/// Copies a C string owned by libnftnl into a `String` (its bytes kept,
+/// see [`crate::model::bytes`]; `""` for NULL).
 ///
 /// # Safety
 /// `p` is NULL or points to a NUL-terminated string valid for this call.
@@ -114,7 +114,7 @@ unsafe fn copy_cstr(p: *const c_char) -> String {
     }
     // SAFETY: p is non-NULL and NUL-terminated per the caller's contract;
     // the bytes are copied before returning.
-    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    crate::model::bytes::from_bytes(unsafe { CStr::from_ptr(p) }.to_bytes()).into_owned()
 }
 
 /// An owned `struct nftnl_table`.

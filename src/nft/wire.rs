@@ -246,7 +246,7 @@ pub(crate) fn attr_table<const N: usize>(b: &[u8]) -> [Option<&[u8]>; N] {
 }
 
 pub(crate) fn attr_str(v: &[u8]) -> String {
-    String::from_utf8_lossy(cstr_bytes(v)).into_owned()
+    crate::model::bytes::from_bytes(cstr_bytes(v)).into_owned()
 }
 
 /// A string attribute's bytes up to its NUL.
@@ -370,8 +370,11 @@ impl MsgBuf {
 
     /// A NUL-terminated string attribute.
     pub(crate) fn strz(&mut self, ty: u16, s: &str) {
+        // names are bytes (`crate::model::bytes`)
+        let raw = crate::model::bytes::to_bytes(s);
+        let s: &[u8] = &raw;
         let len = 4 + s.len() + 1;
-        if s.as_bytes().contains(&0) {
+        if s.contains(&0) {
             return self.fail(libc::EINVAL);
         }
         if len > u16::MAX as usize {
@@ -379,7 +382,7 @@ impl MsgBuf {
         }
         self.buf.extend_from_slice(&(len as u16).to_ne_bytes());
         self.buf.extend_from_slice(&ty.to_ne_bytes());
-        self.buf.extend_from_slice(s.as_bytes());
+        self.buf.extend_from_slice(s);
         let pad = align4(len) - len;
         self.buf.extend_from_slice(&[0u8; 4][..pad + 1]);
     }
@@ -694,7 +697,7 @@ pub(crate) fn expr_from_attrs(elem: &[u8]) -> Expr {
         _ => None,
     };
     decoded.unwrap_or_else(|| Expr::Unknown {
-        name: String::from_utf8_lossy(name).into_owned(),
+        name: crate::model::bytes::from_bytes(name).into_owned(),
     })
 }
 

@@ -79,7 +79,7 @@ fn chain_name_ok(name: &str) -> bool {
 
 /// `cli::command::parse_iface`'s checks, without making the name.
 fn iface_ok(v: &str) -> bool {
-    !v.is_empty() && v.len() <= IFNAME_MAX
+    !v.is_empty() && crate::model::bytes::byte_len(v) <= IFNAME_MAX
 }
 
 /// The option index of `name` (or its alias) in an extension's table.

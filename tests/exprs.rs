@@ -66,6 +66,24 @@ const ROWS: &[(Family, &str)] = &[
         Family::V4,
         "-t mangle -A POSTROUTING -j MARK --set-xmark 0x1/0xff",
     ),
+    // REJECT, addrtype
+    (Family::V4, "-A INPUT -j REJECT"),
+    (
+        Family::V4,
+        "-A INPUT -p tcp -j REJECT --reject-with tcp-reset",
+    ),
+    (
+        Family::V6,
+        "-A FORWARD -j REJECT --reject-with adm-prohibited",
+    ),
+    (
+        Family::V4,
+        "-t nat -A PREROUTING -m addrtype --dst-type LOCAL -j USER",
+    ),
+    (
+        Family::V6,
+        "-A INPUT -m addrtype ! --src-type LOCAL,UNICAST --limit-iface-in",
+    ),
     // NAT targets
     (
         Family::V4,

@@ -324,6 +324,29 @@ const MARK_COMMENT: &[&str] = &[
     "-t mangle -A FORWARD -m comment --comment mark-it -j MARK --set-mark 1/2",
 ];
 
+/// REJECT and addrtype (Docker's `--dst-type LOCAL` rules among them).
+const V4_REJECT_ADDRTYPE: &[&str] = &[
+    "-A INPUT -j REJECT",
+    "-A INPUT -p tcp --dport 25 -j REJECT --reject-with tcp-reset",
+    "-A FORWARD -j REJECT --reject-with icmp-host-prohibited",
+    "-A INPUT -s 10.0.0.0/8 -j REJECT --reject-with admin-prohib",
+    "-t nat -A PREROUTING -m addrtype --dst-type LOCAL -j USER1",
+    "-t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j USER1",
+    "-A INPUT -m addrtype ! --src-type LOCAL,BROADCAST --limit-iface-in -j DROP",
+    "-A OUTPUT -m addrtype --dst-type MULTICAST --limit-iface-out -j ACCEPT",
+];
+
+/// The same for IPv6 (its own REJECT types).
+const V6_REJECT_ADDRTYPE: &[&str] = &[
+    "-A INPUT -j REJECT",
+    "-A INPUT -p tcp -j REJECT --reject-with tcp-reset",
+    "-A FORWARD -j REJECT --reject-with icmp6-adm-prohibited",
+    "-A INPUT -j REJECT --reject-with no-route",
+    "-A OUTPUT -j REJECT --reject-with icmp6-reject-route",
+    "-t nat -A PREROUTING -m addrtype --dst-type LOCAL -j USER1",
+    "-A INPUT -m addrtype ! --dst-type MULTICAST -j DROP",
+];
+
 // ---------------------------------------------------------------------------
 
 /// `-N USER1` (and USER2) in the form's table, if the form uses them.
@@ -594,6 +617,8 @@ form_tests! {
     v6_targets_tables: Fam::V6, V6_TARGETS_TABLES;
     v4_mark_comment: Fam::V4, MARK_COMMENT;
     v6_mark_comment: Fam::V6, MARK_COMMENT;
+    v4_reject_addrtype: Fam::V4, V4_REJECT_ADDRTYPE;
+    v6_reject_addrtype: Fam::V6, V6_REJECT_ADDRTYPE;
 }
 
 /// `! --sport :1023`: 1.8.11+ write it as `sport > 1023` and print it as
@@ -637,6 +662,7 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V4_TARGETS,
             V4_TABLES,
             MARK_COMMENT,
+            V4_REJECT_ADDRTYPE,
         ],
         Fam::V6 => &[
             V6_ADDRESSES,
@@ -646,6 +672,7 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V6_ICMP6,
             V6_TARGETS_TABLES,
             MARK_COMMENT,
+            V6_REJECT_ADDRTYPE,
         ],
     };
     lists.iter().flat_map(|l| l.iter().copied()).collect()

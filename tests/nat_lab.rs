@@ -519,3 +519,65 @@ fn netmap_v4() {
         ]
     );
 }
+
+/// REJECT answers where DROP stays silent: a TCP connection to the router
+/// is refused at once (a reset, or an ICMP/ICMPv6 error the client's
+/// kernel turns into an error code), times out under DROP (the control),
+/// and succeeds with no rule (the other control).
+fn reject(f: Fam, with: &[&str], want: &str) {
+    let Some(lab) = lab() else { return };
+    let _l = lab.router.tcp_listen(sa(f.any, 8080), "web");
+    if f.tool == "ip6tables" {
+        lab.router
+            .rx_ok(&[f.tool, "-A", "INPUT", "-p", "ipv6-icmp", "-j", "ACCEPT"]);
+    }
+    let open = lab.client.tcp_connect(sa(f.router_lan, 8080));
+    assert!(
+        open.as_deref().is_ok_and(|s| s.starts_with("web ")),
+        "no rule: {open:?}"
+    );
+    let base = [f.tool, "-A", "INPUT", "-p", "tcp", "--dport", "8080"];
+    let mut dropped = base.to_vec();
+    dropped.extend(["-j", "DROP"]);
+    lab.router.rule(&dropped);
+    let silent = lab.client.tcp_connect(sa(f.router_lan, 8080));
+    assert!(
+        silent.as_ref().is_err_and(|e| e.contains("timed out")),
+        "DROP should stay silent: {silent:?}"
+    );
+    // inserted before the DROP rule
+    let mut rejected = vec![f.tool, "-I", "INPUT"];
+    rejected.extend(&base[3..]);
+    rejected.extend(["-j", "REJECT"]);
+    rejected.extend(with);
+    lab.router.rule(&rejected);
+    let refused = lab.client.tcp_connect(sa(f.router_lan, 8080));
+    assert!(
+        refused.as_ref().is_err_and(|e| e.contains(want)),
+        "REJECT {with:?} should give {want:?}: {refused:?}"
+    );
+}
+
+#[test]
+fn reject_tcp_reset_v4() {
+    reject(V4, &["--reject-with", "tcp-reset"], "Connection refused");
+}
+
+#[test]
+fn reject_icmp_port_unreachable_v4() {
+    reject(V4, &[], "Connection refused");
+}
+
+#[test]
+fn reject_icmp_host_prohibited_v4() {
+    reject(
+        V4,
+        &["--reject-with", "icmp-host-prohibited"],
+        "No route to host",
+    );
+}
+
+#[test]
+fn reject_tcp_reset_v6() {
+    reject(V6, &["--reject-with", "tcp-reset"], "Connection refused");
+}

@@ -3,6 +3,7 @@
 //! and decoding. [`MATCHES`] and [`TARGETS`] are the registry: adding an
 //! extension is one file, one line in `match_registry!`/`target_registry!`.
 
+pub mod addrtype;
 pub mod blob;
 pub mod comment;
 pub mod dnat;
@@ -15,6 +16,7 @@ pub mod nat;
 pub mod netmap;
 pub mod opt;
 pub mod redirect;
+pub mod reject;
 pub mod snat;
 pub mod tcp;
 pub mod udp;
@@ -467,6 +469,7 @@ match_registry! {
     Icmp6 => icmp6::Icmp6,
     Comment => comment::Comment,
     Mark => mark::Mark,
+    Addrtype => addrtype::Addrtype,
 }
 
 target_registry! {
@@ -476,6 +479,7 @@ target_registry! {
     Redirect => redirect::Redirect,
     Netmap => netmap::Netmap,
     MarkTarget => mark_target::MarkTarget,
+    Reject => reject::Reject,
 }
 
 /// The match registered under `name`, if it exists for `family`.

@@ -296,7 +296,7 @@ struct Parser<'a> {
     wait: bool,
     wait_interval: bool,
     warnings: Vec<String>,
-    longs_cache: Vec<LongName<'static>>,
+    longs_cache: std::rc::Rc<Vec<LongName<'static>>>,
     longs_stale: bool,
 }
 
@@ -338,7 +338,7 @@ pub fn parse_in(family: Family, args: &[String], table: Option<Table>) -> Result
         wait: false,
         wait_interval: false,
         warnings: Vec::new(),
-        longs_cache: Vec::new(),
+        longs_cache: std::rc::Rc::new(Vec::new()),
         longs_stale: true,
     };
     p.run()?;
@@ -480,7 +480,28 @@ pub fn parse_iface(s: &str) -> Result<Iface, Error> {
 }
 
 impl Parser<'_> {
-    fn longs(&self) -> Vec<LongName<'static>> {
+    /// The long options in scope: the global ones and those of the loaded
+    /// extensions. Restore lines repeat the same few extension sets, so
+    /// each set's table is built once per process (keyed by the
+    /// extensions' registry entries, in order).
+    fn longs(&self) -> std::rc::Rc<Vec<LongName<'static>>> {
+        type Cache = std::collections::HashMap<Vec<usize>, std::rc::Rc<Vec<LongName<'static>>>>;
+        thread_local! {
+            static CACHE: std::cell::RefCell<Cache> = std::cell::RefCell::new(Cache::new());
+        }
+        let key: Vec<usize> =
+            std::iter::once(self.target_desc.map_or(0, |t| t as *const _ as usize))
+                .chain(self.matches.iter().map(|m| m.desc as *const _ as usize))
+                .collect();
+        if let Some(v) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+            return v;
+        }
+        let v = std::rc::Rc::new(self.build_longs());
+        CACHE.with(|c| c.borrow_mut().insert(key, std::rc::Rc::clone(&v)));
+        v
+    }
+
+    fn build_longs(&self) -> Vec<LongName<'static>> {
         let mut v: Vec<LongName> = Vec::with_capacity(64);
         for (n, has_arg, c) in GLOBAL_LONGS {
             v.push(LongName {
@@ -581,12 +602,9 @@ impl Parser<'_> {
                 self.longs_cache = self.longs();
                 self.longs_stale = false;
             }
-            let longs = std::mem::take(&mut self.longs_cache);
+            let longs = std::rc::Rc::clone(&self.longs_cache);
             let opt = match classify(&word, &longs) {
-                Ok(o) => {
-                    self.longs_cache = longs;
-                    o
-                }
+                Ok(o) => o,
                 Err(_) => {
                     // An unknown option may belong to the protocol's match,
                     // which `-p` loads on demand.

@@ -84,6 +84,14 @@ const ROWS: &[(Family, &str)] = &[
         Family::V6,
         "-A INPUT -m addrtype ! --src-type LOCAL,UNICAST --limit-iface-in",
     ),
+    // conntrack, state
+    (Family::V4, "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"),
+    (Family::V4, "-A FORWARD -m conntrack ! --ctstate NEW --ctproto tcp --ctorigsrc 10.0.0.0/8 --ctorigdstport 80:90 --ctstatus ASSURED --ctexpire 3:5 --ctdir REPLY"),
+    (Family::V6, "-A INPUT -m conntrack --ctreplsrc 2001:db8::1/ffff:: ! --ctrepldst ::1"),
+    (Family::V4, "-A INPUT -m state --state NEW,RELATED"),
+    (Family::V4, "-A INPUT -m conntrack ! --ctorigdst 1.2.3.4"),
+    (Family::V4, "-A INPUT -m conntrack --ctreplsrc 10.0.0.1/255.0.0.255 --ctrepldst 0.0.0.0/0"),
+    (Family::V6, "-A INPUT -m state ! --state INVALID"),
     // NAT targets
     (
         Family::V4,

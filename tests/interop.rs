@@ -324,6 +324,28 @@ const MARK_COMMENT: &[&str] = &[
     "-t mangle -A FORWARD -m comment --comment mark-it -j MARK --set-mark 1/2",
 ];
 
+/// conntrack and state (Docker, ufw, kube-proxy), both families.
+const CONNTRACK: &[&str] = &[
+    "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+    "-A INPUT -m conntrack --ctstate INVALID -j DROP",
+    "-A FORWARD -o eth0 -m conntrack ! --ctstate NEW,UNTRACKED -j ACCEPT",
+    "-A FORWARD -m conntrack --ctstate DNAT --ctdir ORIGINAL -j ACCEPT",
+    "-A INPUT -m conntrack --ctproto udp --ctstatus SEEN_REPLY,ASSURED ! --ctexpire 10:20",
+    "-A INPUT -m conntrack --ctorigsrcport 1024: --ctrepldstport 53 --ctdir REPLY",
+    "-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT",
+    "-A OUTPUT -m state ! --state INVALID -m conntrack --ctstate NEW",
+];
+
+/// conntrack addresses (family-specific).
+const V4_CONNTRACK_ADDR: &[&str] = &[
+    "-A INPUT -m conntrack --ctorigsrc 10.0.0.0/8 ! --ctorigdst 1.2.3.4 -j ACCEPT",
+    "-A INPUT -m conntrack --ctreplsrc 10.0.0.1/255.0.0.255 --ctrepldst 0.0.0.0/0",
+];
+const V6_CONNTRACK_ADDR: &[&str] = &[
+    "-A INPUT -m conntrack --ctorigsrc 2001:db8::/32 --ctstate ESTABLISHED",
+    "-A INPUT -m conntrack ! --ctrepldst ::1 --ctproto ipv6-icmp",
+];
+
 /// REJECT and addrtype (Docker's `--dst-type LOCAL` rules among them).
 const V4_REJECT_ADDRTYPE: &[&str] = &[
     "-A INPUT -j REJECT",
@@ -444,7 +466,13 @@ fn compare_step(f: &mut Failures, label: &str, r: &Step, o: &Step) {
 /// - 1.8.11 and 1.8.13 write `! --sport :1023` as `sport > 1023` and read it
 ///   back as `--sport 1024:65535`, so their own `-C`/`-D` with the same spec
 ///   fail; rxtables finds the rule (`inverted_open_port_range` below).
+/// - 1.8.9 reads a conntrack address mask with holes (`/255.0.0.255`) as
+///   all ones, so its own `-C` of such a rule fails.
 const RELEASE_BUGS: &[(&str, &str)] = &[
+    (
+        "1.8.9",
+        "-A INPUT -m conntrack --ctreplsrc 10.0.0.1/255.0.0.255 --ctrepldst 0.0.0.0/0",
+    ),
     ("1.8.11", "-A INPUT -p udp ! --sport :1023 -j ACCEPT"),
     ("1.8.13", "-A INPUT -p udp ! --sport :1023 -j ACCEPT"),
 ];
@@ -619,6 +647,10 @@ form_tests! {
     v6_mark_comment: Fam::V6, MARK_COMMENT;
     v4_reject_addrtype: Fam::V4, V4_REJECT_ADDRTYPE;
     v6_reject_addrtype: Fam::V6, V6_REJECT_ADDRTYPE;
+    v4_conntrack: Fam::V4, CONNTRACK;
+    v6_conntrack: Fam::V6, CONNTRACK;
+    v4_conntrack_addresses: Fam::V4, V4_CONNTRACK_ADDR;
+    v6_conntrack_addresses: Fam::V6, V6_CONNTRACK_ADDR;
 }
 
 /// `! --sport :1023`: 1.8.11+ write it as `sport > 1023` and print it as
@@ -663,6 +695,8 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V4_TABLES,
             MARK_COMMENT,
             V4_REJECT_ADDRTYPE,
+            CONNTRACK,
+            V4_CONNTRACK_ADDR,
         ],
         Fam::V6 => &[
             V6_ADDRESSES,
@@ -673,6 +707,8 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V6_TARGETS_TABLES,
             MARK_COMMENT,
             V6_REJECT_ADDRTYPE,
+            CONNTRACK,
+            V6_CONNTRACK_ADDR,
         ],
     };
     lists.iter().flat_map(|l| l.iter().copied()).collect()
@@ -841,7 +877,12 @@ fn check_wire(fam: Fam, rel: &str, layout: &str, skip: &[&str]) {
 /// 1.8.9 writes `! --sport A ! --dport B` as one compare of both ports with
 /// `!=`, which matches when either differs: rxtables writes two compares in
 /// both layouts (what 1.8.10+ write), so this form differs on purpose.
-const WRONG_IN_1_8_9: &[&str] = &["-A INPUT -p tcp ! --sport 1000 ! --dport 2000 -j DROP"];
+/// Also, 1.8.9 reads a conntrack mask with holes as all ones (its bug, see
+/// `RELEASE_BUGS`).
+const WRONG_IN_1_8_9: &[&str] = &[
+    "-A INPUT -p tcp ! --sport 1000 ! --dport 2000 -j DROP",
+    "-A INPUT -m conntrack --ctreplsrc 10.0.0.1/255.0.0.255 --ctrepldst 0.0.0.0/0",
+];
 
 #[test]
 fn wire_current_layout_is_1_8_13s_v4() {

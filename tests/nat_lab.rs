@@ -581,3 +581,43 @@ fn reject_icmp_host_prohibited_v4() {
 fn reject_tcp_reset_v6() {
     reject(V6, &["--reject-with", "tcp-reset"], "Connection refused");
 }
+
+/// A stateful host: INPUT drops everything but replies to connections it
+/// made itself (`-m conntrack --ctstate RELATED,ESTABLISHED`, or `-m state`).
+/// The router reaches the client (the replies are ESTABLISHED), the client
+/// cannot reach the router (NEW); without the rule (the control, with
+/// `RX_LAB_OMIT_RULE=1`) the router's own connection fails too.
+fn stateful(f: Fam, matcher: &[&str]) {
+    let Some(lab) = lab() else { return };
+    let _c = lab.client.tcp_listen(sa(f.any, 7070), "client");
+    let _r = lab.router.tcp_listen(sa(f.any, 8080), "router");
+    let mut accept = vec![f.tool, "-A", "INPUT"];
+    accept.extend(matcher);
+    accept.extend(["-j", "ACCEPT"]);
+    lab.router.rule(&accept);
+    if f.tool == "ip6tables" {
+        lab.router
+            .rx_ok(&[f.tool, "-A", "INPUT", "-p", "ipv6-icmp", "-j", "ACCEPT"]);
+    }
+    lab.router.rx_ok(&[f.tool, "-P", "INPUT", "DROP"]);
+    let out = lab.router.tcp_connect(sa(f.client, 7070));
+    assert!(
+        out.as_deref().is_ok_and(|s| s.starts_with("client ")),
+        "the router's own connection should get its replies: {out:?}"
+    );
+    let inbound = lab.client.tcp_connect(sa(f.router_lan, 8080));
+    assert!(
+        inbound.is_err(),
+        "a NEW connection to the router should be dropped: {inbound:?}"
+    );
+}
+
+#[test]
+fn conntrack_established_v4() {
+    stateful(V4, &["-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED"]);
+}
+
+#[test]
+fn state_established_v6() {
+    stateful(V6, &["-m", "state", "--state", "ESTABLISHED"]);
+}

@@ -6,6 +6,7 @@
 pub mod addrtype;
 pub mod blob;
 pub mod comment;
+pub mod conntrack;
 pub mod dnat;
 pub mod icmp;
 pub mod icmp6;
@@ -470,6 +471,19 @@ match_registry! {
     Comment => comment::Comment,
     Mark => mark::Mark,
     Addrtype => addrtype::Addrtype,
+    Conntrack => conntrack::Conntrack,
+    State => conntrack::State,
+}
+
+impl Match {
+    /// The match a decoded blob stands for: a `conntrack` blob with the
+    /// state alias flag is `-m state`.
+    pub fn normalize(self) -> Match {
+        match self {
+            Match::Conntrack(c) if c.is_state_alias() => Match::State(conntrack::State(c)),
+            m => m,
+        }
+    }
 }
 
 target_registry! {

@@ -465,7 +465,7 @@ pub(crate) fn inet_aton(s: &str) -> Option<Ipv4Addr> {
 
 /// `xtopt_parse_host`: a numeric address of `family` or a host name (its
 /// first address of that family).
-fn parse_host(s: &str, family: Family) -> Result<IpAddr, Error> {
+pub(crate) fn parse_host(s: &str, family: Family) -> Result<IpAddr, Error> {
     let numeric = match family {
         Family::V4 => inet_aton(s).map(IpAddr::V4),
         Family::V6 => s.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
@@ -493,7 +493,7 @@ fn parse_host(s: &str, family: Family) -> Result<IpAddr, Error> {
 }
 
 /// Bytes of a mask of `len` leading ones in `width` bytes.
-fn prefix_mask(len: u32, width: usize) -> Vec<u8> {
+pub(crate) fn prefix_mask(len: u32, width: usize) -> Vec<u8> {
     (0..width)
         .map(|i| {
             let bits = len.saturating_sub(8 * i as u32).min(8);
@@ -507,7 +507,7 @@ fn prefix_mask(len: u32, width: usize) -> Vec<u8> {
 }
 
 /// The prefix length of a contiguous mask.
-fn mask_len(mask: &[u8]) -> Option<u32> {
+pub(crate) fn mask_len(mask: &[u8]) -> Option<u32> {
     let ones: u32 = mask.iter().map(|b| b.count_ones()).sum();
     (prefix_mask(ones, mask.len()) == mask).then_some(ones)
 }

@@ -154,7 +154,7 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
             Expr::Match { name, rev, info } => {
                 load = Load::None;
                 let m = match ext::find_match(name, family) {
-                    Some(d) => (d.decode_blob)(*rev, info, family)?,
+                    Some(d) => (d.decode_blob)(*rev, info, family)?.normalize(),
                     None => Match::Opaque(Opaque {
                         name: name.clone(),
                         rev: *rev,

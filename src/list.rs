@@ -307,6 +307,7 @@ fn rule_line(out: &mut String, r: &Rule, num: usize, family: Family, opts: &List
     let cx = FmtCx {
         family,
         numeric: opts.numeric,
+        proto: r.proto.as_ref().filter(|p| !p.inv).map(|p| p.val),
     };
     for m in &r.matches {
         m.print(&cx, out);

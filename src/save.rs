@@ -71,6 +71,7 @@ pub fn rule_spec(rule: &Rule, family: Family, counters_inline: bool) -> String {
     let cx = FmtCx {
         family,
         numeric: true,
+        proto: rule.proto.as_ref().filter(|p| !p.inv).map(|p| p.val),
     };
     for m in &rule.matches {
         s.push_str(" -m ");

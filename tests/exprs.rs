@@ -92,6 +92,9 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A INPUT -m conntrack ! --ctorigdst 1.2.3.4"),
     (Family::V4, "-A INPUT -m conntrack --ctreplsrc 10.0.0.1/255.0.0.255 --ctrepldst 0.0.0.0/0"),
     (Family::V6, "-A INPUT -m state ! --state INVALID"),
+    // multiport
+    (Family::V4, "-A INPUT -p tcp -m multiport --dports 80,443,8000:8080 -j ACCEPT"),
+    (Family::V6, "-A INPUT -p udp -m multiport ! --sports 53,1000:2000"),
     // NAT targets
     (
         Family::V4,

@@ -324,6 +324,15 @@ const MARK_COMMENT: &[&str] = &[
     "-t mangle -A FORWARD -m comment --comment mark-it -j MARK --set-mark 1/2",
 ];
 
+/// multiport (fail2ban, ufw), both families.
+const MULTIPORT: &[&str] = &[
+    "-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT",
+    "-A INPUT -p udp -m multiport ! --sports 53,1000:2000 -j DROP",
+    "-A INPUT -p tcp -m multiport --ports http,https,22",
+    "-A INPUT -p sctp -m multiport --dports 1:2,3:4,5:6,7:8,9:10,11:12,13:14,15",
+    "-A INPUT -p tcp -m multiport --dports 80 -m multiport --sports 1024:65535 -m conntrack --ctstate NEW",
+];
+
 /// conntrack and state (Docker, ufw, kube-proxy), both families.
 const CONNTRACK: &[&str] = &[
     "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
@@ -651,6 +660,8 @@ form_tests! {
     v6_conntrack: Fam::V6, CONNTRACK;
     v4_conntrack_addresses: Fam::V4, V4_CONNTRACK_ADDR;
     v6_conntrack_addresses: Fam::V6, V6_CONNTRACK_ADDR;
+    v4_multiport: Fam::V4, MULTIPORT;
+    v6_multiport: Fam::V6, MULTIPORT;
 }
 
 /// `! --sport :1023`: 1.8.11+ write it as `sport > 1023` and print it as
@@ -697,6 +708,7 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V4_REJECT_ADDRTYPE,
             CONNTRACK,
             V4_CONNTRACK_ADDR,
+            MULTIPORT,
         ],
         Fam::V6 => &[
             V6_ADDRESSES,
@@ -709,6 +721,7 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V6_REJECT_ADDRTYPE,
             CONNTRACK,
             V6_CONNTRACK_ADDR,
+            MULTIPORT,
         ],
     };
     lists.iter().flat_map(|l| l.iter().copied()).collect()

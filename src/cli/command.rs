@@ -708,7 +708,7 @@ impl Parser<'_> {
         let inv = std::mem::take(&mut self.invert);
         if inv && !spec.invertible {
             return Err(param(format!(
-                "{ext_name}: option \"--{name}\" cannot be inverted."
+                "{ext_name}: option \"--{name}\" cannot be inverted.\n"
             )));
         }
         let mut args = Vec::new();
@@ -746,7 +746,7 @@ impl Parser<'_> {
         };
         if !spec.multi && hits.iter().any(|h| h.idx == idx) {
             return Err(param(format!(
-                "{ext_name}: option \"--{}\" can only be used once.",
+                "{ext_name}: option \"--{}\" can only be used once.\n",
                 spec.name
             )));
         }

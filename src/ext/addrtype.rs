@@ -213,6 +213,7 @@ mod tests {
         let cx = FmtCx {
             family: Family::V4,
             numeric: true,
+            proto: None,
         };
         for (v, saved, listed) in [
             (

@@ -565,7 +565,7 @@ mod tests {
             (Family::V6, &[(5, true, "::1"), (1, false, "ipv6-icmp")][..], " --ctproto 58 ! --ctrepldst ::1", " ctproto 58 ! ctrepldst ::1"),
         ] {
             let c = build(fam, v).unwrap();
-            let cx = FmtCx { family: fam, numeric: true };
+            let cx = FmtCx { family: fam, numeric: true, proto: None };
             let (mut s, mut l) = (String::new(), String::new());
             c.save(&cx, &mut s);
             c.print(&cx, &mut l);

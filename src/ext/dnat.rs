@@ -84,6 +84,7 @@ mod tests {
             &FmtCx {
                 family,
                 numeric: false,
+                proto: None,
             },
             &mut s,
         );
@@ -124,6 +125,7 @@ mod tests {
             &FmtCx {
                 family: Family::V6,
                 numeric: true,
+                proto: None,
             },
             &mut s,
         );

@@ -146,6 +146,7 @@ mod tests {
         let cx = FmtCx {
             family: Family::V4,
             numeric: true,
+            proto: None,
         };
         for (m, saved, listed) in [
             (

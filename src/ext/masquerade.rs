@@ -75,6 +75,7 @@ mod tests {
         let cx = FmtCx {
             family,
             numeric: true,
+            proto: None,
         };
         let (mut s, mut p) = (String::new(), String::new());
         m.save(&cx, &mut s);

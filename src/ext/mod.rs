@@ -13,6 +13,7 @@ pub mod icmp6;
 pub mod mark;
 pub mod mark_target;
 pub mod masquerade;
+pub mod multiport;
 pub mod nat;
 pub mod netmap;
 pub mod opt;
@@ -193,6 +194,8 @@ pub struct FmtCx {
     pub family: Family,
     /// `-n`: no name lookups in listings
     pub numeric: bool,
+    /// the rule's `-p` (for service names of ports)
+    pub proto: Option<u8>,
 }
 
 /// What an encoder may need to know.
@@ -473,6 +476,7 @@ match_registry! {
     Addrtype => addrtype::Addrtype,
     Conntrack => conntrack::Conntrack,
     State => conntrack::State,
+    Multiport => multiport::Multiport,
 }
 
 impl Match {

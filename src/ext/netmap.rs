@@ -84,6 +84,7 @@ mod tests {
             &FmtCx {
                 family,
                 numeric: false,
+                proto: None,
             },
             &mut s,
         );
@@ -168,6 +169,7 @@ mod tests {
             &FmtCx {
                 family: Family::V4,
                 numeric: true,
+                proto: None,
             },
             &mut s,
         );

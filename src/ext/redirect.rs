@@ -77,6 +77,7 @@ mod tests {
         let cx = FmtCx {
             family: Family::V4,
             numeric: false,
+            proto: None,
         };
         for (arg, save) in [
             ("42", " --to-ports 42"),

@@ -158,6 +158,7 @@ mod tests {
         let cx = FmtCx {
             family: Family::V4,
             numeric: true,
+            proto: None,
         };
         for (fam, arg, name, v) in [
             (Family::V4, None, "icmp-port-unreachable", 3),

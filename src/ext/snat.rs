@@ -123,6 +123,7 @@ mod tests {
             &FmtCx {
                 family: Family::V4,
                 numeric: false,
+                proto: None,
             },
             &mut t,
         );
@@ -136,6 +137,7 @@ mod tests {
             &FmtCx {
                 family: Family::V6,
                 numeric: false,
+                proto: None,
             },
             &mut t,
         );
@@ -153,6 +155,7 @@ mod tests {
             &FmtCx {
                 family: Family::V4,
                 numeric: false,
+                proto: None,
             },
             &mut t,
         );

@@ -95,6 +95,9 @@ const ROWS: &[(Family, &str)] = &[
     // multiport
     (Family::V4, "-A INPUT -p tcp -m multiport --dports 80,443,8000:8080 -j ACCEPT"),
     (Family::V6, "-A INPUT -p udp -m multiport ! --sports 53,1000:2000"),
+    // limit (native)
+    (Family::V4, "-A INPUT -m limit --limit 90/min --limit-burst 9 -j ACCEPT"),
+    (Family::V6, "-A INPUT -p tcp -m limit"),
     // NAT targets
     (
         Family::V4,

@@ -324,8 +324,11 @@ const MARK_COMMENT: &[&str] = &[
     "-t mangle -A FORWARD -m comment --comment mark-it -j MARK --set-mark 1/2",
 ];
 
-/// multiport (fail2ban, ufw), both families.
+/// multiport (fail2ban, ufw) and limit, both families.
 const MULTIPORT: &[&str] = &[
+    "-A INPUT -m limit --limit 3/min --limit-burst 10 -j ACCEPT",
+    "-A INPUT -p tcp --syn -m limit --limit 1000/day -j DROP",
+    "-A INPUT -m limit",
     "-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT",
     "-A INPUT -p udp -m multiport ! --sports 53,1000:2000 -j DROP",
     "-A INPUT -p tcp -m multiport --ports http,https,22",

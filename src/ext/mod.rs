@@ -10,6 +10,7 @@ pub mod conntrack;
 pub mod dnat;
 pub mod icmp;
 pub mod icmp6;
+pub mod limit;
 pub mod mark;
 pub mod mark_target;
 pub mod masquerade;
@@ -477,6 +478,7 @@ match_registry! {
     Conntrack => conntrack::Conntrack,
     State => conntrack::State,
     Multiport => multiport::Multiport,
+    Limit => limit::Limit,
 }
 
 impl Match {

@@ -175,7 +175,18 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
                 };
                 r.target = Target::Ext(t);
             }
-            Expr::Immediate { .. } | Expr::Lookup { .. } | Expr::Limit { .. } => {
+            Expr::Limit {
+                rate,
+                unit,
+                burst,
+                kind,
+                flags,
+            } => {
+                load = Load::None;
+                let l = ext::limit::Limit::from_expr(*rate, *unit, *burst, *kind, *flags)?;
+                r.matches.push(Match::Limit(l));
+            }
+            Expr::Immediate { .. } | Expr::Lookup { .. } => {
                 return Err(err(format!("unsupported expression {e}")))
             }
             Expr::Unknown { name } => return Err(err(format!("unknown expression {name}"))),

@@ -98,6 +98,9 @@ const ROWS: &[(Family, &str)] = &[
     // limit (native)
     (Family::V4, "-A INPUT -m limit --limit 90/min --limit-burst 9 -j ACCEPT"),
     (Family::V6, "-A INPUT -p tcp -m limit"),
+    // LOG
+    (Family::V4, "-A INPUT -j LOG --log-prefix \"x y\" --log-level info --log-uid"),
+    (Family::V6, "-A FORWARD -j LOG"),
     // NAT targets
     (
         Family::V4,

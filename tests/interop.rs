@@ -329,6 +329,8 @@ const MULTIPORT: &[&str] = &[
     "-A INPUT -m limit --limit 3/min --limit-burst 10 -j ACCEPT",
     "-A INPUT -p tcp --syn -m limit --limit 1000/day -j DROP",
     "-A INPUT -m limit",
+    "-A INPUT -m limit --limit 5/min -j LOG --log-prefix \"blocked: \" --log-level 4",
+    "-A FORWARD -j LOG --log-tcp-sequence --log-tcp-options --log-ip-options --log-uid --log-level debug",
     "-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT",
     "-A INPUT -p udp -m multiport ! --sports 53,1000:2000 -j DROP",
     "-A INPUT -p tcp -m multiport --ports http,https,22",

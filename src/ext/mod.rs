@@ -11,6 +11,7 @@ pub mod dnat;
 pub mod icmp;
 pub mod icmp6;
 pub mod limit;
+pub mod log;
 pub mod mark;
 pub mod mark_target;
 pub mod masquerade;
@@ -500,6 +501,7 @@ target_registry! {
     Netmap => netmap::Netmap,
     MarkTarget => mark_target::MarkTarget,
     Reject => reject::Reject,
+    Log => log::Log,
 }
 
 /// The match registered under `name`, if it exists for `family`.

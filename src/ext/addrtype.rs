@@ -187,24 +187,9 @@ impl MatchExt for Addrtype {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Table;
 
     fn build(v: &[(usize, bool, &str)]) -> Result<Addrtype, Error> {
-        let cx = ParseCx {
-            family: Family::V4,
-            proto: None,
-            table: Table::Filter,
-            chain: "INPUT",
-        };
-        let hits: Vec<OptHit> = v
-            .iter()
-            .map(|(idx, inv, a)| OptHit {
-                idx: *idx,
-                inv: *inv,
-                args: vec![a.to_string()],
-            })
-            .collect();
-        Addrtype::build(&hits, &cx)
+        crate::ext::kit::build_match(Family::V4, v)
     }
 
     /// Text as iptables 1.8.13 prints it (captured).

@@ -530,24 +530,9 @@ impl MatchExt for State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Table;
 
     fn build(family: Family, v: &[(usize, bool, &str)]) -> Result<Conntrack, Error> {
-        let cx = ParseCx {
-            family,
-            proto: None,
-            table: Table::Filter,
-            chain: "INPUT",
-        };
-        let hits: Vec<OptHit> = v
-            .iter()
-            .map(|(idx, inv, a)| OptHit {
-                idx: *idx,
-                inv: *inv,
-                args: vec![a.to_string()],
-            })
-            .collect();
-        Conntrack::build(&hits, &cx)
+        crate::ext::kit::build_match(family, v)
     }
 
     /// Save and list text as iptables 1.8.13 prints them (captured).

@@ -185,24 +185,10 @@ impl Limit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Table;
 
     fn build(v: &[(usize, &str)]) -> Result<Limit, Error> {
-        let cx = ParseCx {
-            family: Family::V4,
-            proto: None,
-            table: Table::Filter,
-            chain: "INPUT",
-        };
-        let hits: Vec<OptHit> = v
-            .iter()
-            .map(|(idx, a)| OptHit {
-                idx: *idx,
-                inv: false,
-                args: vec![a.to_string()],
-            })
-            .collect();
-        Limit::build(&hits, &cx)
+        let v: Vec<(usize, bool, &str)> = v.iter().map(|(i, a)| (*i, false, *a)).collect();
+        crate::ext::kit::build_match(Family::V4, &v)
     }
 
     /// Save, list and the native expression as iptables 1.8.13 writes them

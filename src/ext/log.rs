@@ -176,24 +176,10 @@ impl TargetExtT for Log {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Table;
 
     fn build(v: &[(usize, &str)]) -> Result<Log, Error> {
-        let cx = ParseCx {
-            family: Family::V4,
-            proto: None,
-            table: Table::Filter,
-            chain: "INPUT",
-        };
-        let hits: Vec<OptHit> = v
-            .iter()
-            .map(|(idx, a)| OptHit {
-                idx: *idx,
-                inv: false,
-                args: vec![a.to_string()],
-            })
-            .collect();
-        Log::build(&hits, &cx)
+        let v: Vec<(usize, bool, &str)> = v.iter().map(|(i, a)| (*i, false, *a)).collect();
+        crate::ext::kit::build_target(Family::V4, &v)
     }
 
     /// Text as iptables 1.8.13 prints it (captured), save, `-L`, `-L -n`.

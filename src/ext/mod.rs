@@ -536,3 +536,49 @@ pub fn pad_blob(mut b: Vec<u8>) -> Vec<u8> {
     b.resize(xt_align(b.len()), 0);
     b
 }
+
+/// What the extensions' unit tests share: parsing options as the command
+/// line hands them over (the filter table's INPUT chain, no `-p`).
+#[cfg(test)]
+pub(crate) mod kit {
+    use super::{MatchExt, OptHit, ParseCx, TargetExtT};
+    use crate::error::Error;
+    use crate::model::{Family, Table};
+
+    fn cx(family: Family) -> ParseCx<'static> {
+        ParseCx {
+            family,
+            proto: None,
+            table: Table::Filter,
+            chain: "INPUT",
+        }
+    }
+
+    /// Option hits from (index, `!`, value); an empty value is a flag.
+    pub fn hits(v: &[(usize, bool, &str)]) -> Vec<OptHit> {
+        v.iter()
+            .map(|(idx, inv, a)| OptHit {
+                idx: *idx,
+                inv: *inv,
+                args: if a.is_empty() {
+                    vec![]
+                } else {
+                    vec![a.to_string()]
+                },
+            })
+            .collect()
+    }
+
+    /// A match built from its options.
+    pub fn build_match<M: MatchExt>(family: Family, v: &[(usize, bool, &str)]) -> Result<M, Error> {
+        M::build(&hits(v), &cx(family))
+    }
+
+    /// A target built from its options.
+    pub fn build_target<T: TargetExtT>(
+        family: Family,
+        v: &[(usize, bool, &str)],
+    ) -> Result<T, Error> {
+        T::build(&hits(v), &cx(family))
+    }
+}

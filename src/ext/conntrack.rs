@@ -69,9 +69,10 @@ const STATUSES: &[(&str, u16)] = &[
     ("CONFIRMED", 8),
 ];
 
-/// The conntrack match (and `-m state`): the kernel struct itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Conntrack(pub CtInfo3);
+/// The conntrack match (and `-m state`): the kernel struct itself, boxed
+/// (164 bytes would make every rule's matches that big).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conntrack(pub Box<CtInfo3>);
 
 impl Conntrack {
     /// Written as `-m state`?
@@ -354,7 +355,7 @@ impl MatchExt for Conntrack {
         if i.match_flags == 0 {
             return Err(param("conntrack: At least one option is required"));
         }
-        Ok(Conntrack(i))
+        Ok(Conntrack(Box::new(i)))
     }
 
     fn save(&self, cx: &FmtCx, out: &mut String) {
@@ -369,13 +370,15 @@ impl MatchExt for Conntrack {
         out.push(Expr::Match {
             name: Self::NAME.into(),
             rev: 3,
-            info: self.0.to_blob(),
+            info: (*self.0).to_blob(),
         });
     }
 
     fn decode_blob(rev: u32, info: &[u8], _family: Family) -> Result<Self, DecodeError> {
         match (rev, CtInfo3::from_blob(info)) {
-            (3, Some(i)) if (i.match_flags | i.invert_flags) >> 14 == 0 => Ok(Conntrack(i)),
+            (3, Some(i)) if (i.match_flags | i.invert_flags) >> 14 == 0 => {
+                Ok(Conntrack(Box::new(i)))
+            }
             _ => Err(DecodeError(format!(
                 "conntrack revision {rev} of {} bytes",
                 info.len()
@@ -484,7 +487,7 @@ impl Conntrack {
 }
 
 /// `-m state --state STATES`: conntrack with the state alias flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct State(pub Conntrack);
 
 /// States `-m state` takes (no SNAT/DNAT).
@@ -509,7 +512,7 @@ impl MatchExt for State {
                 i.invert_flags = STATE;
             }
         }
-        Ok(State(Conntrack(i)))
+        Ok(State(Conntrack(Box::new(i))))
     }
     fn save(&self, cx: &FmtCx, out: &mut String) {
         self.0.save(cx, out)

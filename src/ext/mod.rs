@@ -582,3 +582,22 @@ pub(crate) mod kit {
         T::build(&hits(v), &cx(family))
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    /// Every rule holds its matches inline: a big extension is boxed so
+    /// that 100k-rule tables stay small.
+    #[test]
+    fn matches_and_targets_stay_small() {
+        assert!(
+            std::mem::size_of::<super::Match>() <= 64,
+            "{}",
+            std::mem::size_of::<super::Match>()
+        );
+        assert!(
+            std::mem::size_of::<super::TargetExt>() <= 128,
+            "{}",
+            std::mem::size_of::<super::TargetExt>()
+        );
+    }
+}

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod ext;
+pub mod ir;
 pub mod list;
 pub mod model;
 pub mod nft;

@@ -12,10 +12,10 @@ mod common;
 use nix::sched::{unshare, CloneFlags};
 use rxtables::cli;
 use rxtables::cli::Action;
+use rxtables::ir::Expr;
 use rxtables::model::Family;
 use rxtables::nft::decode::decode_rule;
 use rxtables::nft::encode::encode_rule;
-use rxtables::nft::ir::Expr;
 use rxtables::nft::session::nfproto;
 use rxtables::nft::sys::Nft;
 

@@ -5,11 +5,11 @@
 
 use crate::config::Layout;
 use crate::error::{Error, VERSION};
+use crate::ir::NfProto;
+use crate::ir::{Expr, NftChain, NftRule};
 use crate::model::{Family, Rule, Table, TableState};
 use crate::nft::decode::decode_rule;
 use crate::nft::encode::encode_rule;
-use crate::nft::ir::NfProto;
-use crate::nft::ir::{Expr, NftChain, NftRule};
 use crate::nft::session::{commit_error, nfproto, strerror, Session};
 use crate::nft::sys::{CommitError, Nft, SysError};
 use crate::plan::sim::{Kernel, Plan};

@@ -5,8 +5,8 @@
 
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::Family;
-use crate::nft::ir::Expr;
 
 crate::xt_struct! {
     /// `struct xt_addrtype_info_v1`

@@ -4,8 +4,8 @@
 
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::{bytes, Family};
-use crate::nft::ir::Expr;
 
 /// `XT_MAX_COMMENT_LEN`: the blob's size, the text's limit with its NUL.
 const MAX: usize = 256;

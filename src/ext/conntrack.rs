@@ -8,9 +8,9 @@ use super::nat::{inet_aton, mask_len, parse_host, prefix_mask};
 use super::value::strtoumax;
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::addr::{ip_from_bytes, ntop};
 use crate::model::{netdb, Family};
-use crate::nft::ir::Expr;
 use std::fmt::Write;
 use std::net::{IpAddr, Ipv6Addr};
 

@@ -6,8 +6,8 @@
 use super::nat::{build_range, Layout, NatOpt, NatRange};
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::Family;
-use crate::nft::ir::Expr;
 
 /// The DNAT target.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::Family;
-use crate::nft::ir::Expr;
 
 /// A named ICMP type with its code range.
 pub(crate) struct IcmpName {

@@ -3,8 +3,8 @@
 use super::icmp::{parse_type, print_type, IcmpName, TypeCode};
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::Family;
-use crate::nft::ir::Expr;
 
 const fn n(name: &'static str, ty: u8, lo: u8, hi: u8) -> IcmpName {
     IcmpName {

@@ -7,8 +7,8 @@
 use super::value::{parse_u32, ValueKind};
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::Family;
-use crate::nft::ir::Expr;
 
 /// `XT_LIMIT_SCALE`
 const SCALE: u64 = 10_000;

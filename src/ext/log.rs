@@ -6,8 +6,8 @@
 use super::comment::save_string;
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{param, DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::{bytes, Family};
-use crate::nft::ir::Expr;
 
 crate::xt_struct! {
     /// `struct xt_log_info`

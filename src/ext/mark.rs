@@ -8,8 +8,8 @@
 use super::value::{parse_mark_mask, ValueKind};
 use super::{EncodeCx, FmtCx, MatchExt, MetaCmp, OptHit, OptSpec, ParseCx};
 use crate::error::{DecodeError, Error};
+use crate::ir::{meta, CmpOp, Expr, REG_1};
 use crate::model::Family;
-use crate::nft::ir::{meta, CmpOp, Expr, REG_1};
 
 crate::xt_struct! {
     /// `struct xt_mark_mtinfo1` (revision 1)

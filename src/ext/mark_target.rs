@@ -6,8 +6,8 @@
 use super::value::{parse_mark_mask, parse_u32, ValueKind};
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{param, DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::Family;
-use crate::nft::ir::Expr;
 
 crate::xt_struct! {
     /// `struct xt_mark_tginfo2`

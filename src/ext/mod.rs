@@ -27,8 +27,8 @@ pub mod udp;
 pub mod value;
 
 use crate::error::{DecodeError, Error};
+use crate::ir::{CmpOp, Expr, PayloadBase};
 use crate::model::{Family, Inv, Table};
-use crate::nft::ir::{CmpOp, Expr, PayloadBase};
 use std::fmt::Debug;
 pub use value::ValueKind;
 

@@ -5,8 +5,8 @@
 
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::{netdb, Family};
-use crate::nft::ir::Expr;
 
 /// `XT_MULTI_PORTS`
 const MAX: usize = 15;

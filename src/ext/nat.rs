@@ -869,8 +869,8 @@ pub(crate) fn rev0_layout(family: Family) -> Layout {
 
 /// The xt `target` expression of a target written at revision 0 (its
 /// struct depends on the family: the IPv4 compat struct or `nf_nat_range`).
-pub(crate) fn rev0_target(name: &str, range: &NatRange, family: Family) -> crate::nft::ir::Expr {
-    crate::nft::ir::Expr::Target {
+pub(crate) fn rev0_target(name: &str, range: &NatRange, family: Family) -> crate::ir::Expr {
+    crate::ir::Expr::Target {
         name: name.into(),
         rev: 0,
         info: range.to_blob(rev0_layout(family)),

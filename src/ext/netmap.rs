@@ -8,8 +8,8 @@ use super::nat::{
 };
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::Family;
-use crate::nft::ir::Expr;
 
 /// The NETMAP target.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 use super::nat::{build_range, rev0_range, rev0_target, NatOpt, NatRange, PROTO_OFFSET};
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{param, DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::Family;
-use crate::nft::ir::Expr;
 
 /// The REDIRECT target.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,8 +6,8 @@
 
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{param, DecodeError, Error};
+use crate::ir::Expr;
 use crate::model::Family;
-use crate::nft::ir::Expr;
 
 crate::xt_struct! {
     /// `struct ipt_reject_info` / `struct ip6t_reject_info`

@@ -4,8 +4,8 @@
 use super::opt::{fmt_port_range, ne_u16, parse_port_range};
 use super::{EncodeCx, FmtCx, Match, MatchExt, NativeCmp, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};
+use crate::ir::{CmpOp, Expr, PayloadBase, REG_1};
 use crate::model::{netdb, Family};
-use crate::nft::ir::{CmpOp, Expr, PayloadBase, REG_1};
 
 const INV_SRCPT: u8 = 0x01;
 const INV_DSTPT: u8 = 0x02;

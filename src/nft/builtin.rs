@@ -1,7 +1,7 @@
 //! Built-in base chains as iptables-nft creates them (`nft.c xtables_ipv4[]`):
 //! type, hook and priority per table and chain.
 
-use super::ir::{BaseSpec, Hook};
+use crate::ir::{BaseSpec, Hook};
 use crate::model::Table;
 
 /// Base-chain attributes of a built-in chain, with ACCEPT policy; `None`

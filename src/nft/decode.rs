@@ -4,9 +4,9 @@
 //! that save output and `-C`/`-D` comparisons see one form.
 
 use super::encode::{addr_offsets, INVALID_IFNAME};
-use super::ir::{meta, CmpOp, Expr, PayloadBase, Verdict};
 use crate::error::DecodeError;
 use crate::ext::{self, Match, NativeCmp, Opaque, TargetExt, MATCHES};
+use crate::ir::{meta, CmpOp, Expr, PayloadBase, Verdict};
 use crate::model::addr::ip_from_bytes;
 use crate::model::bytes::from_bytes;
 use crate::model::{Counters, Family, Iface, Inv, Net, Rule, Target};

@@ -3,9 +3,9 @@
 //! `*_add`, `nft-shared.c add_iface/add_addr`), for both families from one
 //! code path.
 
-use super::ir::{meta, CmpOp, Expr, PayloadBase, RuleCompat, Verdict, REG_1};
 use crate::config::Layout;
 use crate::ext::EncodeCx;
+use crate::ir::{meta, CmpOp, Expr, PayloadBase, RuleCompat, Verdict, REG_1};
 use crate::model::{Family, Iface, Inv, Net, Rule, Target};
 
 /// Offsets of the source and destination address in the network header.

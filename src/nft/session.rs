@@ -4,9 +4,9 @@
 //! restore planner ([`crate::restore::run_command`]).
 
 use super::decode::decode_rule;
-use super::ir::{Expr, NfProto, NftChain, NftRule, Op, Position};
 use super::sys::{CommitError, Nft, SysError};
 use crate::error::Error;
+use crate::ir::{Expr, NfProto, NftChain, NftRule, Op, Position};
 use crate::model::{ChainState, Counters, Family, Policy, RuleEntry, Table, TableState};
 
 /// The nf_tables family of an iptables family.

@@ -35,8 +35,8 @@
 //! and rename; DELCHAIN `NONREC`; NEWRULE `CREATE` (+`APPEND` for append
 //! and after-handle), `CREATE|REPLACE` to replace; DELRULE none.
 
-use super::ir::*;
 use super::wire::*;
+use crate::ir::*;
 use nftnl::nftnl_sys as nl;
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int, c_void};

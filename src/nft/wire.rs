@@ -8,7 +8,7 @@
 // Without the kernel backend only the tests use the writer side.
 #![cfg_attr(not(feature = "nftnl"), allow(dead_code))]
 
-use super::ir::*;
+use crate::ir::*;
 use std::ffi::c_int;
 
 // ---------------------------------------------------------------------------

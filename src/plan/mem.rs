@@ -10,11 +10,11 @@ use super::{plan_command, plan_input, single_error, Opts};
 use crate::cli::parse;
 use crate::config::Layout;
 use crate::error::Error;
+use crate::ir::{Expr, NftChain, NftRule, Op, Position, Verdict};
 use crate::model::{
     ChainState, Counters, Family, Policy, Rule, RuleEntry, Table, TableState, Target,
 };
 use crate::nft::decode::decode_rule;
-use crate::nft::ir::{Expr, NftChain, NftRule, Op, Position, Verdict};
 
 #[derive(Debug, Clone)]
 struct MemChain {

@@ -37,11 +37,11 @@ use super::RestoreError;
 use crate::cli::{Action, Command};
 use crate::config::Layout;
 use crate::error::Error;
+use crate::ir::{BaseSpec, NftChain, NftRule, Op, Position};
 use crate::model::{Counters, Family, Rule, Table, Target};
 use crate::nft::builtin::base_spec;
 use crate::nft::decode::decode_rule;
 use crate::nft::encode::encode_rule_as;
-use crate::nft::ir::{BaseSpec, NftChain, NftRule, Op, Position};
 use std::collections::{HashMap, HashSet};
 
 /// What the planner may read from the kernel. [`super::NftKernel`] is the

@@ -101,6 +101,9 @@ const ROWS: &[(Family, &str)] = &[
     // LOG
     (Family::V4, "-A INPUT -j LOG --log-prefix \"x y\" --log-level info --log-uid"),
     (Family::V6, "-A FORWARD -j LOG"),
+    // statistic
+    (Family::V4, "-t nat -A PREROUTING -m statistic --mode random --probability 0.33333333349 -j USER"),
+    (Family::V6, "-A INPUT -m statistic --mode nth ! --every 5 --packet 2"),
     // NAT targets
     (
         Family::V4,

@@ -329,6 +329,8 @@ const MULTIPORT: &[&str] = &[
     "-A INPUT -m limit --limit 3/min --limit-burst 10 -j ACCEPT",
     "-A INPUT -p tcp --syn -m limit --limit 1000/day -j DROP",
     "-A INPUT -m limit",
+    "-t nat -A PREROUTING -m comment --comment \"svc/a\" -m statistic --mode random --probability 0.50000000000 -j USER1",
+    "-A INPUT -m statistic --mode nth --every 3 --packet 1 -j DROP",
     "-A INPUT -m limit --limit 5/min -j LOG --log-prefix \"blocked: \" --log-level 4",
     "-A FORWARD -j LOG --log-tcp-sequence --log-tcp-options --log-ip-options --log-uid --log-level debug",
     "-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT",

@@ -1155,12 +1155,14 @@ impl Parser<'_> {
             chain,
         };
         // Once the whole line is read, each extension's options are
-        // checked, matches in order, then the target: the generic checks
-        // (mandatory, exclusions), then the extension's own in `build`.
+        // checked, matches in order, then the target: the extension's own
+        // check in `build`, then the generic ones (mandatory, exclusions,
+        // also-needs), as `xtables_option_mfcall` orders them.
         let mut matches = Vec::with_capacity(self.matches.len());
         for m in &self.matches {
+            let built = (m.desc.build)(&m.hits, &cx)?;
             ext::final_check(m.desc.name, m.desc.options, &m.hits)?;
-            matches.push((m.desc.build)(&m.hits, &cx)?);
+            matches.push(built);
         }
         let target = match &self.target {
             None => Target::None,
@@ -1177,8 +1179,9 @@ impl Parser<'_> {
                 ("DROP", _) => Target::Drop,
                 ("RETURN", _) => Target::Return,
                 (_, Some(d)) => {
+                    let built = (d.build)(&self.target_hits, &cx)?;
                     ext::final_check(d.name, d.options, &self.target_hits)?;
-                    Target::Ext((d.build)(&self.target_hits, &cx)?)
+                    Target::Ext(built)
                 }
                 (n, None) => {
                     if n.is_empty() {

@@ -22,6 +22,7 @@ pub mod opt;
 pub mod redirect;
 pub mod reject;
 pub mod snat;
+pub mod statistic;
 pub mod tcp;
 pub mod udp;
 pub mod value;
@@ -62,6 +63,8 @@ pub struct OptSpec {
     pub mandatory: bool,
     /// options (bit i: `OPTIONS[i]`) it cannot be combined with
     pub excl: u32,
+    /// options it needs beside it
+    pub also: u32,
 }
 
 impl OptSpec {
@@ -76,6 +79,7 @@ impl OptSpec {
             kind: ValueKind::Any,
             mandatory: false,
             excl: 0,
+            also: 0,
         }
     }
     /// A flag without value, invertible, once.
@@ -89,6 +93,7 @@ impl OptSpec {
             kind: ValueKind::Any,
             mandatory: false,
             excl: 0,
+            also: 0,
         }
     }
     /// Same, not invertible.
@@ -131,12 +136,16 @@ impl OptSpec {
     pub const fn excl(self, excl: u32) -> Self {
         OptSpec { excl, ..self }
     }
+    /// Same, needing the options of bits `also` beside it.
+    pub const fn also(self, also: u32) -> Self {
+        OptSpec { also, ..self }
+    }
 }
 
 /// The generic final check of one extension's options, as iptables runs it
-/// (`xtables_options_fcheck`) after the whole line is read and before the
-/// extension's own: in table order, a mandatory option missing, then an
-/// option given with one it excludes.
+/// (`xtables_options_fcheck`) after the whole line is read and after the
+/// extension's own: in table order, a mandatory option missing, an option
+/// given with one it excludes, or without one it needs.
 pub fn final_check(ext: &str, options: &[OptSpec], hits: &[OptHit]) -> Result<(), Error> {
     let given = hits.iter().fold(0u32, |m, h| m | 1 << h.idx);
     for (i, o) in options.iter().enumerate() {
@@ -150,6 +159,12 @@ pub fn final_check(ext: &str, options: &[OptSpec], hits: &[OptHit]) -> Result<()
             if let Some(j) = (0..options.len()).find(|j| o.excl & given & (1 << j) != 0) {
                 return Err(crate::error::param(format!(
                     "{ext}: option \"--{}\" cannot be used together with \"--{}\".\n",
+                    o.name, options[j].name
+                )));
+            }
+            if let Some(j) = (0..options.len()).find(|j| o.also & !given & (1 << j) != 0) {
+                return Err(crate::error::param(format!(
+                    "{ext}: option \"--{}\" also requires \"--{}\".\n",
                     o.name, options[j].name
                 )));
             }
@@ -480,6 +495,7 @@ match_registry! {
     State => conntrack::State,
     Multiport => multiport::Multiport,
     Limit => limit::Limit,
+    Statistic => statistic::Statistic,
 }
 
 impl Match {

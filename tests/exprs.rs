@@ -104,6 +104,9 @@ const ROWS: &[(Family, &str)] = &[
     // statistic
     (Family::V4, "-t nat -A PREROUTING -m statistic --mode random --probability 0.33333333349 -j USER"),
     (Family::V6, "-A INPUT -m statistic --mode nth ! --every 5 --packet 2"),
+    // iprange
+    (Family::V4, "-A INPUT -m iprange --src-range 1.1.1.1-1.1.1.10 ! --dst-range 2.2.2.2-2.2.2.3"),
+    (Family::V6, "-A INPUT -m iprange ! --src-range 2001:db8::1-2001:db8::10 -j DROP"),
     // NAT targets
     (
         Family::V4,

@@ -354,10 +354,13 @@ const CONNTRACK: &[&str] = &[
 
 /// conntrack addresses (family-specific).
 const V4_CONNTRACK_ADDR: &[&str] = &[
+    "-A INPUT -m iprange --src-range 10.0.0.1-10.0.0.9 ! --dst-range 10.1.0.0-10.1.255.255 -j DROP",
+    "-A FORWARD -m iprange --dst-range 1.1.1.1",
     "-A INPUT -m conntrack --ctorigsrc 10.0.0.0/8 ! --ctorigdst 1.2.3.4 -j ACCEPT",
     "-A INPUT -m conntrack --ctreplsrc 10.0.0.1/255.0.0.255 --ctrepldst 0.0.0.0/0",
 ];
 const V6_CONNTRACK_ADDR: &[&str] = &[
+    "-A INPUT -m iprange ! --src-range 2001:db8::1-2001:db8::10 -j DROP",
     "-A INPUT -m conntrack --ctorigsrc 2001:db8::/32 --ctstate ESTABLISHED",
     "-A INPUT -m conntrack ! --ctrepldst ::1 --ctproto ipv6-icmp",
 ];

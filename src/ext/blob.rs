@@ -73,6 +73,23 @@ impl Field for Be32 {
     }
 }
 
+/// `union nf_inet_addr`: 16 bytes (IPv4 in the first 4) aligned as `u32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Inet(pub [u8; 16]);
+
+impl Field for Inet {
+    const SIZE: usize = 16;
+    const ALIGN: usize = 4;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0);
+    }
+    fn get(b: &[u8]) -> Self {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&b[..16]);
+        Inet(a)
+    }
+}
+
 impl<const N: usize> Field for [u8; N] {
     const SIZE: usize = N;
     const ALIGN: usize = 1;

@@ -10,6 +10,7 @@ pub mod conntrack;
 pub mod dnat;
 pub mod icmp;
 pub mod icmp6;
+pub mod iprange;
 pub mod limit;
 pub mod log;
 pub mod mark;
@@ -496,6 +497,7 @@ match_registry! {
     Multiport => multiport::Multiport,
     Limit => limit::Limit,
     Statistic => statistic::Statistic,
+    Iprange => iprange::Iprange,
 }
 
 impl Match {

@@ -12,7 +12,8 @@ use crate::nft::decode::decode_rule;
 use crate::nft::encode::encode_rule;
 use crate::nft::session::{commit_error, nfproto, strerror, Session};
 use crate::nft::sys::{CommitError, Nft, SysError};
-use crate::plan::sim::{Kernel, Plan};
+use crate::plan::emit::Plan;
+use crate::plan::sim::Kernel;
 use crate::plan::{plan_input, prog_of, Opts, Planned, RestoreError};
 use clap::{Arg, ArgAction};
 

@@ -15,8 +15,9 @@
 //! This module is the planner, pure (no kernel, no libnftnl): the
 //! program around it is [`crate::applet::restore`]. Modules: [`text`] (line kinds, word splitting, counter prefixes),
 //! [`parse`] (a rule line to a command, with the [`fast`] path for the
-//! common `-A` lines), [`sim`] (the view and the ops).
+//! common `-A` lines), [`sim`] (the view), [`emit`] (the ops).
 
+pub mod emit;
 pub mod fast;
 #[cfg(test)]
 mod mem;
@@ -29,8 +30,9 @@ use crate::config::Layout;
 use crate::error::{Error, VERSION};
 use crate::list::{self, ListOpts};
 use crate::model::{Counters, Family, Table};
+use emit::Plan;
 use parse::Parsed;
-use sim::{Kernel, Plan, Sim, Source};
+use sim::{Kernel, Sim, Source};
 use text::LineKind;
 
 /// Why a restore failed, with the input line it concerns.

@@ -31,17 +31,16 @@
 //! parsed and encoded again only when its op is built, one at a time while
 //! the batch is written; other rules are kept as model rules.
 
+use super::emit::{emit_table, Plan};
 use super::fast;
 use super::text::rule_counters;
 use super::RestoreError;
 use crate::cli::{Action, Command};
 use crate::config::Layout;
 use crate::error::Error;
-use crate::ir::{BaseSpec, NftChain, NftRule, Op, Position};
+use crate::ir::{NftChain, NftRule};
 use crate::model::{Counters, Family, Rule, Table, Target};
-use crate::nft::builtin::base_spec;
 use crate::nft::decode::decode_rule;
-use crate::nft::encode::encode_rule_as;
 use std::collections::{HashMap, HashSet};
 
 /// What the planner may read from the kernel. [`super::NftKernel`] is the
@@ -87,7 +86,7 @@ fn chain_busy(line: u32, chain: &str) -> RestoreError {
 
 /// How a new rule is kept until its op is built.
 #[derive(Debug, Clone)]
-enum Src {
+pub(super) enum Src {
     /// the input line it came from (`start`, `len` in the input text),
     /// read again by the fast path
     Line { start: u32, len: u32 },
@@ -97,11 +96,11 @@ enum Src {
 
 /// A rule added by the input (not in the kernel yet).
 #[derive(Debug, Clone)]
-struct Pending {
-    line: u32,
-    src: Src,
+pub(super) struct Pending {
+    pub(super) line: u32,
+    pub(super) src: Src,
     /// the chain it jumps or goes to (an interned name)
-    target: Option<u32>,
+    pub(super) target: Option<u32>,
 }
 
 /// What rebuilding a rule kept as its line needs.
@@ -128,7 +127,7 @@ impl Source<'_> {
         fast::scan(self.family, table, rest, pc)?.rule()
     }
 
-    fn rule(&self, table: Table, p: &Pending) -> Option<Rule> {
+    pub(super) fn rule(&self, table: Table, p: &Pending) -> Option<Rule> {
         match &p.src {
             Src::Rule(r) => Some((**r).clone()),
             Src::Line { start, len } => self.reparse(table, *start, *len),
@@ -138,7 +137,7 @@ impl Source<'_> {
 
 /// A rule of a chain whose rules are known.
 #[derive(Debug, Clone)]
-enum Item {
+pub(super) enum Item {
     /// in the kernel; decoded when a spec comparison needed it
     Kernel {
         handle: u64,
@@ -150,7 +149,7 @@ enum Item {
 
 /// A chain's rules as far as the planner knows them.
 #[derive(Debug, Clone)]
-enum View {
+pub(super) enum View {
     /// The kernel's rules are not loaded (and untouched): new rules put at
     /// the head (`-I chain 1`, last one first) and at the tail.
     Lazy {
@@ -166,7 +165,7 @@ impl View {
         View::Loaded(Vec::new())
     }
 
-    fn pending(&self) -> Box<dyn Iterator<Item = &Pending> + '_> {
+    pub(super) fn pending(&self) -> Box<dyn Iterator<Item = &Pending> + '_> {
         match self {
             View::Lazy { head, tail } => Box::new(head.iter().chain(tail.iter())),
             View::Loaded(items) => Box::new(items.iter().filter_map(|i| match i {
@@ -208,64 +207,64 @@ enum Loc {
 
 /// Policy and counters set on a built-in chain.
 #[derive(Debug, Clone, Copy)]
-struct PolicySet {
-    accept: bool,
-    counters: Option<Counters>,
-    line: u32,
+pub(super) struct PolicySet {
+    pub(super) accept: bool,
+    pub(super) counters: Option<Counters>,
+    pub(super) line: u32,
 }
 
 /// One chain of the view.
 #[derive(Debug, Clone)]
-struct Chain {
+pub(super) struct Chain {
     /// current name
-    name: String,
+    pub(super) name: String,
     /// the kernel chain this is, if it was in the kernel
-    kernel: Option<NftChain>,
+    pub(super) kernel: Option<NftChain>,
     /// line that created it, for a chain new in this input
-    created: Option<u32>,
+    pub(super) created: Option<u32>,
     /// line that deleted it
-    deleted: Option<u32>,
+    pub(super) deleted: Option<u32>,
     /// a built-in chain of the table
-    builtin: bool,
+    pub(super) builtin: bool,
     /// policy (and counters) set by the input
-    policy: Option<PolicySet>,
+    pub(super) policy: Option<PolicySet>,
     /// line of the last flush of the kernel chain (`FlushChain` op)
-    flushed: Option<u32>,
+    pub(super) flushed: Option<u32>,
     /// line of the last rename
-    renamed: Option<u32>,
-    rules: View,
+    pub(super) renamed: Option<u32>,
+    pub(super) rules: View,
     /// kernel rules deleted (handle, line)
-    deleted_rules: Vec<(u64, u32)>,
+    pub(super) deleted_rules: Vec<(u64, u32)>,
 }
 
 impl Chain {
-    fn live(&self) -> bool {
+    pub(super) fn live(&self) -> bool {
         self.deleted.is_none()
     }
-    fn kernel_name(&self) -> &str {
+    pub(super) fn kernel_name(&self) -> &str {
         self.kernel.as_ref().map_or(&self.name, |k| &k.name)
     }
 }
 
 /// One table of the view.
 #[derive(Debug, Clone)]
-struct TableView {
-    table: Table,
+pub(super) struct TableView {
+    pub(super) table: Table,
     /// does the table exist in the kernel (asked once)
-    kernel_exists: Option<bool>,
+    pub(super) kernel_exists: Option<bool>,
     /// the input replaces the table (line of its `*table`)
-    replaced: Option<u32>,
+    pub(super) replaced: Option<u32>,
     /// `-F` of the whole table (line)
-    flushed_all: Option<u32>,
-    chains: Vec<Chain>,
+    pub(super) flushed_all: Option<u32>,
+    pub(super) chains: Vec<Chain>,
     /// live chains by current name
-    by_name: HashMap<String, usize>,
+    pub(super) by_name: HashMap<String, usize>,
     /// names already looked up in the kernel
-    seen: HashSet<String>,
+    pub(super) seen: HashSet<String>,
     /// the kernel's chain list is loaded
-    all_loaded: bool,
+    pub(super) all_loaded: bool,
     /// how many new rules jump or go to each (interned) chain name
-    refs: HashMap<u32, u32>,
+    pub(super) refs: HashMap<u32, u32>,
 }
 
 impl TableView {
@@ -281,132 +280,6 @@ impl TableView {
             all_loaded: false,
             refs: HashMap::new(),
         }
-    }
-}
-
-/// One op of the transaction, or the recipe for one (a new rule is parsed
-/// and encoded only when its op is built).
-#[derive(Debug, Clone)]
-enum Step {
-    /// an op other than a new rule (boxed: there are few)
-    Op(Box<Op>),
-    /// a new rule
-    Rule {
-        /// index into [`Plan::chains`]
-        chain: u32,
-        rule: Pending,
-        pos: Position,
-    },
-}
-
-/// The chain new rules go to, as the batch names it.
-#[derive(Debug, Clone)]
-struct RuleChain {
-    table: Table,
-    /// its name in the kernel until the commit
-    name: String,
-    /// index into [`Plan::renames`] when chains of the table are renamed
-    renames: Option<u32>,
-}
-
-/// The transaction of a restore: its ops, each with the input line it
-/// stands for. Ops are built on demand ([`Plan::ops`]).
-#[derive(Debug, Clone)]
-pub struct Plan<'t> {
-    src: Source<'t>,
-    steps: Vec<Step>,
-    lines: Vec<u32>,
-    chains: Vec<RuleChain>,
-    /// per table with renamed kernel chains: new name → kernel name
-    renames: Vec<HashMap<String, String>>,
-}
-
-/// Table of an op that can never succeed: a rule that could not be built
-/// becomes a deletion in it, so that the kernel refuses the whole batch.
-const POISON_TABLE: &str = "rxtables-rule-rebuild-failed";
-
-impl<'t> Plan<'t> {
-    fn new(src: Source<'t>) -> Self {
-        Plan {
-            src,
-            steps: Vec::new(),
-            lines: Vec::new(),
-            chains: Vec::new(),
-            renames: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, op: Op, line: u32) {
-        self.steps.push(Step::Op(Box::new(op)));
-        self.lines.push(line);
-    }
-
-    /// How many ops.
-    pub fn len(&self) -> usize {
-        self.steps.len()
-    }
-
-    /// No op at all?
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
-
-    /// The input line of op `i`.
-    pub fn line(&self, i: usize) -> Option<u32> {
-        self.lines.get(i).copied()
-    }
-
-    /// Does op `i` stand for a rule that could not be rebuilt (a bug)?
-    pub fn broken(&self, i: usize) -> bool {
-        matches!(self.op(i), Op::DelRule { table, .. } if table == POISON_TABLE)
-    }
-
-    /// Op `i`, built.
-    pub fn op(&self, i: usize) -> Op {
-        match &self.steps[i] {
-            Step::Op(op) => (**op).clone(),
-            Step::Rule { chain, rule, pos } => {
-                let ch = &self.chains[*chain as usize];
-                self.rule_op(ch, rule, *pos)
-            }
-        }
-    }
-
-    fn rule_op(&self, ch: &RuleChain, rule: &Pending, pos: Position) -> Op {
-        match self.src.rule(ch.table, rule) {
-            Some(mut r) => {
-                if let (Some(m), Target::Jump(c) | Target::Goto(c)) = (
-                    ch.renames.and_then(|i| self.renames.get(i as usize)),
-                    &mut r.target,
-                ) {
-                    if let Some(old) = m.get(c.as_str()) {
-                        *c = old.clone();
-                    }
-                }
-                let (exprs, compat) = encode_rule_as(&r, self.src.family, self.src.layout);
-                Op::AddRule {
-                    table: ch.table.name().to_string(),
-                    rule: NftRule {
-                        chain: ch.name.clone(),
-                        handle: 0,
-                        exprs,
-                        compat,
-                        udata: None,
-                    },
-                    pos,
-                }
-            }
-            None => Op::DelRule {
-                table: POISON_TABLE.into(),
-                chain: "-".into(),
-                handle: 0,
-            },
-        }
-    }
-
-    /// Every op, in order, each built when it is asked for.
-    pub fn ops(&self) -> impl ExactSizeIterator<Item = Op> + '_ {
-        (0..self.steps.len()).map(|i| self.op(i))
     }
 }
 
@@ -1327,182 +1200,5 @@ fn op_msg(e: Error, line: u32) -> RestoreError {
         Error::Op(m) => RestoreError::Failed { line, msg: Some(m) },
         Error::Param(_) | Error::ParamBare(_) => RestoreError::Param { line, err: e },
         other => RestoreError::Other(other),
-    }
-}
-
-fn add_rule(plan: &mut Plan<'_>, chain: u32, p: Pending, pos: Position) {
-    plan.lines.push(p.line);
-    plan.steps.push(Step::Rule {
-        chain,
-        rule: p,
-        pos,
-    });
-}
-
-fn emit_table(t: TableView, plan: &mut Plan<'_>) {
-    let tname = t.table.name();
-    let s = || tname.to_string();
-    // 1. the table replaced
-    if let (Some(line), Some(true)) = (t.replaced, t.kernel_exists) {
-        plan.push(Op::DelTable { table: s() }, line);
-    }
-    // 2. flushes and deletions of kernel rules
-    if let Some(line) = t.flushed_all {
-        plan.push(Op::FlushTable { table: s() }, line);
-    }
-    for c in t.chains.iter().filter(|c| c.kernel.is_some()) {
-        if let Some(line) = c.flushed {
-            let chain = c.kernel_name().to_string();
-            plan.push(Op::FlushChain { table: s(), chain }, line);
-        }
-        for (h, line) in &c.deleted_rules {
-            let chain = c.kernel_name().to_string();
-            plan.push(
-                Op::DelRule {
-                    table: s(),
-                    chain,
-                    handle: *h,
-                },
-                *line,
-            );
-        }
-    }
-    // 3. kernel chains deleted
-    for c in t.chains.iter().filter(|c| c.kernel.is_some()) {
-        if let Some(line) = c.deleted {
-            let chain = c.kernel_name().to_string();
-            plan.push(Op::DelChain { table: s(), chain }, line);
-        }
-    }
-    // 4. kernel chains renamed. The kernel applies a rename when the
-    // transaction commits: until then the chain keeps its old name, so the
-    // batch names it by that name everywhere (rules into it, jumps to it).
-    // For the same reason a rename cannot take a name another chain still
-    // has, nor can a new chain take the old name; the kernel says so.
-    let mut renames: HashMap<String, String> = HashMap::new();
-    for c in t.chains.iter().filter(|c| c.live()) {
-        let Some(k) = &c.kernel else { continue };
-        if c.name != k.name {
-            renames.insert(c.name.clone(), k.name.clone());
-            plan.push(
-                Op::RenameChain {
-                    table: s(),
-                    handle: k.handle,
-                    new_name: c.name.clone(),
-                },
-                c.renamed.unwrap_or(0),
-            );
-        }
-    }
-    // 5. the table, new chains, policies
-    let mut new_chains = t
-        .chains
-        .iter()
-        .filter(|c| c.live() && c.kernel.is_none())
-        .peekable();
-    if let Some(first) = new_chains.peek() {
-        let line = t.replaced.or(first.created).unwrap_or(0);
-        plan.push(Op::AddTable { table: s() }, line);
-    }
-    for c in new_chains {
-        let line = c.created.unwrap_or(0);
-        let base: Option<BaseSpec> = if c.builtin {
-            base_spec(t.table, &c.name).map(|b| BaseSpec {
-                policy_accept: c.policy.is_none_or(|p| p.accept),
-                ..b
-            })
-        } else {
-            None
-        };
-        let is_base = base.is_some();
-        plan.push(
-            Op::AddChain {
-                table: s(),
-                chain: c.name.clone(),
-                base,
-                excl: !is_base,
-            },
-            line,
-        );
-        if let (true, Some(p)) = (is_base, c.policy) {
-            if let Some(ctr) = p.counters.filter(|c| *c != Counters::default()) {
-                plan.push(
-                    Op::SetPolicy {
-                        table: s(),
-                        chain: c.name.clone(),
-                        accept: p.accept,
-                        counters: Some((ctr.packets, ctr.bytes)),
-                    },
-                    p.line,
-                );
-            }
-        }
-    }
-    for c in t
-        .chains
-        .iter()
-        .filter(|c| c.live() && c.kernel.is_some() && c.builtin)
-    {
-        if let Some(p) = c.policy {
-            plan.push(
-                Op::SetPolicy {
-                    table: s(),
-                    chain: c.name.clone(),
-                    accept: p.accept,
-                    counters: p.counters.map(|c| (c.packets, c.bytes)),
-                },
-                p.line,
-            );
-        }
-    }
-    // 6. new rules
-    let renames = if renames.is_empty() {
-        None
-    } else {
-        plan.renames.push(renames);
-        Some(plan.renames.len() as u32 - 1)
-    };
-    let count: usize = t
-        .chains
-        .iter()
-        .filter(|c| c.live())
-        .map(|c| c.rules.pending().count())
-        .sum();
-    plan.steps.reserve(count);
-    plan.lines.reserve(count);
-    for c in t.chains.into_iter().filter(Chain::live) {
-        let ci = plan.chains.len() as u32;
-        plan.chains.push(RuleChain {
-            table: t.table,
-            name: c.kernel_name().to_string(),
-            renames,
-        });
-        match c.rules {
-            View::Lazy { head, tail } => {
-                for p in head {
-                    add_rule(plan, ci, p, Position::Prepend);
-                }
-                for p in tail {
-                    add_rule(plan, ci, p, Position::Append);
-                }
-            }
-            View::Loaded(items) => {
-                // Each run of new rules goes before the kernel rule after it.
-                let mut run: Vec<Pending> = Vec::new();
-                for it in items {
-                    match it {
-                        Item::New(p) => run.push(p),
-                        Item::Kernel { handle, .. } => {
-                            for p in run.drain(..) {
-                                add_rule(plan, ci, p, Position::Before(handle));
-                            }
-                        }
-                    }
-                }
-                for p in run {
-                    add_rule(plan, ci, p, Position::Append);
-                }
-            }
-        }
     }
 }

@@ -1,0 +1,315 @@
+//! The transaction of a planned input: the ops that take the kernel from
+//! its state to the planner's final view, emitted in phases that keep every
+//! reference valid (see [`super::sim`]), each op built only when the batch
+//! is written.
+
+use super::sim::{Chain, Item, Pending, Source, TableView, View};
+use crate::ir::BaseSpec;
+use crate::ir::{NftRule, Op, Position};
+use crate::model::{Counters, Table, Target};
+use crate::nft::builtin::base_spec;
+use crate::nft::encode::encode_rule_as;
+use std::collections::HashMap;
+
+/// One op of the transaction, or the recipe for one (a new rule is parsed
+/// and encoded only when its op is built).
+#[derive(Debug, Clone)]
+enum Step {
+    /// an op other than a new rule (boxed: there are few)
+    Op(Box<Op>),
+    /// a new rule
+    Rule {
+        /// index into [`Plan::chains`]
+        chain: u32,
+        rule: Pending,
+        pos: Position,
+    },
+}
+
+/// The chain new rules go to, as the batch names it.
+#[derive(Debug, Clone)]
+struct RuleChain {
+    table: Table,
+    /// its name in the kernel until the commit
+    name: String,
+    /// index into [`Plan::renames`] when chains of the table are renamed
+    renames: Option<u32>,
+}
+
+/// The transaction of a restore: its ops, each with the input line it
+/// stands for. Ops are built on demand ([`Plan::ops`]).
+#[derive(Debug, Clone)]
+pub struct Plan<'t> {
+    src: Source<'t>,
+    steps: Vec<Step>,
+    lines: Vec<u32>,
+    chains: Vec<RuleChain>,
+    /// per table with renamed kernel chains: new name → kernel name
+    renames: Vec<HashMap<String, String>>,
+}
+
+/// Table of an op that can never succeed: a rule that could not be built
+/// becomes a deletion in it, so that the kernel refuses the whole batch.
+const POISON_TABLE: &str = "rxtables-rule-rebuild-failed";
+
+impl<'t> Plan<'t> {
+    pub(super) fn new(src: Source<'t>) -> Self {
+        Plan {
+            src,
+            steps: Vec::new(),
+            lines: Vec::new(),
+            chains: Vec::new(),
+            renames: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, op: Op, line: u32) {
+        self.steps.push(Step::Op(Box::new(op)));
+        self.lines.push(line);
+    }
+
+    /// How many ops.
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// No op at all?
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The input line of op `i`.
+    pub fn line(&self, i: usize) -> Option<u32> {
+        self.lines.get(i).copied()
+    }
+
+    /// Does op `i` stand for a rule that could not be rebuilt (a bug)?
+    pub fn broken(&self, i: usize) -> bool {
+        matches!(self.op(i), Op::DelRule { table, .. } if table == POISON_TABLE)
+    }
+
+    /// Op `i`, built.
+    pub fn op(&self, i: usize) -> Op {
+        match &self.steps[i] {
+            Step::Op(op) => (**op).clone(),
+            Step::Rule { chain, rule, pos } => {
+                let ch = &self.chains[*chain as usize];
+                self.rule_op(ch, rule, *pos)
+            }
+        }
+    }
+
+    fn rule_op(&self, ch: &RuleChain, rule: &Pending, pos: Position) -> Op {
+        match self.src.rule(ch.table, rule) {
+            Some(mut r) => {
+                if let (Some(m), Target::Jump(c) | Target::Goto(c)) = (
+                    ch.renames.and_then(|i| self.renames.get(i as usize)),
+                    &mut r.target,
+                ) {
+                    if let Some(old) = m.get(c.as_str()) {
+                        *c = old.clone();
+                    }
+                }
+                let (exprs, compat) = encode_rule_as(&r, self.src.family, self.src.layout);
+                Op::AddRule {
+                    table: ch.table.name().to_string(),
+                    rule: NftRule {
+                        chain: ch.name.clone(),
+                        handle: 0,
+                        exprs,
+                        compat,
+                        udata: None,
+                    },
+                    pos,
+                }
+            }
+            None => Op::DelRule {
+                table: POISON_TABLE.into(),
+                chain: "-".into(),
+                handle: 0,
+            },
+        }
+    }
+
+    /// Every op, in order, each built when it is asked for.
+    pub fn ops(&self) -> impl ExactSizeIterator<Item = Op> + '_ {
+        (0..self.steps.len()).map(|i| self.op(i))
+    }
+}
+
+fn add_rule(plan: &mut Plan<'_>, chain: u32, p: Pending, pos: Position) {
+    plan.lines.push(p.line);
+    plan.steps.push(Step::Rule {
+        chain,
+        rule: p,
+        pos,
+    });
+}
+
+pub(super) fn emit_table(t: TableView, plan: &mut Plan<'_>) {
+    let tname = t.table.name();
+    let s = || tname.to_string();
+    // 1. the table replaced
+    if let (Some(line), Some(true)) = (t.replaced, t.kernel_exists) {
+        plan.push(Op::DelTable { table: s() }, line);
+    }
+    // 2. flushes and deletions of kernel rules
+    if let Some(line) = t.flushed_all {
+        plan.push(Op::FlushTable { table: s() }, line);
+    }
+    for c in t.chains.iter().filter(|c| c.kernel.is_some()) {
+        if let Some(line) = c.flushed {
+            let chain = c.kernel_name().to_string();
+            plan.push(Op::FlushChain { table: s(), chain }, line);
+        }
+        for (h, line) in &c.deleted_rules {
+            let chain = c.kernel_name().to_string();
+            plan.push(
+                Op::DelRule {
+                    table: s(),
+                    chain,
+                    handle: *h,
+                },
+                *line,
+            );
+        }
+    }
+    // 3. kernel chains deleted
+    for c in t.chains.iter().filter(|c| c.kernel.is_some()) {
+        if let Some(line) = c.deleted {
+            let chain = c.kernel_name().to_string();
+            plan.push(Op::DelChain { table: s(), chain }, line);
+        }
+    }
+    // 4. kernel chains renamed. The kernel applies a rename when the
+    // transaction commits: until then the chain keeps its old name, so the
+    // batch names it by that name everywhere (rules into it, jumps to it).
+    // For the same reason a rename cannot take a name another chain still
+    // has, nor can a new chain take the old name; the kernel says so.
+    let mut renames: HashMap<String, String> = HashMap::new();
+    for c in t.chains.iter().filter(|c| c.live()) {
+        let Some(k) = &c.kernel else { continue };
+        if c.name != k.name {
+            renames.insert(c.name.clone(), k.name.clone());
+            plan.push(
+                Op::RenameChain {
+                    table: s(),
+                    handle: k.handle,
+                    new_name: c.name.clone(),
+                },
+                c.renamed.unwrap_or(0),
+            );
+        }
+    }
+    // 5. the table, new chains, policies
+    let mut new_chains = t
+        .chains
+        .iter()
+        .filter(|c| c.live() && c.kernel.is_none())
+        .peekable();
+    if let Some(first) = new_chains.peek() {
+        let line = t.replaced.or(first.created).unwrap_or(0);
+        plan.push(Op::AddTable { table: s() }, line);
+    }
+    for c in new_chains {
+        let line = c.created.unwrap_or(0);
+        let base: Option<BaseSpec> = if c.builtin {
+            base_spec(t.table, &c.name).map(|b| BaseSpec {
+                policy_accept: c.policy.is_none_or(|p| p.accept),
+                ..b
+            })
+        } else {
+            None
+        };
+        let is_base = base.is_some();
+        plan.push(
+            Op::AddChain {
+                table: s(),
+                chain: c.name.clone(),
+                base,
+                excl: !is_base,
+            },
+            line,
+        );
+        if let (true, Some(p)) = (is_base, c.policy) {
+            if let Some(ctr) = p.counters.filter(|c| *c != Counters::default()) {
+                plan.push(
+                    Op::SetPolicy {
+                        table: s(),
+                        chain: c.name.clone(),
+                        accept: p.accept,
+                        counters: Some((ctr.packets, ctr.bytes)),
+                    },
+                    p.line,
+                );
+            }
+        }
+    }
+    for c in t
+        .chains
+        .iter()
+        .filter(|c| c.live() && c.kernel.is_some() && c.builtin)
+    {
+        if let Some(p) = c.policy {
+            plan.push(
+                Op::SetPolicy {
+                    table: s(),
+                    chain: c.name.clone(),
+                    accept: p.accept,
+                    counters: p.counters.map(|c| (c.packets, c.bytes)),
+                },
+                p.line,
+            );
+        }
+    }
+    // 6. new rules
+    let renames = if renames.is_empty() {
+        None
+    } else {
+        plan.renames.push(renames);
+        Some(plan.renames.len() as u32 - 1)
+    };
+    let count: usize = t
+        .chains
+        .iter()
+        .filter(|c| c.live())
+        .map(|c| c.rules.pending().count())
+        .sum();
+    plan.steps.reserve(count);
+    plan.lines.reserve(count);
+    for c in t.chains.into_iter().filter(Chain::live) {
+        let ci = plan.chains.len() as u32;
+        plan.chains.push(RuleChain {
+            table: t.table,
+            name: c.kernel_name().to_string(),
+            renames,
+        });
+        match c.rules {
+            View::Lazy { head, tail } => {
+                for p in head {
+                    add_rule(plan, ci, p, Position::Prepend);
+                }
+                for p in tail {
+                    add_rule(plan, ci, p, Position::Append);
+                }
+            }
+            View::Loaded(items) => {
+                // Each run of new rules goes before the kernel rule after it.
+                let mut run: Vec<Pending> = Vec::new();
+                for it in items {
+                    match it {
+                        Item::New(p) => run.push(p),
+                        Item::Kernel { handle, .. } => {
+                            for p in run.drain(..) {
+                                add_rule(plan, ci, p, Position::Before(handle));
+                            }
+                        }
+                    }
+                }
+                for p in run {
+                    add_rule(plan, ci, p, Position::Append);
+                }
+            }
+        }
+    }
+}

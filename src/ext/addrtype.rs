@@ -213,23 +213,11 @@ mod tests {
             ),
         ] {
             let a = build(v).unwrap();
-            let (mut s, mut l) = (String::new(), String::new());
-            a.save(&cx, &mut s);
-            a.print(&cx, &mut l);
-            assert_eq!((s.as_str(), l.as_str()), (saved, listed));
-            let mut e = Vec::new();
-            a.encode(
-                &EncodeCx {
-                    family: Family::V4,
-                    proto: None,
-                },
-                &mut e,
+            assert_eq!(
+                crate::ext::kit::texts(&a, &cx),
+                (saved.to_string(), listed.to_string())
             );
-            let [Expr::Match { name, rev: 1, info }] = e.as_slice() else {
-                panic!()
-            };
-            assert_eq!((name.as_str(), info.len()), ("addrtype", 8));
-            assert_eq!(Addrtype::decode_blob(1, info, Family::V6).unwrap(), a);
+            assert_eq!(crate::ext::kit::xt_round_trip(&a, Family::V6), (1, 8));
         }
         assert_eq!(
             build(&[(0, false, "LOCAL,")]).unwrap_err().to_string(),

@@ -554,15 +554,8 @@ mod tests {
         ] {
             let c = build(fam, v).unwrap();
             let cx = FmtCx { family: fam, numeric: true, proto: None };
-            let (mut s, mut l) = (String::new(), String::new());
-            c.save(&cx, &mut s);
-            c.print(&cx, &mut l);
-            assert_eq!((s.as_str(), l.as_str()), (saved, listed));
-            let mut e = Vec::new();
-            c.encode(&EncodeCx { family: fam, proto: None }, &mut e);
-            let [Expr::Match { info, rev: 3, .. }] = e.as_slice() else { panic!() };
-            assert_eq!(info.len(), 168);
-            assert_eq!(Conntrack::decode_blob(3, info, fam).unwrap(), c);
+            assert_eq!(crate::ext::kit::texts(&c, &cx), (saved.to_string(), listed.to_string()));
+            assert_eq!(crate::ext::kit::xt_round_trip(&c, fam), (3, 168));
         }
     }
 

@@ -188,23 +188,11 @@ mod tests {
                 numeric: true,
                 proto: None,
             };
-            let (mut s, mut l) = (String::new(), String::new());
-            m.save(&cx, &mut s);
-            m.print(&cx, &mut l);
-            assert_eq!((s.as_str(), l.as_str()), (saved, listed));
-            let mut e = Vec::new();
-            m.encode(
-                &EncodeCx {
-                    family: fam,
-                    proto: None,
-                },
-                &mut e,
+            assert_eq!(
+                crate::ext::kit::texts(&m, &cx),
+                (saved.to_string(), listed.to_string())
             );
-            let [Expr::Match { info, rev: 1, .. }] = e.as_slice() else {
-                panic!()
-            };
-            assert_eq!(info.len(), 72);
-            assert_eq!(Iprange::decode_blob(1, info, fam).unwrap(), m);
+            assert_eq!(crate::ext::kit::xt_round_trip(&m, fam), (1, 72));
         }
         let msg = |v: &[(usize, bool, &str)]| {
             build_match::<Iprange>(Family::V4, v)

@@ -559,8 +559,9 @@ pub fn pad_blob(mut b: Vec<u8>) -> Vec<u8> {
 /// line hands them over (the filter table's INPUT chain, no `-p`).
 #[cfg(test)]
 pub(crate) mod kit {
-    use super::{MatchExt, OptHit, ParseCx, TargetExtT};
+    use super::{EncodeCx, FmtCx, MatchExt, OptHit, ParseCx, TargetExtT};
     use crate::error::Error;
+    use crate::ir::Expr;
     use crate::model::{Family, Table};
 
     fn cx(family: Family) -> ParseCx<'static> {
@@ -598,6 +599,33 @@ pub(crate) mod kit {
         v: &[(usize, bool, &str)],
     ) -> Result<T, Error> {
         T::build(&hits(v), &cx(family))
+    }
+
+    /// A match's save text and list text.
+    pub fn texts<M: MatchExt>(m: &M, cx: &FmtCx) -> (String, String) {
+        let (mut s, mut l) = (String::new(), String::new());
+        m.save(cx, &mut s);
+        m.print(cx, &mut l);
+        (s, l)
+    }
+
+    /// An xt match encoded and decoded back (asserted equal): its revision
+    /// and blob length.
+    pub fn xt_round_trip<M: MatchExt>(m: &M, family: Family) -> (u32, usize) {
+        let mut e = Vec::new();
+        m.encode(
+            &EncodeCx {
+                family,
+                proto: None,
+            },
+            &mut e,
+        );
+        let [Expr::Match { name, rev, info }] = e.as_slice() else {
+            panic!("not one xt match: {e:?}")
+        };
+        assert_eq!(name, M::NAME);
+        assert_eq!(&M::decode_blob(*rev, info, family).unwrap(), m);
+        (*rev, info.len())
     }
 }
 

@@ -290,23 +290,11 @@ mod tests {
             ),
         ] {
             let m = build(Some((p, false)), idx, inv, arg).unwrap();
-            let (mut s, mut l) = (String::new(), String::new());
-            m.save(&cx, &mut s);
-            m.print(&cx, &mut l);
-            assert_eq!((s.as_str(), l.as_str()), (saved, listed));
-            let mut e = Vec::new();
-            m.encode(
-                &EncodeCx {
-                    family: Family::V4,
-                    proto: None,
-                },
-                &mut e,
+            assert_eq!(
+                crate::ext::kit::texts(&m, &cx),
+                (saved.to_string(), listed.to_string())
             );
-            let [Expr::Match { info, rev: 1, .. }] = e.as_slice() else {
-                panic!()
-            };
-            assert_eq!(info.len(), 48);
-            assert_eq!(Multiport::decode_blob(1, info, Family::V4).unwrap(), m);
+            assert_eq!(crate::ext::kit::xt_round_trip(&m, Family::V4), (1, 48));
         }
     }
 

@@ -231,23 +231,11 @@ mod tests {
             ),
         ] {
             let s: Statistic = build_match(Family::V4, v).unwrap();
-            let (mut a, mut b) = (String::new(), String::new());
-            s.save(&cx, &mut a);
-            s.print(&cx, &mut b);
-            assert_eq!((a.as_str(), b.as_str()), (saved, listed));
-            let mut e = Vec::new();
-            s.encode(
-                &EncodeCx {
-                    family: Family::V4,
-                    proto: None,
-                },
-                &mut e,
+            assert_eq!(
+                crate::ext::kit::texts(&s, &cx),
+                (saved.to_string(), listed.to_string())
             );
-            let [Expr::Match { info, .. }] = e.as_slice() else {
-                panic!()
-            };
-            assert_eq!(info.len(), 24);
-            assert_eq!(Statistic::decode_blob(0, info, Family::V4).unwrap(), s);
+            assert_eq!(crate::ext::kit::xt_round_trip(&s, Family::V4), (0, 24));
         }
         let msg = |v: &[(usize, bool, &str)]| {
             build_match::<Statistic>(Family::V4, v)

@@ -21,6 +21,11 @@ pub enum Error {
     /// Printed as `PROG: MSG.`
     #[error("{0}")]
     Op(String),
+    /// What the kernel refuses as invalid (EINVAL, exit 1). A single
+    /// command prints `PROG: MSG. Run \`dmesg' for more information.`, a
+    /// restore `line N failed: MSG.`
+    #[error("{0}")]
+    Invalid(String),
     /// The table does not exist (exit 3).
     #[error("{0}")]
     Version(String),
@@ -53,7 +58,7 @@ impl Error {
     /// The exit status iptables uses for this kind of error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Op(_) => 1,
+            Error::Op(_) | Error::Invalid(_) => 1,
             Error::Param(_) | Error::ParamBare(_) => 2,
             Error::Version(_) => 3,
             Error::Resource(_) => 4,
@@ -72,6 +77,7 @@ impl Error {
                 format!("{m}\nTry `{prog} -h' or '{prog} --help' for more information.")
             }
             Error::Op(m) => format!("{prog}: {m}."),
+            Error::Invalid(m) => format!("{prog}: {m}. Run `dmesg' for more information."),
             Error::Version(m) => {
                 format!(
                     "{prog} {VERSION}: {m}\nPerhaps {prog} or your kernel needs to be upgraded."

@@ -56,6 +56,16 @@ pub enum RestoreError {
         /// iptables' message for it
         msg: Option<String>,
     },
+    /// A command the kernel would refuse as invalid (exit 1): printed as
+    /// [`RestoreError::Failed`], and by a single command with iptables'
+    /// EINVAL hint.
+    #[error("line {line} failed: {msg}")]
+    Invalid {
+        /// input line
+        line: u32,
+        /// iptables' message for it
+        msg: String,
+    },
     /// The kernel refused the transaction (exit 4); `msg` is
     /// ` OP failed (ERRNO): WHAT` as iptables-nft prints it.
     #[error("kernel refused the transaction at line {line:?}:{msg}")]
@@ -105,7 +115,7 @@ impl RestoreError {
                 }
             },
             RestoreError::Failed { line, msg: None } => (format!("{prog}: line {line} failed"), 1),
-            RestoreError::Failed { line, msg: Some(m) } => {
+            RestoreError::Failed { line, msg: Some(m) } | RestoreError::Invalid { line, msg: m } => {
                 (format!("{prog}: line {line} failed: {m}."), 1)
             }
             RestoreError::Kernel { line: Some(l), msg } => {
@@ -422,10 +432,7 @@ fn insert_listings(
 pub fn single_error(e: RestoreError) -> Error {
     match e {
         RestoreError::Param { err, .. } => err,
-        // iptables adds this hint to an EINVAL from a single command.
-        RestoreError::Failed { msg: Some(m), .. } if m == "Bad policy name" => {
-            Error::Op(format!("{m}. Run `dmesg' for more information"))
-        }
+        RestoreError::Invalid { msg, .. } => Error::Invalid(msg),
         RestoreError::Failed { msg: Some(m), .. } => Error::Op(m),
         RestoreError::Failed { line, msg: None } => Error::Op(format!("command {line} failed")),
         RestoreError::Kernel { msg, .. } => Error::Resource(msg),

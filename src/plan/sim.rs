@@ -724,7 +724,7 @@ impl<'k, 't> Sim<'k, 't> {
                     self.rule_chain(ti, name, line)?;
                     return Ok(());
                 }
-                _ => return Err(op_msg(Error::Op("Bad policy name".into()), line)),
+                _ => return Err(op_msg(Error::Invalid("Bad policy name".into()), line)),
             };
             return self.set_policy(ti, name, accept, counters, line);
         }
@@ -993,7 +993,7 @@ impl<'k, 't> Sim<'k, 't> {
                 let accept = match policy.as_str() {
                     "ACCEPT" => true,
                     "DROP" => false,
-                    _ => return Err(op(Error::Op("Bad policy name".into()))),
+                    _ => return Err(op(Error::Invalid("Bad policy name".into()))),
                 };
                 self.set_policy(ti, &chain, accept, counters, line)
             }
@@ -1198,6 +1198,7 @@ fn unreachable_view() -> ! {
 fn op_msg(e: Error, line: u32) -> RestoreError {
     match e {
         Error::Op(m) => RestoreError::Failed { line, msg: Some(m) },
+        Error::Invalid(m) => RestoreError::Invalid { line, msg: m },
         Error::Param(_) | Error::ParamBare(_) => RestoreError::Param { line, err: e },
         other => RestoreError::Other(other),
     }

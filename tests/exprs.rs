@@ -135,6 +135,14 @@ const ROWS: &[(Family, &str)] = &[
     // verdicts and counters
     (Family::V4, "-A INPUT -c 10 20 -j USER"),
     (Family::V6, "-A OUTPUT -g USER"),
+    // header matches and targets: tos dscp ttl hl length pkttype tcpmss TOS DSCP TTL HL TCPMSS CHECKSUM CLASSIFY
+    (Family::V4, "-A INPUT -j ACCEPT"),
+    // connection tracking: connmark CONNMARK helper connlimit CT NOTRACK TRACE recent
+    (Family::V6, "-A INPUT -j ACCEPT"),
+    // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct
+    (Family::V4, "-A OUTPUT -j RETURN"),
+    // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY
+    (Family::V6, "-A OUTPUT -j RETURN"),
 ];
 
 fn tool(family: Family) -> &'static str {

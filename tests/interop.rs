@@ -324,6 +324,30 @@ const MARK_COMMENT: &[&str] = &[
     "-t mangle -A FORWARD -m comment --comment mark-it -j MARK --set-mark 1/2",
 ];
 
+/// tos, dscp, ttl/hl, length, pkttype, tcpmss; TOS, DSCP, TTL/HL, TCPMSS, CHECKSUM, CLASSIFY (IPv4).
+const V4_HEADER: &[&str] = &[];
+
+/// tos, dscp, ttl/hl, length, pkttype, tcpmss; TOS, DSCP, TTL/HL, TCPMSS, CHECKSUM, CLASSIFY (IPv6).
+const V6_HEADER: &[&str] = &[];
+
+/// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv4).
+const V4_CONN: &[&str] = &[];
+
+/// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv6).
+const V6_CONN: &[&str] = &[];
+
+/// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv4).
+const V4_RATES: &[&str] = &[];
+
+/// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv6).
+const V6_RATES: &[&str] = &[];
+
+/// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv4).
+const V4_QUEUES: &[&str] = &[];
+
+/// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv6).
+const V6_QUEUES: &[&str] = &[];
+
 /// multiport (fail2ban, ufw) and limit, both families.
 const MULTIPORT: &[&str] = &[
     "-A INPUT -m limit --limit 3/min --limit-burst 10 -j ACCEPT",
@@ -672,6 +696,14 @@ form_tests! {
     v6_conntrack_addresses: Fam::V6, V6_CONNTRACK_ADDR;
     v4_multiport: Fam::V4, MULTIPORT;
     v6_multiport: Fam::V6, MULTIPORT;
+    v4_header: Fam::V4, V4_HEADER;
+    v6_header: Fam::V6, V6_HEADER;
+    v4_conn: Fam::V4, V4_CONN;
+    v6_conn: Fam::V6, V6_CONN;
+    v4_rates: Fam::V4, V4_RATES;
+    v6_rates: Fam::V6, V6_RATES;
+    v4_queues: Fam::V4, V4_QUEUES;
+    v6_queues: Fam::V6, V6_QUEUES;
 }
 
 /// `! --sport :1023`: 1.8.11+ write it as `sport > 1023` and print it as
@@ -719,6 +751,10 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             CONNTRACK,
             V4_CONNTRACK_ADDR,
             MULTIPORT,
+            V4_HEADER,
+            V4_CONN,
+            V4_RATES,
+            V4_QUEUES,
         ],
         Fam::V6 => &[
             V6_ADDRESSES,
@@ -732,6 +768,10 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             CONNTRACK,
             V6_CONNTRACK_ADDR,
             MULTIPORT,
+            V6_HEADER,
+            V6_CONN,
+            V6_RATES,
+            V6_QUEUES,
         ],
     };
     lists.iter().flat_map(|l| l.iter().copied()).collect()

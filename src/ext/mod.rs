@@ -27,6 +27,13 @@ pub mod statistic;
 pub mod tcp;
 pub mod udp;
 pub mod value;
+// header matches and targets (tos dscp ttl hl length pkttype tcpmss TOS DSCP TTL HL TCPMSS CHECKSUM CLASSIFY)
+
+// connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
+
+// rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
+
+// queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
 
 use crate::error::{DecodeError, Error};
 use crate::ir::{CmpOp, Expr, PayloadBase};
@@ -498,6 +505,13 @@ match_registry! {
     Limit => limit::Limit,
     Statistic => statistic::Statistic,
     Iprange => iprange::Iprange,
+    // header
+
+    // connection tracking
+
+    // rates and sockets
+
+    // queues, sets, policy
 }
 
 impl Match {
@@ -520,6 +534,13 @@ target_registry! {
     MarkTarget => mark_target::MarkTarget,
     Reject => reject::Reject,
     Log => log::Log,
+    // header
+
+    // connection tracking
+
+    // rates and sockets
+
+    // queues, sets, policy
 }
 
 /// The match registered under `name`, if it exists for `family`.

@@ -44,6 +44,8 @@ const ROWS: &[(Family, &str)] = &[
     ),
     (Family::V4, "-A INPUT -p tcp --tcp-option 8 --syn"),
     (Family::V4, "-A INPUT -p udp ! --dport :1023 -j DROP"),
+    (Family::V4, "-A INPUT ! -p udp --dport 7 -j DROP"),
+    (Family::V6, "-A INPUT ! -p tcp --sport 1:2 --syn"),
     (Family::V6, "-A INPUT -p udp --sport 53 --dport 1024:"),
     (Family::V4, "-A INPUT -p icmp --icmp-type 3/4"),
     (

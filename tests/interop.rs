@@ -280,6 +280,8 @@ const V6_TCP_UDP: &[&str] = &[
     "-A INPUT -p udp --dport 546 -j ACCEPT",
     "-A INPUT -p udp --sport 547 --dport 546 -j ACCEPT",
     "-A INPUT -p udp ! --sport :1023 -j ACCEPT",
+    "-A INPUT ! -p udp -m udp --dport 7",
+    "-A INPUT ! -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j DROP",
 ];
 
 const V6_ICMP6: &[&str] = &[

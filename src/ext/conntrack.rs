@@ -259,6 +259,7 @@ fn blank() -> CtInfo3 {
 
 impl MatchExt for Conntrack {
     const NAME: &'static str = "conntrack";
+    const HELP: &'static str = include_str!("help/conntrack.txt");
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value(OPTS[0]),
         OptSpec::value(OPTS[1]),
@@ -501,6 +502,7 @@ const STATE_NAMES: &[(&str, u16)] = &[
 
 impl MatchExt for State {
     const NAME: &'static str = "state";
+    const HELP: &'static str = include_str!("help/state.txt");
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("state").mandatory()];
 
     fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {

@@ -278,6 +278,12 @@ pub trait MatchExt: Sized + Clone + PartialEq + Debug {
     const PROTO: Option<u8> = None;
     /// families it exists in
     const FAMILIES: &'static [Family] = &[Family::V4, Family::V6];
+    /// its part of `iptables -m NAME -h`, as iptables prints it
+    const HELP: &'static str = "";
+    /// [`Self::HELP`], for extensions whose help differs by family
+    fn help(_family: Family) -> &'static str {
+        Self::HELP
+    }
     /// Build from the options given (and check them as a whole).
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error>;
     /// iptables-save text after ` -m NAME` (each option with a leading space).
@@ -307,6 +313,12 @@ pub trait TargetExtT: Sized + Clone + PartialEq + Debug {
     const OPTIONS: &'static [OptSpec];
     /// families it exists in
     const FAMILIES: &'static [Family] = &[Family::V4, Family::V6];
+    /// its part of `iptables -j NAME -h`, as iptables prints it
+    const HELP: &'static str = "";
+    /// [`Self::HELP`], for extensions whose help differs by family
+    fn help(_family: Family) -> &'static str {
+        Self::HELP
+    }
     /// Build from the options given.
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error>;
     /// iptables-save text after ` -j NAME`.
@@ -341,6 +353,8 @@ pub struct MatchDesc {
     pub proto: Option<u8>,
     /// families
     pub families: &'static [Family],
+    /// `-m NAME -h` text for a family
+    pub help: fn(Family) -> &'static str,
     /// constructor
     pub build: fn(&[OptHit], &ParseCx) -> Result<Match, Error>,
     /// xt blob decoder
@@ -359,6 +373,8 @@ pub struct TargetDesc {
     pub options: &'static [OptSpec],
     /// families
     pub families: &'static [Family],
+    /// `-j NAME -h` text for a family
+    pub help: fn(Family) -> &'static str,
     /// constructor
     pub build: fn(&[OptHit], &ParseCx) -> Result<TargetExt, Error>,
     /// xt blob decoder
@@ -385,6 +401,7 @@ macro_rules! match_registry {
                 options: <$ty as MatchExt>::OPTIONS,
                 proto: <$ty as MatchExt>::PROTO,
                 families: <$ty as MatchExt>::FAMILIES,
+                help: <$ty as MatchExt>::help,
                 build: |h, cx| <$ty as MatchExt>::build(h, cx).map(Match::$variant),
                 decode_blob: |r, i, f| <$ty as MatchExt>::decode_blob(r, i, f).map(Match::$variant),
                 absorb: <$ty as MatchExt>::absorb,
@@ -453,6 +470,7 @@ macro_rules! target_registry {
                 name: <$ty as TargetExtT>::NAME,
                 options: <$ty as TargetExtT>::OPTIONS,
                 families: <$ty as TargetExtT>::FAMILIES,
+                help: <$ty as TargetExtT>::help,
                 build: |h, cx| <$ty as TargetExtT>::build(h, cx).map(TargetExt::$variant),
                 decode_blob: |r, i, f| <$ty as TargetExtT>::decode_blob(r, i, f).map(TargetExt::$variant),
             },)*

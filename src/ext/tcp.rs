@@ -127,6 +127,7 @@ impl Tcp {
 
 impl MatchExt for Tcp {
     const NAME: &'static str = "tcp";
+    const HELP: &'static str = include_str!("help/tcp.txt");
     const PROTO: Option<u8> = Some(6);
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("source-port").alias("sport").multi(),
@@ -137,7 +138,7 @@ impl MatchExt for Tcp {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        if !matches!(cx.proto, Some(p) if p.val == 6 && !p.inv) {
+        if !matches!(cx.proto, Some(p) if p.val == 6) {
             return Err(param("TCP match requires '-p tcp'"));
         }
         let mut t = Tcp::default();

@@ -253,6 +253,7 @@ impl Udp {
 
 impl MatchExt for Udp {
     const NAME: &'static str = "udp";
+    const HELP: &'static str = include_str!("help/udp.txt");
     const PROTO: Option<u8> = Some(17);
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("source-port").alias("sport").multi(),
@@ -260,7 +261,7 @@ impl MatchExt for Udp {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        if !matches!(cx.proto, Some(p) if p.val == 17 && !p.inv) {
+        if !matches!(cx.proto, Some(p) if p.val == 17) {
             return Err(param("UDP match requires '-p udp'"));
         }
         let mut u = Udp::default();

@@ -229,9 +229,8 @@ fn cmp(
             let p = first()?;
             let inv = inv_of(op)?;
             r.proto = Some(Inv::new(inv, p));
-            if !inv {
-                *l4proto = Some(p);
-            }
+            // `! -p tcp --syn` too: the port/flag loads after it are tcp's
+            *l4proto = Some(p);
         }
         // `ip protocol` / `ip6 nexthdr`, as releases before 1.8.? wrote -p.
         Load::Payload(PayloadBase::Network, off, 1)
@@ -242,9 +241,8 @@ fn cmp(
             let p = first()?;
             let inv = inv_of(op)?;
             r.proto = Some(Inv::new(inv, p));
-            if !inv {
-                *l4proto = Some(p);
-            }
+            // `! -p tcp --syn` too: the port/flag loads after it are tcp's
+            *l4proto = Some(p);
         }
         Load::Payload(PayloadBase::Network, off, len)
             if to.is_none() && (off == soff || off == doff) =>

@@ -68,7 +68,6 @@ fn types_text(mask: u16, out: &mut String) {
 
 impl MatchExt for Addrtype {
     const NAME: &'static str = "addrtype";
-    const HELP: &'static str = include_str!("help/addrtype.txt");
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("src-type"),
         OptSpec::value("dst-type"),

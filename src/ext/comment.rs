@@ -45,7 +45,6 @@ pub fn save_string(s: &str, out: &mut String) {
 
 impl MatchExt for Comment {
     const NAME: &'static str = "comment";
-    const HELP: &'static str = include_str!("help/comment.txt");
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("comment").no_inv().mandatory()];
 
     fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {

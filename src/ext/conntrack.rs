@@ -259,7 +259,6 @@ fn blank() -> CtInfo3 {
 
 impl MatchExt for Conntrack {
     const NAME: &'static str = "conntrack";
-    const HELP: &'static str = include_str!("help/conntrack.txt");
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value(OPTS[0]),
         OptSpec::value(OPTS[1]),
@@ -502,7 +501,6 @@ const STATE_NAMES: &[(&str, u16)] = &[
 
 impl MatchExt for State {
     const NAME: &'static str = "state";
-    const HELP: &'static str = include_str!("help/state.txt");
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("state").mandatory()];
 
     fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {

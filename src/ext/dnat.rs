@@ -20,7 +20,6 @@ const KINDS: &[NatOpt] = &[NatOpt::To, NatOpt::Random, NatOpt::Persistent];
 
 impl TargetExtT for Dnat {
     const NAME: &'static str = "DNAT";
-    const HELP: &'static str = include_str!("help/DNAT.txt");
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("to-destination").no_inv(),
         OptSpec::flag("random").no_inv(),

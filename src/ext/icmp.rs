@@ -186,7 +186,6 @@ pub struct Icmp(pub(crate) TypeCode);
 
 impl MatchExt for Icmp {
     const NAME: &'static str = "icmp";
-    const HELP: &'static str = include_str!("help/icmp.txt");
     const PROTO: Option<u8> = Some(1);
     const FAMILIES: &'static [Family] = &[Family::V4];
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("icmp-type")];

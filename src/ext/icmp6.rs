@@ -58,7 +58,6 @@ pub struct Icmp6(pub(crate) TypeCode);
 
 impl MatchExt for Icmp6 {
     const NAME: &'static str = "icmp6";
-    const HELP: &'static str = include_str!("help/icmp6.txt");
     const PROTO: Option<u8> = Some(58);
     const FAMILIES: &'static [Family] = &[Family::V6];
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("icmpv6-type")];

@@ -72,7 +72,6 @@ fn text(a: &Inet, family: Family) -> String {
 
 impl MatchExt for Iprange {
     const NAME: &'static str = "iprange";
-    const HELP: &'static str = include_str!("help/iprange.txt");
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("src-range"), OptSpec::value("dst-range")];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {

@@ -91,7 +91,6 @@ fn unit_of(avg: u32) -> (&'static str, u64) {
 
 impl MatchExt for Limit {
     const NAME: &'static str = "limit";
-    const HELP: &'static str = include_str!("help/limit.txt");
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("limit").no_inv(),
         OptSpec::value("limit-burst").no_inv().kind(ValueKind::U32),

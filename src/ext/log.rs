@@ -55,7 +55,6 @@ pub struct Log {
 
 impl TargetExtT for Log {
     const NAME: &'static str = "LOG";
-    const HELP: &'static str = include_str!("help/LOG.txt");
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("log-level").no_inv(),
         OptSpec::value("log-prefix").no_inv(),

@@ -30,7 +30,6 @@ pub struct Mark {
 
 impl MatchExt for Mark {
     const NAME: &'static str = "mark";
-    const HELP: &'static str = include_str!("help/mark.txt");
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("mark")
         .kind(ValueKind::MarkMask32)
         .mandatory()];

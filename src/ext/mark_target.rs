@@ -29,7 +29,6 @@ const ALL: u32 = 0b11111;
 
 impl TargetExtT for MarkTarget {
     const NAME: &'static str = "MARK";
-    const HELP: &'static str = include_str!("help/MARK.txt");
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("set-xmark")
             .no_inv()

@@ -20,7 +20,6 @@ const KINDS: &[NatOpt] = &[NatOpt::Ports, NatOpt::Random, NatOpt::RandomFully];
 
 impl TargetExtT for Masquerade {
     const NAME: &'static str = "MASQUERADE";
-    const HELP: &'static str = include_str!("help/MASQUERADE.txt");
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("to-ports").no_inv(),
         OptSpec::flag("random").no_inv(),

@@ -8,6 +8,7 @@ pub mod blob;
 pub mod comment;
 pub mod conntrack;
 pub mod dnat;
+pub mod help;
 pub mod icmp;
 pub mod icmp6;
 pub mod iprange;
@@ -278,11 +279,10 @@ pub trait MatchExt: Sized + Clone + PartialEq + Debug {
     const PROTO: Option<u8> = None;
     /// families it exists in
     const FAMILIES: &'static [Family] = &[Family::V4, Family::V6];
-    /// its part of `iptables -m NAME -h`, as iptables prints it
-    const HELP: &'static str = "";
-    /// [`Self::HELP`], for extensions whose help differs by family
-    fn help(_family: Family) -> &'static str {
-        Self::HELP
+    /// its part of `iptables -m NAME -h`, as iptables prints it (the
+    /// captured text in `help/NAME.txt`)
+    fn help(family: Family) -> &'static str {
+        help::text(Self::NAME, family)
     }
     /// Build from the options given (and check them as a whole).
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error>;
@@ -313,11 +313,10 @@ pub trait TargetExtT: Sized + Clone + PartialEq + Debug {
     const OPTIONS: &'static [OptSpec];
     /// families it exists in
     const FAMILIES: &'static [Family] = &[Family::V4, Family::V6];
-    /// its part of `iptables -j NAME -h`, as iptables prints it
-    const HELP: &'static str = "";
-    /// [`Self::HELP`], for extensions whose help differs by family
-    fn help(_family: Family) -> &'static str {
-        Self::HELP
+    /// its part of `iptables -j NAME -h`, as iptables prints it (the
+    /// captured text in `help/NAME.txt`)
+    fn help(family: Family) -> &'static str {
+        help::text(Self::NAME, family)
     }
     /// Build from the options given.
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error>;

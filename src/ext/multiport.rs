@@ -58,7 +58,6 @@ const NAMES: [&str; 3] = ["sports", "dports", "ports"];
 
 impl MatchExt for Multiport {
     const NAME: &'static str = "multiport";
-    const HELP: &'static str = include_str!("help/multiport.txt");
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("source-ports").alias("sports").excl(0b110),
         OptSpec::value("destination-ports")

@@ -20,7 +20,6 @@ pub struct Netmap {
 
 impl TargetExtT for Netmap {
     const NAME: &'static str = "NETMAP";
-    const HELP: &'static str = include_str!("help/NETMAP.txt");
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("to").no_inv()];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {

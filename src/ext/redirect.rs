@@ -19,7 +19,6 @@ const KINDS: &[NatOpt] = &[NatOpt::Ports, NatOpt::Random];
 
 impl TargetExtT for Redirect {
     const NAME: &'static str = "REDIRECT";
-    const HELP: &'static str = include_str!("help/REDIRECT.txt");
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("to-ports").no_inv(),
         OptSpec::flag("random").no_inv(),

@@ -65,12 +65,6 @@ impl Reject {
 
 impl TargetExtT for Reject {
     const NAME: &'static str = "REJECT";
-    fn help(family: Family) -> &'static str {
-        match family {
-            Family::V4 => include_str!("help/REJECT.v4.txt"),
-            Family::V6 => include_str!("help/REJECT.v6.txt"),
-        }
-    }
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("reject-with").no_inv()];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {

@@ -26,7 +26,6 @@ const KINDS: &[NatOpt] = &[
 
 impl TargetExtT for Snat {
     const NAME: &'static str = "SNAT";
-    const HELP: &'static str = include_str!("help/SNAT.txt");
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("to-source").no_inv(),
         OptSpec::flag("random").no_inv(),

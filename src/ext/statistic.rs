@@ -45,7 +45,6 @@ pub enum Statistic {
 
 impl MatchExt for Statistic {
     const NAME: &'static str = "statistic";
-    const HELP: &'static str = include_str!("help/statistic.txt");
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("mode").no_inv().mandatory(),
         OptSpec::value("probability").excl(0b1100),

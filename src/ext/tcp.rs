@@ -127,7 +127,6 @@ impl Tcp {
 
 impl MatchExt for Tcp {
     const NAME: &'static str = "tcp";
-    const HELP: &'static str = include_str!("help/tcp.txt");
     const PROTO: Option<u8> = Some(6);
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("source-port").alias("sport").multi(),

@@ -253,7 +253,6 @@ impl Udp {
 
 impl MatchExt for Udp {
     const NAME: &'static str = "udp";
-    const HELP: &'static str = include_str!("help/udp.txt");
     const PROTO: Option<u8> = Some(17);
     const OPTIONS: &'static [OptSpec] = &[
         OptSpec::value("source-port").alias("sport").multi(),

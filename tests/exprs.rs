@@ -137,6 +137,10 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A OUTPUT -g USER"),
     // header matches and targets: tos dscp ttl hl length pkttype tcpmss TOS DSCP TTL HL TCPMSS CHECKSUM CLASSIFY
     (Family::V4, "-A INPUT -j ACCEPT"),
+    (Family::V4, "-A INPUT -m tos ! --tos Minimize-Delay"),
+    (Family::V6, "-A INPUT -m tos --tos 0x0f/0x0f -j DROP"),
+    (Family::V4, "-t mangle -A PREROUTING -j TOS --and-tos 0x12"),
+    (Family::V6, "-t mangle -A OUTPUT -j TOS --set-tos 0x05/0x07"),
     // connection tracking: connmark CONNMARK helper connlimit CT NOTRACK TRACE recent
     (Family::V6, "-A INPUT -j ACCEPT"),
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct

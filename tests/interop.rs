@@ -325,10 +325,20 @@ const MARK_COMMENT: &[&str] = &[
 ];
 
 /// tos, dscp, ttl/hl, length, pkttype, tcpmss; TOS, DSCP, TTL/HL, TCPMSS, CHECKSUM, CLASSIFY (IPv4).
-const V4_HEADER: &[&str] = &[];
+const V4_HEADER: &[&str] = &[
+    "-A INPUT -m tos --tos 0x10/0x3f",
+    "-A INPUT -m tos ! --tos 0xff/0xff -j DROP",
+    "-t mangle -A PREROUTING -j TOS --set-tos 0x00/0xed",
+    "-t mangle -A POSTROUTING -j TOS --set-tos 0x1f/0xff",
+];
 
 /// tos, dscp, ttl/hl, length, pkttype, tcpmss; TOS, DSCP, TTL/HL, TCPMSS, CHECKSUM, CLASSIFY (IPv6).
-const V6_HEADER: &[&str] = &[];
+const V6_HEADER: &[&str] = &[
+    "-A INPUT -m tos ! --tos 0x00/0x3f",
+    "-A OUTPUT -m tos --tos 0x0f/0x0f -j ACCEPT",
+    "-t mangle -A OUTPUT -j TOS --set-tos 0x12/0x00",
+    "-t mangle -A FORWARD -j TOS --set-tos 0x05/0x07",
+];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv4).
 const V4_CONN: &[&str] = &[];

@@ -28,6 +28,9 @@ pub mod tcp;
 pub mod udp;
 pub mod value;
 // header matches and targets (tos dscp ttl hl length pkttype tcpmss TOS DSCP TTL HL TCPMSS CHECKSUM CLASSIFY)
+pub mod header_kit;
+pub mod tos;
+pub mod tos_target;
 
 // connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
 
@@ -506,6 +509,7 @@ match_registry! {
     Statistic => statistic::Statistic,
     Iprange => iprange::Iprange,
     // header
+    Tos => tos::Tos,
 
     // connection tracking
 
@@ -535,6 +539,7 @@ target_registry! {
     Reject => reject::Reject,
     Log => log::Log,
     // header
+    TosTarget => tos_target::TosTarget,
 
     // connection tracking
 

@@ -141,6 +141,10 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -m tos --tos 0x0f/0x0f -j DROP"),
     (Family::V4, "-t mangle -A PREROUTING -j TOS --and-tos 0x12"),
     (Family::V6, "-t mangle -A OUTPUT -j TOS --set-tos 0x05/0x07"),
+    (Family::V4, "-A INPUT -m dscp ! --dscp-class AF41"),
+    (Family::V6, "-A INPUT -m dscp --dscp 0x3f"),
+    (Family::V4, "-t mangle -A POSTROUTING -j DSCP --set-dscp-class EF"),
+    (Family::V6, "-t mangle -A PREROUTING -j DSCP --set-dscp 10"),
     // connection tracking: connmark CONNMARK helper connlimit CT NOTRACK TRACE recent
     (Family::V6, "-A INPUT -j ACCEPT"),
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct

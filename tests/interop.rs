@@ -330,6 +330,9 @@ const V4_HEADER: &[&str] = &[
     "-A INPUT -m tos ! --tos 0xff/0xff -j DROP",
     "-t mangle -A PREROUTING -j TOS --set-tos 0x00/0xed",
     "-t mangle -A POSTROUTING -j TOS --set-tos 0x1f/0xff",
+    "-A INPUT -m dscp --dscp 0x2e",
+    "-A FORWARD -m dscp ! --dscp 0x00 -j DROP",
+    "-t mangle -A POSTROUTING -j DSCP --set-dscp 0x22",
 ];
 
 /// tos, dscp, ttl/hl, length, pkttype, tcpmss; TOS, DSCP, TTL/HL, TCPMSS, CHECKSUM, CLASSIFY (IPv6).
@@ -338,6 +341,8 @@ const V6_HEADER: &[&str] = &[
     "-A OUTPUT -m tos --tos 0x0f/0x0f -j ACCEPT",
     "-t mangle -A OUTPUT -j TOS --set-tos 0x12/0x00",
     "-t mangle -A FORWARD -j TOS --set-tos 0x05/0x07",
+    "-A INPUT -m dscp ! --dscp 0x0a",
+    "-t mangle -A OUTPUT -j DSCP --set-dscp 0x3f",
 ];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv4).

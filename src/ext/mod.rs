@@ -28,6 +28,7 @@ pub mod tcp;
 pub mod udp;
 pub mod value;
 // header matches and targets (tos dscp ttl hl length pkttype tcpmss TOS DSCP TTL HL TCPMSS CHECKSUM CLASSIFY)
+pub mod dscp;
 pub mod header_kit;
 pub mod tos;
 pub mod tos_target;
@@ -510,6 +511,7 @@ match_registry! {
     Iprange => iprange::Iprange,
     // header
     Tos => tos::Tos,
+    Dscp => dscp::Dscp,
 
     // connection tracking
 
@@ -540,6 +542,7 @@ target_registry! {
     Log => log::Log,
     // header
     TosTarget => tos_target::TosTarget,
+    DscpTarget => dscp::DscpTarget,
 
     // connection tracking
 

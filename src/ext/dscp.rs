@@ -5,10 +5,13 @@
 //! `struct xt_DSCP_info { u8 dscp; }`. A class is saved as its value.
 
 use super::header_kit::uint_opt;
-use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx, TargetExtT};
+use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx, TargetExtT, ValueKind};
 use crate::error::{param, DecodeError, Error};
 use crate::ir::Expr;
 use crate::model::Family;
+
+/// `XTTYPE_UINT8` up to `XT_DSCP_MAX`
+const DSCP: ValueKind = ValueKind::UInt(0, DSCP_MAX);
 
 crate::xt_struct! {
     /// `struct xt_dscp_info`
@@ -84,7 +87,7 @@ pub struct Dscp {
 impl MatchExt for Dscp {
     const NAME: &'static str = "dscp";
     const OPTIONS: &'static [OptSpec] = &[
-        OptSpec::value("dscp").excl(0b10),
+        OptSpec::value("dscp").kind(DSCP).excl(0b10),
         OptSpec::value("dscp-class").excl(0b01),
     ];
 
@@ -149,7 +152,7 @@ pub struct DscpTarget {
 impl TargetExtT for DscpTarget {
     const NAME: &'static str = "DSCP";
     const OPTIONS: &'static [OptSpec] = &[
-        OptSpec::value("set-dscp").no_inv().excl(0b10),
+        OptSpec::value("set-dscp").no_inv().kind(DSCP).excl(0b10),
         OptSpec::value("set-dscp-class").no_inv().excl(0b01),
     ];
 

@@ -4,7 +4,7 @@
 //! symbol's 0x3f; `-L` without `-n` names the symbols.
 
 use super::header_kit::{tos_mask, tos_symbol};
-use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
+use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx, ValueKind};
 use crate::error::{DecodeError, Error};
 use crate::ir::Expr;
 use crate::model::Family;
@@ -28,7 +28,8 @@ pub struct Tos {
 
 impl MatchExt for Tos {
     const NAME: &'static str = "tos";
-    const OPTIONS: &'static [OptSpec] = &[OptSpec::value("tos").mandatory()];
+    const OPTIONS: &'static [OptSpec] =
+        &[OptSpec::value("tos").kind(ValueKind::TosMask).mandatory()];
 
     fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
         let mut t = Tos {

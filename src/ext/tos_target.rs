@@ -5,10 +5,13 @@
 //! `--set-tos value/mask`.
 
 use super::header_kit::{tos_mask, tos_symbol, uint_opt};
-use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
+use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT, ValueKind};
 use crate::error::{param, DecodeError, Error};
 use crate::ir::Expr;
 use crate::model::Family;
+
+/// `XTTYPE_UINT8`
+const U8: ValueKind = ValueKind::UInt(0, 255);
 
 crate::xt_struct! {
     /// `struct xt_tos_target_info`
@@ -32,10 +35,13 @@ const ALL: u32 = 0b1111;
 impl TargetExtT for TosTarget {
     const NAME: &'static str = "TOS";
     const OPTIONS: &'static [OptSpec] = &[
-        OptSpec::value("set-tos").no_inv().excl(ALL & !1),
-        OptSpec::value("and-tos").no_inv().excl(ALL & !2),
-        OptSpec::value("or-tos").no_inv().excl(ALL & !4),
-        OptSpec::value("xor-tos").no_inv().excl(ALL & !8),
+        OptSpec::value("set-tos")
+            .no_inv()
+            .kind(ValueKind::TosMask)
+            .excl(ALL & !1),
+        OptSpec::value("and-tos").no_inv().kind(U8).excl(ALL & !2),
+        OptSpec::value("or-tos").no_inv().kind(U8).excl(ALL & !4),
+        OptSpec::value("xor-tos").no_inv().kind(U8).excl(ALL & !8),
     ];
 
     fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {

@@ -145,6 +145,11 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -m dscp --dscp 0x3f"),
     (Family::V4, "-t mangle -A POSTROUTING -j DSCP --set-dscp-class EF"),
     (Family::V6, "-t mangle -A PREROUTING -j DSCP --set-dscp 10"),
+    (Family::V4, "-A INPUT -m ttl ! --ttl 5"),
+    (Family::V4, "-A INPUT -m ttl --ttl-gt 64 -j DROP"),
+    (Family::V6, "-A INPUT -m hl --hl-lt 2"),
+    (Family::V4, "-t mangle -A PREROUTING -j TTL --ttl-inc 1"),
+    (Family::V6, "-t mangle -A POSTROUTING -j HL --hl-set 64"),
     // connection tracking: connmark CONNMARK helper connlimit CT NOTRACK TRACE recent
     (Family::V6, "-A INPUT -j ACCEPT"),
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct

@@ -333,6 +333,11 @@ const V4_HEADER: &[&str] = &[
     "-A INPUT -m dscp --dscp 0x2e",
     "-A FORWARD -m dscp ! --dscp 0x00 -j DROP",
     "-t mangle -A POSTROUTING -j DSCP --set-dscp 0x22",
+    "-A INPUT -m ttl --ttl-eq 64",
+    "-A INPUT -m ttl ! --ttl-eq 1 -j DROP",
+    "-A FORWARD -m ttl --ttl-lt 5",
+    "-t mangle -A POSTROUTING -j TTL --ttl-set 64",
+    "-t mangle -A PREROUTING -j TTL --ttl-dec 2",
 ];
 
 /// tos, dscp, ttl/hl, length, pkttype, tcpmss; TOS, DSCP, TTL/HL, TCPMSS, CHECKSUM, CLASSIFY (IPv6).
@@ -343,6 +348,11 @@ const V6_HEADER: &[&str] = &[
     "-t mangle -A FORWARD -j TOS --set-tos 0x05/0x07",
     "-A INPUT -m dscp ! --dscp 0x0a",
     "-t mangle -A OUTPUT -j DSCP --set-dscp 0x3f",
+    "-A INPUT -m hl --hl-eq 255",
+    "-A INPUT -m hl ! --hl-eq 64 -j DROP",
+    "-A OUTPUT -m hl --hl-gt 1",
+    "-t mangle -A POSTROUTING -j HL --hl-inc 1",
+    "-t mangle -A FORWARD -j HL --hl-set 1",
 ];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv4).

@@ -32,6 +32,8 @@ pub mod dscp;
 pub mod header_kit;
 pub mod tos;
 pub mod tos_target;
+pub mod ttl;
+pub mod ttl_target;
 
 // connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
 
@@ -512,6 +514,8 @@ match_registry! {
     // header
     Tos => tos::Tos,
     Dscp => dscp::Dscp,
+    Ttl => ttl::Ttl,
+    Hl => ttl::Hl,
 
     // connection tracking
 
@@ -543,6 +547,8 @@ target_registry! {
     // header
     TosTarget => tos_target::TosTarget,
     DscpTarget => dscp::DscpTarget,
+    TtlTarget => ttl_target::TtlTarget,
+    HlTarget => ttl_target::HlTarget,
 
     // connection tracking
 

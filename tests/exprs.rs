@@ -150,6 +150,12 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -m hl --hl-lt 2"),
     (Family::V4, "-t mangle -A PREROUTING -j TTL --ttl-inc 1"),
     (Family::V6, "-t mangle -A POSTROUTING -j HL --hl-set 64"),
+    (Family::V4, "-A INPUT -m length ! --length 4:"),
+    (Family::V6, "-A INPUT -m length --length 1280"),
+    (Family::V4, "-A FORWARD -p tcp -m tcpmss --mss 1400:1536 -j DROP"),
+    (Family::V6, "-A FORWARD -p tcp -m tcpmss ! --mss :500"),
+    (Family::V4, "-A INPUT -m pkttype --pkt-type BCAST -j DROP"),
+    (Family::V6, "-A INPUT -m pkttype ! --pkt-type multicast"),
     // connection tracking: connmark CONNMARK helper connlimit CT NOTRACK TRACE recent
     (Family::V6, "-A INPUT -j ACCEPT"),
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct

@@ -338,6 +338,13 @@ const V4_HEADER: &[&str] = &[
     "-A FORWARD -m ttl --ttl-lt 5",
     "-t mangle -A POSTROUTING -j TTL --ttl-set 64",
     "-t mangle -A PREROUTING -j TTL --ttl-dec 2",
+    "-A INPUT -m length --length 0:100",
+    "-A INPUT -m length ! --length 1500 -j DROP",
+    "-A FORWARD -p tcp -m tcpmss --mss 1400:65535 -j DROP",
+    "-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -m tcpmss ! --mss 536",
+    "-A INPUT -m pkttype --pkt-type broadcast -j DROP",
+    "-A INPUT -m pkttype ! --pkt-type unicast",
+    "-A INPUT -m pkttype --pkt-type otherhost",
 ];
 
 /// tos, dscp, ttl/hl, length, pkttype, tcpmss; TOS, DSCP, TTL/HL, TCPMSS, CHECKSUM, CLASSIFY (IPv6).
@@ -353,6 +360,9 @@ const V6_HEADER: &[&str] = &[
     "-A OUTPUT -m hl --hl-gt 1",
     "-t mangle -A POSTROUTING -j HL --hl-inc 1",
     "-t mangle -A FORWARD -j HL --hl-set 1",
+    "-A INPUT -m length --length 40:1280",
+    "-A OUTPUT -p tcp -m tcpmss --mss 1220 -j ACCEPT",
+    "-A INPUT -m pkttype --pkt-type multicast -j DROP",
 ];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv4).

@@ -75,6 +75,15 @@ pub fn uint_range(ext: &str, opt: &str, s: &str, max: u64) -> Result<(u64, u64),
     Ok((vals[0], *vals.last().unwrap_or(&vals[0])))
 }
 
+/// A range as length and tcpmss print it: `4`, or `0:2`.
+pub fn range_text(min: u16, max: u16) -> String {
+    if min == max {
+        min.to_string()
+    } else {
+        format!("{min}:{max}")
+    }
+}
+
 /// The TOS symbols (`tos_values.c`): value and name.
 pub const TOS_SYMBOLS: &[(u8, &str)] = &[
     (0x10, "Minimize-Delay"),

@@ -30,6 +30,9 @@ pub mod value;
 // header matches and targets (tos dscp ttl hl length pkttype tcpmss TOS DSCP TTL HL TCPMSS CHECKSUM CLASSIFY)
 pub mod dscp;
 pub mod header_kit;
+pub mod length;
+pub mod pkttype;
+pub mod tcpmss;
 pub mod tos;
 pub mod tos_target;
 pub mod ttl;
@@ -516,6 +519,9 @@ match_registry! {
     Dscp => dscp::Dscp,
     Ttl => ttl::Ttl,
     Hl => ttl::Hl,
+    Length => length::Length,
+    Tcpmss => tcpmss::Tcpmss,
+    Pkttype => pkttype::Pkttype,
 
     // connection tracking
 

@@ -327,10 +327,45 @@ const MARK_COMMENT: &[&str] = &[
 ];
 
 /// tos, dscp, ttl/hl, length, pkttype, tcpmss; TOS, DSCP, TTL/HL, TCPMSS, CHECKSUM, CLASSIFY (IPv4).
-const V4_HEADER: &[&str] = &[];
+const V4_HEADER: &[&str] = &[
+    "-A INPUT -m tos --tos 0x10/0x3f",
+    "-A INPUT -m tos ! --tos 0xff/0xff -j DROP",
+    "-t mangle -A PREROUTING -j TOS --set-tos 0x00/0xed",
+    "-t mangle -A POSTROUTING -j TOS --set-tos 0x1f/0xff",
+    "-A INPUT -m dscp --dscp 0x2e",
+    "-A FORWARD -m dscp ! --dscp 0x00 -j DROP",
+    "-t mangle -A POSTROUTING -j DSCP --set-dscp 0x22",
+    "-A INPUT -m ttl --ttl-eq 64",
+    "-A INPUT -m ttl ! --ttl-eq 1 -j DROP",
+    "-A FORWARD -m ttl --ttl-lt 5",
+    "-t mangle -A POSTROUTING -j TTL --ttl-set 64",
+    "-t mangle -A PREROUTING -j TTL --ttl-dec 2",
+    "-A INPUT -m length --length 0:100",
+    "-A INPUT -m length ! --length 1500 -j DROP",
+    "-A FORWARD -p tcp -m tcpmss --mss 1400:65535 -j DROP",
+    "-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -m tcpmss ! --mss 536",
+    "-A INPUT -m pkttype --pkt-type broadcast -j DROP",
+    "-A INPUT -m pkttype ! --pkt-type unicast",
+    "-A INPUT -m pkttype --pkt-type otherhost",
+];
 
 /// tos, dscp, ttl/hl, length, pkttype, tcpmss; TOS, DSCP, TTL/HL, TCPMSS, CHECKSUM, CLASSIFY (IPv6).
-const V6_HEADER: &[&str] = &[];
+const V6_HEADER: &[&str] = &[
+    "-A INPUT -m tos ! --tos 0x00/0x3f",
+    "-A OUTPUT -m tos --tos 0x0f/0x0f -j ACCEPT",
+    "-t mangle -A OUTPUT -j TOS --set-tos 0x12/0x00",
+    "-t mangle -A FORWARD -j TOS --set-tos 0x05/0x07",
+    "-A INPUT -m dscp ! --dscp 0x0a",
+    "-t mangle -A OUTPUT -j DSCP --set-dscp 0x3f",
+    "-A INPUT -m hl --hl-eq 255",
+    "-A INPUT -m hl ! --hl-eq 64 -j DROP",
+    "-A OUTPUT -m hl --hl-gt 1",
+    "-t mangle -A POSTROUTING -j HL --hl-inc 1",
+    "-t mangle -A FORWARD -j HL --hl-set 1",
+    "-A INPUT -m length --length 40:1280",
+    "-A OUTPUT -p tcp -m tcpmss --mss 1220 -j ACCEPT",
+    "-A INPUT -m pkttype --pkt-type multicast -j DROP",
+];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv4).
 const V4_CONN: &[&str] = &[];

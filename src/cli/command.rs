@@ -745,11 +745,6 @@ impl Parser<'_> {
             (d.options[idx], d.name)
         };
         let inv = std::mem::take(&mut self.invert);
-        if inv && !spec.invertible {
-            return Err(param(format!(
-                "{ext_name}: option \"--{name}\" cannot be inverted.\n"
-            )));
-        }
         let mut args = Vec::new();
         match spec.args {
             Args::None => {
@@ -766,7 +761,6 @@ impl Parser<'_> {
                         param(format!("option \"--{name}\" requires an argument"))
                     })?,
                 };
-                spec.kind.check(ext_name, spec.name, &v)?;
                 args.push(v);
                 if spec.args == Args::Two {
                     let second = match self.args.get(self.pos) {
@@ -783,11 +777,21 @@ impl Parser<'_> {
         } else {
             &mut self.matches[slot].hits
         };
+        // After getopt's own errors, in `xtables_option_parse`'s order:
+        // used twice, then `!` not allowed, then a bad value.
         if !spec.multi && hits.iter().any(|h| h.idx == idx) {
             return Err(param(format!(
                 "{ext_name}: option \"--{}\" can only be used once.\n",
                 spec.name
             )));
+        }
+        if inv && !spec.invertible {
+            return Err(param(format!(
+                "{ext_name}: option \"--{name}\" cannot be inverted.\n"
+            )));
+        }
+        if let Some(v) = args.first() {
+            spec.kind.check(ext_name, spec.name, v)?;
         }
         hits.push(OptHit { idx, inv, args });
         Ok(())

@@ -29,6 +29,15 @@ pub mod tcp;
 pub mod udp;
 pub mod value;
 // header matches and targets (tos dscp ttl hl length pkttype tcpmss TOS DSCP TTL HL TCPMSS CHECKSUM CLASSIFY)
+pub mod dscp;
+pub mod header_kit;
+pub mod length;
+pub mod pkttype;
+pub mod tcpmss;
+pub mod tos;
+pub mod tos_target;
+pub mod ttl;
+pub mod ttl_target;
 
 // connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
 
@@ -523,6 +532,13 @@ match_registry! {
     Statistic => statistic::Statistic,
     Iprange => iprange::Iprange,
     // header
+    Tos => tos::Tos,
+    Dscp => dscp::Dscp,
+    Ttl => ttl::Ttl,
+    Hl => ttl::Hl,
+    Length => length::Length,
+    Tcpmss => tcpmss::Tcpmss,
+    Pkttype => pkttype::Pkttype,
 
     // connection tracking
 
@@ -552,6 +568,10 @@ target_registry! {
     Reject => reject::Reject,
     Log => log::Log,
     // header
+    TosTarget => tos_target::TosTarget,
+    DscpTarget => dscp::DscpTarget,
+    TtlTarget => ttl_target::TtlTarget,
+    HlTarget => ttl_target::HlTarget,
 
     // connection tracking
 

@@ -27,7 +27,8 @@ texts! {
     both:
         "tcp", "udp", "icmp", "icmp6", "comment", "mark", "addrtype", "conntrack", "state",
         "multiport", "limit", "statistic", "iprange",
-        "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP", "MARK", "LOG";
+        "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP", "MARK", "LOG",
+        "tos", "dscp", "ttl", "hl", "length", "tcpmss", "pkttype", "TOS", "DSCP", "TTL", "HL";
     by_family:
         "REJECT",
 }

@@ -141,6 +141,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -j ACCEPT"),
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct
     (Family::V4, "-A OUTPUT -j RETURN"),
+    (Family::V4, "-t mangle -A OUTPUT -m owner --uid-owner 0-10 ! --gid-owner 5 --suppl-groups"),
+    (Family::V6, "-A OUTPUT -m owner ! --socket-exists --uid-owner root -j DROP"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY
     (Family::V6, "-A OUTPUT -j RETURN"),
 ];

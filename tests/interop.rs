@@ -337,10 +337,18 @@ const V4_CONN: &[&str] = &[];
 const V6_CONN: &[&str] = &[];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv4).
-const V4_RATES: &[&str] = &[];
+const V4_RATES: &[&str] = &[
+    // owner
+    "-A OUTPUT -m owner --uid-owner 0 -j ACCEPT",
+    "-A OUTPUT -m owner ! --socket-exists --uid-owner 1-10 ! --gid-owner 4 --suppl-groups",
+];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv6).
-const V6_RATES: &[&str] = &[];
+const V6_RATES: &[&str] = &[
+    // owner
+    "-A OUTPUT -m owner --uid-owner 0 -j ACCEPT",
+    "-A OUTPUT -m owner ! --socket-exists --uid-owner 1-10 ! --gid-owner 4 --suppl-groups",
+];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv4).
 const V4_QUEUES: &[&str] = &[];

@@ -32,6 +32,7 @@ pub mod value;
 // connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
 
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
+pub mod owner;
 
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
 
@@ -510,6 +511,7 @@ match_registry! {
     // connection tracking
 
     // rates and sockets
+    Owner => owner::Owner,
 
     // queues, sets, policy
 }

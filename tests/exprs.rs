@@ -143,6 +143,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A OUTPUT -j RETURN"),
     (Family::V4, "-t mangle -A OUTPUT -m owner --uid-owner 0-10 ! --gid-owner 5 --suppl-groups"),
     (Family::V6, "-A OUTPUT -m owner ! --socket-exists --uid-owner root -j DROP"),
+    (Family::V4, "-A INPUT -m mac --mac-source 42:01:02:03:04:05 -j ACCEPT"),
+    (Family::V6, "-A FORWARD -m mac ! --mac-source AA:bb:0c:3:4:ff"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY
     (Family::V6, "-A OUTPUT -j RETURN"),
 ];

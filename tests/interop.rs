@@ -341,6 +341,9 @@ const V4_RATES: &[&str] = &[
     // owner
     "-A OUTPUT -m owner --uid-owner 0 -j ACCEPT",
     "-A OUTPUT -m owner ! --socket-exists --uid-owner 1-10 ! --gid-owner 4 --suppl-groups",
+    // mac
+    "-A INPUT -m mac --mac-source 42:01:02:03:04:05 -j ACCEPT",
+    "-A FORWARD -m mac ! --mac-source aa:bb:0c:03:04:ff",
 ];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv6).
@@ -348,6 +351,9 @@ const V6_RATES: &[&str] = &[
     // owner
     "-A OUTPUT -m owner --uid-owner 0 -j ACCEPT",
     "-A OUTPUT -m owner ! --socket-exists --uid-owner 1-10 ! --gid-owner 4 --suppl-groups",
+    // mac
+    "-A INPUT -m mac --mac-source 42:01:02:03:04:05 -j ACCEPT",
+    "-A FORWARD -m mac ! --mac-source aa:bb:0c:03:04:ff",
 ];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv4).

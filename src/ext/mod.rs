@@ -32,6 +32,7 @@ pub mod value;
 // connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
 
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
+pub mod mac;
 pub mod owner;
 
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
@@ -512,6 +513,7 @@ match_registry! {
 
     // rates and sockets
     Owner => owner::Owner,
+    Mac => mac::Mac,
 
     // queues, sets, policy
 }

@@ -344,6 +344,12 @@ const V4_RATES: &[&str] = &[
     // mac
     "-A INPUT -m mac --mac-source 42:01:02:03:04:05 -j ACCEPT",
     "-A FORWARD -m mac ! --mac-source aa:bb:0c:03:04:ff",
+    // hashlimit
+    "-A INPUT -m hashlimit --hashlimit-upto 1/sec --hashlimit-burst 5 --hashlimit-name mini1",
+    "-A INPUT -p tcp -m hashlimit --hashlimit-above 40/min --hashlimit-burst 20 --hashlimit-mode srcip,dstport --hashlimit-name syn --hashlimit-htable-size 100 --hashlimit-htable-max 7 --hashlimit-htable-gcinterval 60000 --hashlimit-htable-expire 2000 --hashlimit-srcmask 24 -j DROP",
+    "-A FORWARD -m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5",
+    "-A INPUT -m hashlimit --hashlimit-upto 40/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rate3 --hashlimit-rate-match --hashlimit-rate-interval 10",
+    "-A OUTPUT -m hashlimit --hashlimit-above 40mb/s --hashlimit-mode dstip --hashlimit-name rate4 --hashlimit-dstmask 16 --hashlimit-rate-match",
 ];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv6).
@@ -354,6 +360,12 @@ const V6_RATES: &[&str] = &[
     // mac
     "-A INPUT -m mac --mac-source 42:01:02:03:04:05 -j ACCEPT",
     "-A FORWARD -m mac ! --mac-source aa:bb:0c:03:04:ff",
+    // hashlimit
+    "-A INPUT -m hashlimit --hashlimit-upto 1/sec --hashlimit-burst 5 --hashlimit-name mini1",
+    "-A INPUT -p tcp -m hashlimit --hashlimit-above 40/min --hashlimit-burst 20 --hashlimit-mode srcip,dstport --hashlimit-name syn --hashlimit-htable-size 100 --hashlimit-htable-max 7 --hashlimit-htable-gcinterval 60000 --hashlimit-htable-expire 2000 --hashlimit-srcmask 24 -j DROP",
+    "-A FORWARD -m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5",
+    "-A INPUT -m hashlimit --hashlimit-upto 40/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rate3 --hashlimit-rate-match --hashlimit-rate-interval 10",
+    "-A OUTPUT -m hashlimit --hashlimit-above 40mb/s --hashlimit-mode dstip --hashlimit-name rate4 --hashlimit-dstmask 16 --hashlimit-rate-match",
 ];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv4).

@@ -32,6 +32,7 @@ pub mod value;
 // connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
 
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
+pub mod hashlimit;
 pub mod mac;
 pub mod owner;
 
@@ -513,6 +514,7 @@ match_registry! {
 
     // rates and sockets
     Owner => owner::Owner,
+    Hashlimit => hashlimit::Hashlimit,
     Mac => mac::Mac,
 
     // queues, sets, policy

@@ -149,6 +149,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A INPUT -p tcp -m hashlimit ! --hashlimit-upto 40/min --hashlimit-burst 20 --hashlimit-mode srcip,dstport --hashlimit-name syn --hashlimit-srcmask 24 --hashlimit-htable-size 100 --hashlimit-htable-max 7 --hashlimit-htable-gcinterval 60000 --hashlimit-htable-expire 2000 -j DROP"),
     (Family::V4, "-A INPUT -m hashlimit --hashlimit-upto 7/hour --hashlimit-name rate --hashlimit-rate-match"),
     (Family::V6, "-A INPUT -m hashlimit --hashlimit-above 10mb/s --hashlimit-mode dstip --hashlimit-name r6 --hashlimit-dstmask 64 --hashlimit-rate-match --hashlimit-rate-interval 10"),
+    (Family::V4, "-t mangle -A PREROUTING -p tcp -m socket --transparent --restore-skmark -j ACCEPT"),
+    (Family::V6, "-A INPUT -m socket"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY
     (Family::V6, "-A OUTPUT -j RETURN"),
 ];

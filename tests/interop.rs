@@ -350,6 +350,9 @@ const V4_RATES: &[&str] = &[
     "-A FORWARD -m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5",
     "-A INPUT -m hashlimit --hashlimit-upto 40/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rate3 --hashlimit-rate-match --hashlimit-rate-interval 10",
     "-A OUTPUT -m hashlimit --hashlimit-above 40mb/s --hashlimit-mode dstip --hashlimit-name rate4 --hashlimit-dstmask 16 --hashlimit-rate-match",
+    // socket
+    "-t mangle -A PREROUTING -p tcp -m socket --transparent --nowildcard --restore-skmark -j ACCEPT",
+    "-A INPUT -m socket",
 ];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv6).
@@ -366,6 +369,9 @@ const V6_RATES: &[&str] = &[
     "-A FORWARD -m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5",
     "-A INPUT -m hashlimit --hashlimit-upto 40/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rate3 --hashlimit-rate-match --hashlimit-rate-interval 10",
     "-A OUTPUT -m hashlimit --hashlimit-above 40mb/s --hashlimit-mode dstip --hashlimit-name rate4 --hashlimit-dstmask 16 --hashlimit-rate-match",
+    // socket
+    "-t mangle -A PREROUTING -p tcp -m socket --transparent --nowildcard --restore-skmark -j ACCEPT",
+    "-A INPUT -m socket",
 ];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv4).

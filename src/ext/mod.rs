@@ -35,6 +35,7 @@ pub mod value;
 pub mod hashlimit;
 pub mod mac;
 pub mod owner;
+pub mod socket;
 
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
 
@@ -515,6 +516,7 @@ match_registry! {
     // rates and sockets
     Owner => owner::Owner,
     Hashlimit => hashlimit::Hashlimit,
+    Socket => socket::Socket,
     Mac => mac::Mac,
 
     // queues, sets, policy

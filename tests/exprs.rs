@@ -151,6 +151,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -m hashlimit --hashlimit-above 10mb/s --hashlimit-mode dstip --hashlimit-name r6 --hashlimit-dstmask 64 --hashlimit-rate-match --hashlimit-rate-interval 10"),
     (Family::V4, "-t mangle -A PREROUTING -p tcp -m socket --transparent --restore-skmark -j ACCEPT"),
     (Family::V6, "-A INPUT -m socket"),
+    (Family::V4, "-A FORWARD -m physdev ! --physdev-in eth+ ! --physdev-is-in --physdev-is-bridged -j ACCEPT"),
+    (Family::V6, "-t mangle -A POSTROUTING -m physdev --physdev-out br0 ! --physdev-is-out"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY
     (Family::V6, "-A OUTPUT -j RETURN"),
 ];

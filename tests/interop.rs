@@ -353,6 +353,10 @@ const V4_RATES: &[&str] = &[
     // socket
     "-t mangle -A PREROUTING -p tcp -m socket --transparent --nowildcard --restore-skmark -j ACCEPT",
     "-A INPUT -m socket",
+    // physdev
+    "-A FORWARD -m physdev ! --physdev-is-in ! --physdev-in eth+ --physdev-is-bridged -j ACCEPT",
+    "-t mangle -A POSTROUTING -m physdev ! --physdev-is-out --physdev-out br0 --physdev-is-bridged",
+    "-A INPUT -m physdev --physdev-in lo",
 ];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv6).
@@ -372,6 +376,10 @@ const V6_RATES: &[&str] = &[
     // socket
     "-t mangle -A PREROUTING -p tcp -m socket --transparent --nowildcard --restore-skmark -j ACCEPT",
     "-A INPUT -m socket",
+    // physdev
+    "-A FORWARD -m physdev ! --physdev-is-in ! --physdev-in eth+ --physdev-is-bridged -j ACCEPT",
+    "-t mangle -A POSTROUTING -m physdev ! --physdev-is-out --physdev-out br0 --physdev-is-bridged",
+    "-A INPUT -m physdev --physdev-in lo",
 ];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv4).

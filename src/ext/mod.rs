@@ -35,6 +35,7 @@ pub mod value;
 pub mod hashlimit;
 pub mod mac;
 pub mod owner;
+pub mod physdev;
 pub mod socket;
 
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
@@ -517,6 +518,7 @@ match_registry! {
     Owner => owner::Owner,
     Hashlimit => hashlimit::Hashlimit,
     Socket => socket::Socket,
+    Physdev => physdev::Physdev,
     Mac => mac::Mac,
 
     // queues, sets, policy

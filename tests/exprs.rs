@@ -153,6 +153,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -m socket"),
     (Family::V4, "-A FORWARD -m physdev ! --physdev-in eth+ ! --physdev-is-in --physdev-is-bridged -j ACCEPT"),
     (Family::V6, "-t mangle -A POSTROUTING -m physdev --physdev-out br0 ! --physdev-is-out"),
+    (Family::V4, "-t raw -A PREROUTING -m rpfilter --invert --loose -j DROP"),
+    (Family::V6, "-t mangle -A PREROUTING -m rpfilter --validmark --accept-local"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY
     (Family::V6, "-A OUTPUT -j RETURN"),
 ];

@@ -357,6 +357,10 @@ const V4_RATES: &[&str] = &[
     "-A FORWARD -m physdev ! --physdev-is-in ! --physdev-in eth+ --physdev-is-bridged -j ACCEPT",
     "-t mangle -A POSTROUTING -m physdev ! --physdev-is-out --physdev-out br0 --physdev-is-bridged",
     "-A INPUT -m physdev --physdev-in lo",
+    // rpfilter
+    "-t raw -A PREROUTING -m rpfilter --loose --invert -j DROP",
+    "-t mangle -A PREROUTING -m rpfilter --loose --validmark --accept-local --invert",
+    "-t mangle -A PREROUTING -m rpfilter",
 ];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv6).
@@ -380,6 +384,10 @@ const V6_RATES: &[&str] = &[
     "-A FORWARD -m physdev ! --physdev-is-in ! --physdev-in eth+ --physdev-is-bridged -j ACCEPT",
     "-t mangle -A POSTROUTING -m physdev ! --physdev-is-out --physdev-out br0 --physdev-is-bridged",
     "-A INPUT -m physdev --physdev-in lo",
+    // rpfilter
+    "-t raw -A PREROUTING -m rpfilter --loose --invert -j DROP",
+    "-t mangle -A PREROUTING -m rpfilter --loose --validmark --accept-local --invert",
+    "-t mangle -A PREROUTING -m rpfilter",
 ];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv4).

@@ -36,6 +36,7 @@ pub mod hashlimit;
 pub mod mac;
 pub mod owner;
 pub mod physdev;
+pub mod rpfilter;
 pub mod socket;
 
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
@@ -519,6 +520,7 @@ match_registry! {
     Hashlimit => hashlimit::Hashlimit,
     Socket => socket::Socket,
     Physdev => physdev::Physdev,
+    Rpfilter => rpfilter::Rpfilter,
     Mac => mac::Mac,
 
     // queues, sets, policy

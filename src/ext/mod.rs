@@ -34,6 +34,7 @@ pub mod value;
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
 pub mod hashlimit;
 pub mod mac;
+pub mod nfacct;
 pub mod owner;
 pub mod physdev;
 pub mod rpfilter;
@@ -521,6 +522,7 @@ match_registry! {
     Socket => socket::Socket,
     Physdev => physdev::Physdev,
     Rpfilter => rpfilter::Rpfilter,
+    Nfacct => nfacct::Nfacct,
     Mac => mac::Mac,
 
     // queues, sets, policy

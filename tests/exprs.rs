@@ -162,6 +162,20 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -j ACCEPT"),
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct
     (Family::V4, "-A OUTPUT -j RETURN"),
+    (Family::V4, "-t mangle -A OUTPUT -m owner --uid-owner 0-10 ! --gid-owner 5 --suppl-groups"),
+    (Family::V6, "-A OUTPUT -m owner ! --socket-exists --uid-owner root -j DROP"),
+    (Family::V4, "-A INPUT -m mac --mac-source 42:01:02:03:04:05 -j ACCEPT"),
+    (Family::V6, "-A FORWARD -m mac ! --mac-source AA:bb:0c:3:4:ff"),
+    (Family::V4, "-A INPUT -m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5"),
+    (Family::V4, "-A INPUT -p tcp -m hashlimit ! --hashlimit-upto 40/min --hashlimit-burst 20 --hashlimit-mode srcip,dstport --hashlimit-name syn --hashlimit-srcmask 24 --hashlimit-htable-size 100 --hashlimit-htable-max 7 --hashlimit-htable-gcinterval 60000 --hashlimit-htable-expire 2000 -j DROP"),
+    (Family::V4, "-A INPUT -m hashlimit --hashlimit-upto 7/hour --hashlimit-name rate --hashlimit-rate-match"),
+    (Family::V6, "-A INPUT -m hashlimit --hashlimit-above 10mb/s --hashlimit-mode dstip --hashlimit-name r6 --hashlimit-dstmask 64 --hashlimit-rate-match --hashlimit-rate-interval 10"),
+    (Family::V4, "-t mangle -A PREROUTING -p tcp -m socket --transparent --restore-skmark -j ACCEPT"),
+    (Family::V6, "-A INPUT -m socket"),
+    (Family::V4, "-A FORWARD -m physdev ! --physdev-in eth+ ! --physdev-is-in --physdev-is-bridged -j ACCEPT"),
+    (Family::V6, "-t mangle -A POSTROUTING -m physdev --physdev-out br0 ! --physdev-is-out"),
+    (Family::V4, "-t raw -A PREROUTING -m rpfilter --invert --loose -j DROP"),
+    (Family::V6, "-t mangle -A PREROUTING -m rpfilter --validmark --accept-local"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY
     (Family::V6, "-A OUTPUT -j RETURN"),
 ];

@@ -374,10 +374,58 @@ const V4_CONN: &[&str] = &[];
 const V6_CONN: &[&str] = &[];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv4).
-const V4_RATES: &[&str] = &[];
+const V4_RATES: &[&str] = &[
+    // owner
+    "-A OUTPUT -m owner --uid-owner 0 -j ACCEPT",
+    "-A OUTPUT -m owner ! --socket-exists --uid-owner 1-10 ! --gid-owner 4 --suppl-groups",
+    // mac
+    "-A INPUT -m mac --mac-source 42:01:02:03:04:05 -j ACCEPT",
+    "-A FORWARD -m mac ! --mac-source aa:bb:0c:03:04:ff",
+    // hashlimit
+    "-A INPUT -m hashlimit --hashlimit-upto 1/sec --hashlimit-burst 5 --hashlimit-name mini1",
+    "-A INPUT -p tcp -m hashlimit --hashlimit-above 40/min --hashlimit-burst 20 --hashlimit-mode srcip,dstport --hashlimit-name syn --hashlimit-htable-size 100 --hashlimit-htable-max 7 --hashlimit-htable-gcinterval 60000 --hashlimit-htable-expire 2000 --hashlimit-srcmask 24 -j DROP",
+    "-A FORWARD -m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5",
+    "-A INPUT -m hashlimit --hashlimit-upto 40/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rate3 --hashlimit-rate-match --hashlimit-rate-interval 10",
+    "-A OUTPUT -m hashlimit --hashlimit-above 40mb/s --hashlimit-mode dstip --hashlimit-name rate4 --hashlimit-dstmask 16 --hashlimit-rate-match",
+    // socket
+    "-t mangle -A PREROUTING -p tcp -m socket --transparent --nowildcard --restore-skmark -j ACCEPT",
+    "-A INPUT -m socket",
+    // physdev
+    "-A FORWARD -m physdev ! --physdev-is-in ! --physdev-in eth+ --physdev-is-bridged -j ACCEPT",
+    "-t mangle -A POSTROUTING -m physdev ! --physdev-is-out --physdev-out br0 --physdev-is-bridged",
+    "-A INPUT -m physdev --physdev-in lo",
+    // rpfilter
+    "-t raw -A PREROUTING -m rpfilter --loose --invert -j DROP",
+    "-t mangle -A PREROUTING -m rpfilter --loose --validmark --accept-local --invert",
+    "-t mangle -A PREROUTING -m rpfilter",
+];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv6).
-const V6_RATES: &[&str] = &[];
+const V6_RATES: &[&str] = &[
+    // owner
+    "-A OUTPUT -m owner --uid-owner 0 -j ACCEPT",
+    "-A OUTPUT -m owner ! --socket-exists --uid-owner 1-10 ! --gid-owner 4 --suppl-groups",
+    // mac
+    "-A INPUT -m mac --mac-source 42:01:02:03:04:05 -j ACCEPT",
+    "-A FORWARD -m mac ! --mac-source aa:bb:0c:03:04:ff",
+    // hashlimit
+    "-A INPUT -m hashlimit --hashlimit-upto 1/sec --hashlimit-burst 5 --hashlimit-name mini1",
+    "-A INPUT -p tcp -m hashlimit --hashlimit-above 40/min --hashlimit-burst 20 --hashlimit-mode srcip,dstport --hashlimit-name syn --hashlimit-htable-size 100 --hashlimit-htable-max 7 --hashlimit-htable-gcinterval 60000 --hashlimit-htable-expire 2000 --hashlimit-srcmask 24 -j DROP",
+    "-A FORWARD -m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5",
+    "-A INPUT -m hashlimit --hashlimit-upto 40/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rate3 --hashlimit-rate-match --hashlimit-rate-interval 10",
+    "-A OUTPUT -m hashlimit --hashlimit-above 40mb/s --hashlimit-mode dstip --hashlimit-name rate4 --hashlimit-dstmask 16 --hashlimit-rate-match",
+    // socket
+    "-t mangle -A PREROUTING -p tcp -m socket --transparent --nowildcard --restore-skmark -j ACCEPT",
+    "-A INPUT -m socket",
+    // physdev
+    "-A FORWARD -m physdev ! --physdev-is-in ! --physdev-in eth+ --physdev-is-bridged -j ACCEPT",
+    "-t mangle -A POSTROUTING -m physdev ! --physdev-is-out --physdev-out br0 --physdev-is-bridged",
+    "-A INPUT -m physdev --physdev-in lo",
+    // rpfilter
+    "-t raw -A PREROUTING -m rpfilter --loose --invert -j DROP",
+    "-t mangle -A PREROUTING -m rpfilter --loose --validmark --accept-local --invert",
+    "-t mangle -A PREROUTING -m rpfilter",
+];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv4).
 const V4_QUEUES: &[&str] = &[];

@@ -42,6 +42,13 @@ pub mod ttl_target;
 // connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
 
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
+pub mod hashlimit;
+pub mod mac;
+pub mod nfacct;
+pub mod owner;
+pub mod physdev;
+pub mod rpfilter;
+pub mod socket;
 
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
 
@@ -543,6 +550,13 @@ match_registry! {
     // connection tracking
 
     // rates and sockets
+    Owner => owner::Owner,
+    Hashlimit => hashlimit::Hashlimit,
+    Socket => socket::Socket,
+    Physdev => physdev::Physdev,
+    Rpfilter => rpfilter::Rpfilter,
+    Nfacct => nfacct::Nfacct,
+    Mac => mac::Mac,
 
     // queues, sets, policy
 }

@@ -139,6 +139,11 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A INPUT -j ACCEPT"),
     // connection tracking: connmark CONNMARK helper connlimit CT NOTRACK TRACE recent
     (Family::V6, "-A INPUT -j ACCEPT"),
+    (Family::V4, "-t mangle -A PREROUTING -m connmark ! --mark 0x5/0xf0 -j ACCEPT"),
+    (Family::V6, "-A INPUT -m connmark --mark 0xffffffff"),
+    (Family::V4, "-t mangle -A PREROUTING -j CONNMARK --restore-mark --nfmask 0xff00 --ctmask 0xff00 --right-shift-mark 8"),
+    (Family::V6, "-t mangle -A POSTROUTING -j CONNMARK --set-xmark 0x5/0xff"),
+    (Family::V4, "-t mangle -A OUTPUT -j CONNMARK --save-mark --nfmask 0xfffffff --ctmask 0xffffffff"),
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct
     (Family::V4, "-A OUTPUT -j RETURN"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY

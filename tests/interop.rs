@@ -331,10 +331,30 @@ const V4_HEADER: &[&str] = &[];
 const V6_HEADER: &[&str] = &[];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv4).
-const V4_CONN: &[&str] = &[];
+const V4_CONN: &[&str] = &[
+    "-t mangle -A PREROUTING -m connmark --mark 0x1 -j ACCEPT",
+    "-t mangle -A PREROUTING -m connmark ! --mark 0x10/0xf0",
+    "-A FORWARD -m connmark --mark 0x0/0x0 -j DROP",
+    "-t mangle -A PREROUTING -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff",
+    "-t mangle -A POSTROUTING -j CONNMARK --save-mark --nfmask 0xff00 --ctmask 0xff00",
+    "-t mangle -A OUTPUT -j CONNMARK --restore-mark --nfmask 0xf --ctmask 0xff",
+    "-t mangle -A FORWARD -j CONNMARK --set-xmark 0x4000/0x4000",
+    "-t mangle -A FORWARD -j CONNMARK --set-xmark 0x0/0xffffff00",
+    "-t mangle -A INPUT -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff --left-shift-mark 8",
+];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv6).
-const V6_CONN: &[&str] = &[];
+const V6_CONN: &[&str] = &[
+    "-t mangle -A PREROUTING -m connmark --mark 0x1 -j ACCEPT",
+    "-t mangle -A PREROUTING -m connmark ! --mark 0x10/0xf0",
+    "-A FORWARD -m connmark --mark 0x0/0x0 -j DROP",
+    "-t mangle -A PREROUTING -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff",
+    "-t mangle -A POSTROUTING -j CONNMARK --save-mark --nfmask 0xff00 --ctmask 0xff00",
+    "-t mangle -A OUTPUT -j CONNMARK --restore-mark --nfmask 0xf --ctmask 0xff",
+    "-t mangle -A FORWARD -j CONNMARK --set-xmark 0x4000/0x4000",
+    "-t mangle -A FORWARD -j CONNMARK --set-xmark 0x0/0xffffff00",
+    "-t mangle -A INPUT -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff --left-shift-mark 8",
+];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv4).
 const V4_RATES: &[&str] = &[];

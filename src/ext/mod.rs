@@ -30,6 +30,8 @@ pub mod value;
 // header matches and targets (tos dscp ttl hl length pkttype tcpmss TOS DSCP TTL HL TCPMSS CHECKSUM CLASSIFY)
 
 // connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
+pub mod connmark;
+pub mod connmark_target;
 
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
 
@@ -508,6 +510,7 @@ match_registry! {
     // header
 
     // connection tracking
+    Connmark => connmark::Connmark,
 
     // rates and sockets
 
@@ -537,6 +540,7 @@ target_registry! {
     // header
 
     // connection tracking
+    ConnmarkTarget => connmark_target::ConnmarkTarget,
 
     // rates and sockets
 

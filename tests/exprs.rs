@@ -144,6 +144,12 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-t mangle -A PREROUTING -j CONNMARK --restore-mark --nfmask 0xff00 --ctmask 0xff00 --right-shift-mark 8"),
     (Family::V6, "-t mangle -A POSTROUTING -j CONNMARK --set-xmark 0x5/0xff"),
     (Family::V4, "-t mangle -A OUTPUT -j CONNMARK --save-mark --nfmask 0xfffffff --ctmask 0xffffffff"),
+    (Family::V4, "-t raw -A PREROUTING -j CT --notrack --helper ftp --ctevents new,mark --expevents new --zone-orig mark"),
+    (Family::V6, "-t raw -A OUTPUT -j CT --zone 65535 --ctevents natseqinfo,secmark"),
+    (Family::V4, "-t raw -A OUTPUT -j NOTRACK"),
+    (Family::V6, "-t raw -A PREROUTING -p udp -j NOTRACK"),
+    (Family::V4, "-t raw -A PREROUTING -p tcp --dport 80 -j TRACE"),
+    (Family::V6, "-A FORWARD -j TRACE"),
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct
     (Family::V4, "-A OUTPUT -j RETURN"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY

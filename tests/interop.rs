@@ -341,6 +341,18 @@ const V4_CONN: &[&str] = &[
     "-t mangle -A FORWARD -j CONNMARK --set-xmark 0x4000/0x4000",
     "-t mangle -A FORWARD -j CONNMARK --set-xmark 0x0/0xffffff00",
     "-t mangle -A INPUT -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff --left-shift-mark 8",
+    "-t raw -A PREROUTING -j CT --notrack",
+    "-t raw -A PREROUTING -p udp --dport 53 -j CT --notrack --helper ftp",
+    "-t raw -A OUTPUT -j CT --ctevents new,related,destroy,reply,assured,protoinfo,helper,mark",
+    "-t raw -A OUTPUT -j CT --expevents new --zone mark",
+    "-t raw -A PREROUTING -j CT --zone-orig 5",
+    "-t raw -A PREROUTING -j CT --zone-reply mark",
+    "-t raw -A PREROUTING -i eth0 -j CT --zone 65535",
+    "-t raw -A PREROUTING -j NOTRACK",
+    "-t raw -A OUTPUT -p tcp --dport 80 -j NOTRACK",
+    "-t raw -A PREROUTING -j TRACE",
+    "-t raw -A OUTPUT -p tcp --dport 22 -j TRACE",
+    "-A INPUT -j TRACE",
 ];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv6).
@@ -354,6 +366,18 @@ const V6_CONN: &[&str] = &[
     "-t mangle -A FORWARD -j CONNMARK --set-xmark 0x4000/0x4000",
     "-t mangle -A FORWARD -j CONNMARK --set-xmark 0x0/0xffffff00",
     "-t mangle -A INPUT -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff --left-shift-mark 8",
+    "-t raw -A PREROUTING -j CT --notrack",
+    "-t raw -A PREROUTING -p udp --dport 53 -j CT --notrack --helper ftp",
+    "-t raw -A OUTPUT -j CT --ctevents new,related,destroy,reply,assured,protoinfo,helper,mark",
+    "-t raw -A OUTPUT -j CT --expevents new --zone mark",
+    "-t raw -A PREROUTING -j CT --zone-orig 5",
+    "-t raw -A PREROUTING -j CT --zone-reply mark",
+    "-t raw -A PREROUTING -i eth0 -j CT --zone 65535",
+    "-t raw -A PREROUTING -j NOTRACK",
+    "-t raw -A OUTPUT -p tcp --dport 80 -j NOTRACK",
+    "-t raw -A PREROUTING -j TRACE",
+    "-t raw -A OUTPUT -p tcp --dport 22 -j TRACE",
+    "-A INPUT -j TRACE",
 ];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv4).

@@ -32,6 +32,8 @@ pub mod value;
 // connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
 pub mod connmark;
 pub mod connmark_target;
+pub mod ct;
+pub mod trace;
 
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
 
@@ -305,6 +307,9 @@ pub trait MatchExt: Sized + Clone + PartialEq + Debug {
 pub trait TargetExtT: Sized + Clone + PartialEq + Debug {
     /// `-j` name
     const NAME: &'static str;
+    /// the name `-L` shows in its target column: the real (kernel) name
+    /// of an alias (`CT` for `NOTRACK`)
+    const REAL_NAME: &'static str = Self::NAME;
     /// its options
     const OPTIONS: &'static [OptSpec];
     /// families it exists in
@@ -468,6 +473,13 @@ macro_rules! target_registry {
                     TargetExt::Opaque(o) => &o.name,
                 }
             }
+            /// The name in `-L`'s target column (the real name of an alias).
+            pub fn real_name(&self) -> &str {
+                match self {
+                    $(TargetExt::$variant(_) => <$ty as TargetExtT>::REAL_NAME,)*
+                    TargetExt::Opaque(o) => &o.name,
+                }
+            }
             /// Save text after ` -j NAME`.
             pub fn save(&self, cx: &FmtCx, out: &mut String) {
                 match self {
@@ -541,10 +553,24 @@ target_registry! {
 
     // connection tracking
     ConnmarkTarget => connmark_target::ConnmarkTarget,
+    Ct => ct::Ct,
+    Notrack => ct::Notrack,
+    Trace => trace::Trace,
 
     // rates and sockets
 
     // queues, sets, policy
+}
+
+impl TargetExt {
+    /// The target a decoded blob stands for: a `CT` blob with the alias
+    /// flag is `-j NOTRACK`.
+    pub fn normalize(self) -> TargetExt {
+        match self {
+            TargetExt::Ct(c) if c.is_notrack_alias() => TargetExt::Notrack(ct::Notrack(c)),
+            t => t,
+        }
+    }
 }
 
 /// The match registered under `name`, if it exists for `family`.

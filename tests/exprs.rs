@@ -150,6 +150,14 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-t raw -A PREROUTING -p udp -j NOTRACK"),
     (Family::V4, "-t raw -A PREROUTING -p tcp --dport 80 -j TRACE"),
     (Family::V6, "-A FORWARD -j TRACE"),
+    (Family::V4, "-A INPUT -m helper ! --helper ftp -j ACCEPT"),
+    (Family::V6, "-A FORWARD -m helper --helper \"a b\""),
+    (Family::V4, "-A INPUT -p tcp --syn --dport 22 -m connlimit --connlimit-above 3 -j REJECT"),
+    (Family::V4, "-A INPUT -m connlimit ! --connlimit-above 10 --connlimit-mask 24 --connlimit-daddr"),
+    // (not `--connlimit-mask 255.0.255.0`: 1.8.13 leaves bytes 4..16 of a
+    // non-prefix IPv4 mask uninitialised, stack garbage; rxtables zeros them)
+    (Family::V6, "-A INPUT -m connlimit --connlimit-upto 4294967295 --connlimit-mask 64 --connlimit-saddr"),
+    (Family::V6, "-A INPUT -m connlimit --connlimit-above 2 --connlimit-mask ::ffff"),
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct
     (Family::V4, "-A OUTPUT -j RETURN"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY

@@ -353,6 +353,13 @@ const V4_CONN: &[&str] = &[
     "-t raw -A PREROUTING -j TRACE",
     "-t raw -A OUTPUT -p tcp --dport 22 -j TRACE",
     "-A INPUT -j TRACE",
+    "-A INPUT -m helper --helper ftp -j ACCEPT",
+    "-A FORWARD -m conntrack --ctstate RELATED -m helper ! --helper sip",
+    "-A INPUT -m helper --helper \"it\\'s\"",
+    "-A INPUT -p tcp --syn --dport 22 -m connlimit --connlimit-above 3 -j REJECT",
+    "-A INPUT -p tcp -m connlimit --connlimit-above 10 --connlimit-mask 24 --connlimit-saddr -j DROP",
+    "-A FORWARD -m connlimit --connlimit-upto 100 --connlimit-mask 32 --connlimit-daddr",
+    "-A INPUT -m connlimit ! --connlimit-upto 5",
 ];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv6).
@@ -378,6 +385,13 @@ const V6_CONN: &[&str] = &[
     "-t raw -A PREROUTING -j TRACE",
     "-t raw -A OUTPUT -p tcp --dport 22 -j TRACE",
     "-A INPUT -j TRACE",
+    "-A INPUT -m helper --helper ftp -j ACCEPT",
+    "-A FORWARD -m conntrack --ctstate RELATED -m helper ! --helper sip",
+    "-A INPUT -m helper --helper \"it\\'s\"",
+    "-A INPUT -p tcp --syn --dport 22 -m connlimit --connlimit-above 3 -j REJECT",
+    "-A INPUT -p tcp -m connlimit --connlimit-above 10 --connlimit-mask 64 --connlimit-saddr -j DROP",
+    "-A FORWARD -m connlimit --connlimit-upto 100 --connlimit-mask 128 --connlimit-daddr",
+    "-A INPUT -m connlimit ! --connlimit-upto 5",
 ];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv4).

@@ -7,7 +7,7 @@
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{param, DecodeError, Error};
 use crate::ir::Expr;
-use crate::model::Family;
+use crate::model::{bytes, Family};
 
 crate::xt_struct! {
     /// `struct xt_ct_target_info` (revision 0; `ct` is the kernel's pointer)
@@ -79,23 +79,19 @@ pub struct CtSpec {
 
 /// `strncpy` into a `char[N]` as `XTOPT_PUT` does: cut to N - 1 bytes.
 fn cut(s: &str, n: usize) -> String {
-    let mut end = s.len().min(n - 1);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
+    bytes::truncate_bytes(s, n - 1)
 }
 
 /// A NUL-terminated name in a fixed array.
 fn name_of(b: &[u8]) -> String {
     let n = b.iter().position(|c| *c == 0).unwrap_or(b.len());
-    String::from_utf8_lossy(&b[..n]).into_owned()
+    bytes::from_bytes(&b[..n]).into_owned()
 }
 
 /// A name into a zero-filled `char[N]`.
 fn array_of<const N: usize>(s: &str) -> [u8; N] {
     let mut a = [0u8; N];
-    let b = s.as_bytes();
+    let b = bytes::to_bytes(s);
     let n = b.len().min(N - 1);
     a[..n].copy_from_slice(&b[..n]);
     a

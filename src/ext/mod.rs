@@ -30,9 +30,11 @@ pub mod value;
 // header matches and targets (tos dscp ttl hl length pkttype tcpmss TOS DSCP TTL HL TCPMSS CHECKSUM CLASSIFY)
 
 // connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
+pub mod connlimit;
 pub mod connmark;
 pub mod connmark_target;
 pub mod ct;
+pub mod helper;
 pub mod trace;
 
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
@@ -523,6 +525,8 @@ match_registry! {
 
     // connection tracking
     Connmark => connmark::Connmark,
+    Helper => helper::Helper,
+    Connlimit => connlimit::Connlimit,
 
     // rates and sockets
 

@@ -90,6 +90,8 @@ pub mod meta {
     pub const L4PROTO: u32 = 16;
     /// `NFT_META_PKTTYPE`
     pub const PKTTYPE: u32 = 19;
+    /// `NFT_META_NFTRACE`
+    pub const NFTRACE: u32 = 12;
 }
 
 /// Comparison operator of a `cmp` expression (`enum nft_cmp_ops`).
@@ -211,6 +213,13 @@ pub enum Expr {
         key: u32,
         /// destination register
         dreg: u32,
+    },
+    /// `meta set KEY with reg SREG` (`-j TRACE`: `meta set nftrace`)
+    MetaSet {
+        /// `NFT_META_*` key
+        key: u32,
+        /// source register
+        sreg: u32,
     },
     /// `cmp OP reg SREG DATA`
     Cmp {
@@ -368,6 +377,14 @@ impl fmt::Display for Expr {
                     n => n.to_string(),
                 };
                 write!(f, "[ meta load {k} => reg {dreg} ]")
+            }
+            Expr::MetaSet { key, sreg } => {
+                let k = match *key {
+                    meta::NFTRACE => "nftrace".to_string(),
+                    meta::MARK => "mark".to_string(),
+                    n => n.to_string(),
+                };
+                write!(f, "[ meta set {k} with reg {sreg} ]")
             }
             Expr::Cmp { sreg, op, data } => {
                 write!(f, "[ cmp {} reg {sreg} {} ]", op.text(), hex_words(data))

@@ -286,7 +286,7 @@ fn rule_line(out: &mut String, r: &Rule, num: usize, family: Family, opts: &List
         fmt_num(out, r.counters.packets, opts.exact);
         fmt_num(out, r.counters.bytes, opts.exact);
     }
-    let _ = write!(out, "{:<9} ", r.target.name());
+    let _ = write!(out, "{:<9} ", r.target.list_name());
     let (pinv, p) = match &r.proto {
         Some(p) => (p.inv, p.val),
         None => (false, 0),

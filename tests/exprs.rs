@@ -160,6 +160,25 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -m pkttype ! --pkt-type multicast"),
     // connection tracking: connmark CONNMARK helper connlimit CT NOTRACK TRACE recent
     (Family::V6, "-A INPUT -j ACCEPT"),
+    (Family::V4, "-t mangle -A PREROUTING -m connmark ! --mark 0x5/0xf0 -j ACCEPT"),
+    (Family::V6, "-A INPUT -m connmark --mark 0xffffffff"),
+    (Family::V4, "-t mangle -A PREROUTING -j CONNMARK --restore-mark --nfmask 0xff00 --ctmask 0xff00 --right-shift-mark 8"),
+    (Family::V6, "-t mangle -A POSTROUTING -j CONNMARK --set-xmark 0x5/0xff"),
+    (Family::V4, "-t mangle -A OUTPUT -j CONNMARK --save-mark --nfmask 0xfffffff --ctmask 0xffffffff"),
+    (Family::V4, "-t raw -A PREROUTING -j CT --notrack --helper ftp --ctevents new,mark --expevents new --zone-orig mark"),
+    (Family::V6, "-t raw -A OUTPUT -j CT --zone 65535 --ctevents natseqinfo,secmark"),
+    (Family::V4, "-t raw -A OUTPUT -j NOTRACK"),
+    (Family::V6, "-t raw -A PREROUTING -p udp -j NOTRACK"),
+    (Family::V4, "-t raw -A PREROUTING -p tcp --dport 80 -j TRACE"),
+    (Family::V6, "-A FORWARD -j TRACE"),
+    (Family::V4, "-A INPUT -m helper ! --helper ftp -j ACCEPT"),
+    (Family::V6, "-A FORWARD -m helper --helper \"a b\""),
+    (Family::V4, "-A INPUT -p tcp --syn --dport 22 -m connlimit --connlimit-above 3 -j REJECT"),
+    (Family::V4, "-A INPUT -m connlimit ! --connlimit-above 10 --connlimit-mask 24 --connlimit-daddr"),
+    // (not `--connlimit-mask 255.0.255.0`: 1.8.13 leaves bytes 4..16 of a
+    // non-prefix IPv4 mask uninitialised, stack garbage; rxtables zeros them)
+    (Family::V6, "-A INPUT -m connlimit --connlimit-upto 4294967295 --connlimit-mask 64 --connlimit-saddr"),
+    (Family::V6, "-A INPUT -m connlimit --connlimit-above 2 --connlimit-mask ::ffff"),
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct
     (Family::V4, "-A OUTPUT -j RETURN"),
     (Family::V4, "-t mangle -A OUTPUT -m owner --uid-owner 0-10 ! --gid-owner 5 --suppl-groups"),

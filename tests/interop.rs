@@ -368,10 +368,68 @@ const V6_HEADER: &[&str] = &[
 ];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv4).
-const V4_CONN: &[&str] = &[];
+const V4_CONN: &[&str] = &[
+    "-t mangle -A PREROUTING -m connmark --mark 0x1 -j ACCEPT",
+    "-t mangle -A PREROUTING -m connmark ! --mark 0x10/0xf0",
+    "-A FORWARD -m connmark --mark 0x0/0x0 -j DROP",
+    "-t mangle -A PREROUTING -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff",
+    "-t mangle -A POSTROUTING -j CONNMARK --save-mark --nfmask 0xff00 --ctmask 0xff00",
+    "-t mangle -A OUTPUT -j CONNMARK --restore-mark --nfmask 0xf --ctmask 0xff",
+    "-t mangle -A FORWARD -j CONNMARK --set-xmark 0x4000/0x4000",
+    "-t mangle -A FORWARD -j CONNMARK --set-xmark 0x0/0xffffff00",
+    "-t mangle -A INPUT -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff --left-shift-mark 8",
+    "-t raw -A PREROUTING -j CT --notrack",
+    "-t raw -A PREROUTING -p udp --dport 53 -j CT --notrack --helper ftp",
+    "-t raw -A OUTPUT -j CT --ctevents new,related,destroy,reply,assured,protoinfo,helper,mark",
+    "-t raw -A OUTPUT -j CT --expevents new --zone mark",
+    "-t raw -A PREROUTING -j CT --zone-orig 5",
+    "-t raw -A PREROUTING -j CT --zone-reply mark",
+    "-t raw -A PREROUTING -i eth0 -j CT --zone 65535",
+    "-t raw -A PREROUTING -j NOTRACK",
+    "-t raw -A OUTPUT -p tcp --dport 80 -j NOTRACK",
+    "-t raw -A PREROUTING -j TRACE",
+    "-t raw -A OUTPUT -p tcp --dport 22 -j TRACE",
+    "-A INPUT -j TRACE",
+    "-A INPUT -m helper --helper ftp -j ACCEPT",
+    "-A FORWARD -m conntrack --ctstate RELATED -m helper ! --helper sip",
+    "-A INPUT -m helper --helper \"it\\'s\"",
+    "-A INPUT -p tcp --syn --dport 22 -m connlimit --connlimit-above 3 -j REJECT",
+    "-A INPUT -p tcp -m connlimit --connlimit-above 10 --connlimit-mask 24 --connlimit-saddr -j DROP",
+    "-A FORWARD -m connlimit --connlimit-upto 100 --connlimit-mask 32 --connlimit-daddr",
+    "-A INPUT -m connlimit ! --connlimit-upto 5",
+];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv6).
-const V6_CONN: &[&str] = &[];
+const V6_CONN: &[&str] = &[
+    "-t mangle -A PREROUTING -m connmark --mark 0x1 -j ACCEPT",
+    "-t mangle -A PREROUTING -m connmark ! --mark 0x10/0xf0",
+    "-A FORWARD -m connmark --mark 0x0/0x0 -j DROP",
+    "-t mangle -A PREROUTING -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff",
+    "-t mangle -A POSTROUTING -j CONNMARK --save-mark --nfmask 0xff00 --ctmask 0xff00",
+    "-t mangle -A OUTPUT -j CONNMARK --restore-mark --nfmask 0xf --ctmask 0xff",
+    "-t mangle -A FORWARD -j CONNMARK --set-xmark 0x4000/0x4000",
+    "-t mangle -A FORWARD -j CONNMARK --set-xmark 0x0/0xffffff00",
+    "-t mangle -A INPUT -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff --left-shift-mark 8",
+    "-t raw -A PREROUTING -j CT --notrack",
+    "-t raw -A PREROUTING -p udp --dport 53 -j CT --notrack --helper ftp",
+    "-t raw -A OUTPUT -j CT --ctevents new,related,destroy,reply,assured,protoinfo,helper,mark",
+    "-t raw -A OUTPUT -j CT --expevents new --zone mark",
+    "-t raw -A PREROUTING -j CT --zone-orig 5",
+    "-t raw -A PREROUTING -j CT --zone-reply mark",
+    "-t raw -A PREROUTING -i eth0 -j CT --zone 65535",
+    "-t raw -A PREROUTING -j NOTRACK",
+    "-t raw -A OUTPUT -p tcp --dport 80 -j NOTRACK",
+    "-t raw -A PREROUTING -j TRACE",
+    "-t raw -A OUTPUT -p tcp --dport 22 -j TRACE",
+    "-A INPUT -j TRACE",
+    "-A INPUT -m helper --helper ftp -j ACCEPT",
+    "-A FORWARD -m conntrack --ctstate RELATED -m helper ! --helper sip",
+    "-A INPUT -m helper --helper \"it\\'s\"",
+    "-A INPUT -p tcp --syn --dport 22 -m connlimit --connlimit-above 3 -j REJECT",
+    "-A INPUT -p tcp -m connlimit --connlimit-above 10 --connlimit-mask 64 --connlimit-saddr -j DROP",
+    "-A FORWARD -m connlimit --connlimit-upto 100 --connlimit-mask 128 --connlimit-daddr",
+    "-A INPUT -m connlimit ! --connlimit-upto 5",
+];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv4).
 const V4_RATES: &[&str] = &[

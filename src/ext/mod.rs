@@ -40,6 +40,12 @@ pub mod ttl;
 pub mod ttl_target;
 
 // connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
+pub mod connlimit;
+pub mod connmark;
+pub mod connmark_target;
+pub mod ct;
+pub mod helper;
+pub mod trace;
 
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
 pub mod hashlimit;
@@ -325,6 +331,9 @@ pub trait MatchExt: Sized + Clone + PartialEq + Debug {
 pub trait TargetExtT: Sized + Clone + PartialEq + Debug {
     /// `-j` name
     const NAME: &'static str;
+    /// the name `-L` shows in its target column: the real (kernel) name
+    /// of an alias (`CT` for `NOTRACK`)
+    const REAL_NAME: &'static str = Self::NAME;
     /// its options
     const OPTIONS: &'static [OptSpec];
     /// families it exists in
@@ -499,6 +508,13 @@ macro_rules! target_registry {
                     TargetExt::Opaque(o) => &o.name,
                 }
             }
+            /// The name in `-L`'s target column (the real name of an alias).
+            pub fn real_name(&self) -> &str {
+                match self {
+                    $(TargetExt::$variant(_) => <$ty as TargetExtT>::REAL_NAME,)*
+                    TargetExt::Opaque(o) => &o.name,
+                }
+            }
             /// Save text after ` -j NAME`.
             pub fn save(&self, cx: &FmtCx, out: &mut String) {
                 match self {
@@ -548,6 +564,9 @@ match_registry! {
     Pkttype => pkttype::Pkttype,
 
     // connection tracking
+    Connmark => connmark::Connmark,
+    Helper => helper::Helper,
+    Connlimit => connlimit::Connlimit,
 
     // rates and sockets
     Owner => owner::Owner,
@@ -588,10 +607,25 @@ target_registry! {
     HlTarget => ttl_target::HlTarget,
 
     // connection tracking
+    ConnmarkTarget => connmark_target::ConnmarkTarget,
+    Ct => ct::Ct,
+    Notrack => ct::Notrack,
+    Trace => trace::Trace,
 
     // rates and sockets
 
     // queues, sets, policy
+}
+
+impl TargetExt {
+    /// The target a decoded blob stands for: a `CT` blob with the alias
+    /// flag is `-j NOTRACK`.
+    pub fn normalize(self) -> TargetExt {
+        match self {
+            TargetExt::Ct(c) if c.is_notrack_alias() => TargetExt::Notrack(ct::Notrack(c)),
+            t => t,
+        }
+    }
 }
 
 /// The match registered under `name`, if it exists for `family`.

@@ -45,6 +45,15 @@ impl Target {
             Target::Ext(t) => t.name(),
         }
     }
+
+    /// The name `-L` shows in its target column: as `-j` takes it, but
+    /// the real name of an alias (`CT` for `NOTRACK`).
+    pub fn list_name(&self) -> &str {
+        match self {
+            Target::Ext(t) => t.real_name(),
+            t => t.name(),
+        }
+    }
 }
 
 /// A rule, as the user wrote it and as iptables-save prints it.

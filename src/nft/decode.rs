@@ -80,10 +80,16 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
     let mut mask: Option<Vec<u8>> = None;
     let mut l4proto: Option<u8> = None;
     let (soff, doff) = addr_offsets(family);
+    // an `immediate` to a data register: the source of the `meta set` that
+    // must follow it (a native target, `-j TRACE`)
+    let mut imm: Option<(u32, Vec<u8>)> = None;
     // A lone interface load (how 1.8.9 and older wrote `-i +`, which matches
     // every packet) is simply replaced by the next load: 1.8.10 and later
     // read it as nothing and write nothing, and so does rxtables.
     for e in exprs {
+        if imm.is_some() && !matches!(e, Expr::MetaSet { .. }) {
+            return Err(err("unsupported expression immediate"));
+        }
         match e {
             Expr::Meta { key, .. } => {
                 load = Load::Meta(*key);
@@ -166,7 +172,7 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
             Expr::Target { name, rev, info } => {
                 load = Load::None;
                 let t = match ext::find_target(name, family) {
-                    Some(d) => (d.decode_blob)(*rev, info, family)?,
+                    Some(d) => (d.decode_blob)(*rev, info, family)?.normalize(),
                     None => TargetExt::Opaque(Opaque {
                         name: name.clone(),
                         rev: *rev,
@@ -186,11 +192,22 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
                 let l = ext::limit::Limit::from_expr(*rate, *unit, *burst, *kind, *flags)?;
                 r.matches.push(Match::Limit(l));
             }
-            Expr::Immediate { .. } | Expr::Lookup { .. } => {
-                return Err(err(format!("unsupported expression {e}")))
+            Expr::Immediate { dreg, data } => {
+                load = Load::None;
+                imm = Some((*dreg, data.clone()));
             }
+            Expr::MetaSet { key, sreg } => {
+                load = Load::None;
+                let t = ext::trace::Trace::from_meta_set(*key, *sreg, imm.take().as_ref())
+                    .ok_or_else(|| err(format!("unsupported expression {e}")))?;
+                r.target = Target::Ext(TargetExt::Trace(t));
+            }
+            Expr::Lookup { .. } => return Err(err(format!("unsupported expression {e}"))),
             Expr::Unknown { name } => return Err(err(format!("unknown expression {name}"))),
         }
+    }
+    if imm.is_some() {
+        return Err(err("unsupported expression immediate"));
     }
     Ok(r)
 }

@@ -486,7 +486,7 @@ pub(crate) fn put_xt(buf: &mut MsgBuf, name: &str, rev: u32, info: &[u8]) {
 pub(crate) fn put_expr(buf: &mut MsgBuf, e: &Expr) {
     let name = match e {
         Expr::Payload { .. } => "payload",
-        Expr::Meta { .. } => "meta",
+        Expr::Meta { .. } | Expr::MetaSet { .. } => "meta",
         Expr::Cmp { .. } => "cmp",
         Expr::Bitwise { .. } => "bitwise",
         Expr::Range { .. } => "range",
@@ -515,6 +515,10 @@ pub(crate) fn put_expr(buf: &mut MsgBuf, e: &Expr) {
         Expr::Meta { key, dreg } => {
             buf.u32(META_KEY, *key);
             buf.u32(META_DREG, *dreg);
+        }
+        Expr::MetaSet { key, sreg } => {
+            buf.u32(META_KEY, *key);
+            buf.u32(META_SREG, *sreg);
         }
         Expr::Cmp { sreg, op, data } => {
             buf.u32(CMP_SREG, *sreg);
@@ -611,6 +615,12 @@ pub(crate) fn expr_from_attrs(elem: &[u8]) -> Expr {
             Some(Expr::Meta {
                 key: u(META_KEY)?,
                 dreg: u(META_DREG)?,
+            })
+        })(),
+        b"meta" if g(META_DREG).is_none() => (|| {
+            Some(Expr::MetaSet {
+                key: u(META_KEY)?,
+                sreg: u(META_SREG)?,
             })
         })(),
         b"cmp" => (|| {

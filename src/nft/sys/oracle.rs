@@ -242,6 +242,9 @@ pub(super) fn expr_to_nl(e: &Expr) -> Result<NlExpr, i32> {
         Expr::Meta { key, dreg } => NlExpr::new(c"meta")?
             .u32(nl::NFTNL_EXPR_META_KEY, *key)
             .u32(nl::NFTNL_EXPR_META_DREG, *dreg),
+        Expr::MetaSet { key, sreg } => NlExpr::new(c"meta")?
+            .u32(nl::NFTNL_EXPR_META_KEY, *key)
+            .u32(nl::NFTNL_EXPR_META_SREG, *sreg),
         Expr::Cmp { sreg, op, data } => NlExpr::new(c"cmp")?
             .u32(nl::NFTNL_EXPR_CMP_SREG, *sreg)
             .u32(nl::NFTNL_EXPR_CMP_OP, op.raw())
@@ -325,6 +328,10 @@ pub(super) fn expr_from_nl(e: &ExprRef<'_>) -> Expr {
         "meta" if !e.is_set(nl::NFTNL_EXPR_META_SREG) => Expr::Meta {
             key: e.u32(nl::NFTNL_EXPR_META_KEY),
             dreg: e.u32(nl::NFTNL_EXPR_META_DREG),
+        },
+        "meta" if !e.is_set(nl::NFTNL_EXPR_META_DREG) => Expr::MetaSet {
+            key: e.u32(nl::NFTNL_EXPR_META_KEY),
+            sreg: e.u32(nl::NFTNL_EXPR_META_SREG),
         },
         "cmp" => match CmpOp::from_raw(e.u32(nl::NFTNL_EXPR_CMP_OP)) {
             Some(op) => Expr::Cmp {

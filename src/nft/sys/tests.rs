@@ -183,6 +183,12 @@ fn rich_exprs() -> Vec<Expr> {
             op: CmpOp::Gte,
             data: vec![0, 0, 0, 7],
         },
+        // `-j TRACE`'s native form
+        Expr::Immediate {
+            dreg: 9,
+            data: vec![1],
+        },
+        Expr::MetaSet { key: 12, sreg: 9 },
         Expr::Match {
             name: "tcp".into(),
             rev: 0,

@@ -163,6 +163,12 @@ const ROWS: &[(Family, &str)] = &[
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct
     (Family::V4, "-A OUTPUT -j RETURN"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY
+    (Family::V4, "-A INPUT -j NFLOG"),
+    (Family::V4, "-A INPUT -j NFLOG --nflog-prefix \"a b\" --nflog-group 3 --nflog-size 0 --nflog-threshold 2"),
+    (Family::V6, "-A OUTPUT -j NFLOG --nflog-group 65535 --nflog-size 4294967295"),
+    (Family::V4, "-A INPUT -j NFQUEUE"),
+    (Family::V4, "-A FORWARD -j NFQUEUE --queue-balance 0:6 --queue-bypass --queue-cpu-fanout"),
+    (Family::V6, "-A INPUT -j NFQUEUE --queue-num 65535 --queue-bypass"),
     (Family::V6, "-A OUTPUT -j RETURN"),
 ];
 

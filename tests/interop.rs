@@ -380,10 +380,23 @@ const V4_RATES: &[&str] = &[];
 const V6_RATES: &[&str] = &[];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv4).
-const V4_QUEUES: &[&str] = &[];
+const V4_QUEUES: &[&str] = &[
+    "-A INPUT -j NFLOG",
+    "-A INPUT -j NFLOG --nflog-prefix \"a b\" --nflog-group 3 --nflog-size 0 --nflog-threshold 2",
+    "-A FORWARD -p tcp -j NFLOG --nflog-group 65535 --nflog-size 4294967295",
+    "-A INPUT -j NFQUEUE --queue-num 0",
+    "-A FORWARD -j NFQUEUE --queue-balance 0:6 --queue-bypass --queue-cpu-fanout",
+    "-A OUTPUT -j NFQUEUE --queue-num 65535 --queue-bypass",
+    "-A INPUT -j NFQUEUE --queue-balance 3:4",
+];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv6).
-const V6_QUEUES: &[&str] = &[];
+const V6_QUEUES: &[&str] = &[
+    "-A INPUT -j NFLOG --nflog-group 1",
+    "-A OUTPUT -j NFLOG --nflog-prefix xx --nflog-threshold 65535",
+    "-A INPUT -j NFQUEUE --queue-num 10 --queue-bypass",
+    "-A FORWARD -j NFQUEUE --queue-balance 0:65534 --queue-cpu-fanout",
+];
 
 /// multiport (fail2ban, ufw) and limit, both families.
 const MULTIPORT: &[&str] = &[

@@ -44,6 +44,8 @@ pub mod ttl_target;
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
 
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
+pub mod nflog;
+pub mod nfqueue;
 
 use crate::error::{DecodeError, Error};
 use crate::ir::{CmpOp, Expr, PayloadBase};
@@ -578,6 +580,8 @@ target_registry! {
     // rates and sockets
 
     // queues, sets, policy
+    Nflog => nflog::Nflog,
+    Nfqueue => nfqueue::Nfqueue,
 }
 
 /// The match registered under `name`, if it exists for `family`.

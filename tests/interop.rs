@@ -388,6 +388,12 @@ const V4_QUEUES: &[&str] = &[
     "-A FORWARD -j NFQUEUE --queue-balance 0:6 --queue-bypass --queue-cpu-fanout",
     "-A OUTPUT -j NFQUEUE --queue-num 65535 --queue-bypass",
     "-A INPUT -j NFQUEUE --queue-balance 3:4",
+    "-A INPUT -m set --match-set foo src,dst -j DROP",
+    "-A FORWARD -m set ! --match-set foo dst --return-nomatch ! --update-counters ! --update-subcounters ! --packets-eq 5 --bytes-gt 10",
+    "-A INPUT -p tcp -m set --match-set bar src,dst,src --packets-lt 3 --bytes-eq 7 -j ACCEPT",
+    "-A INPUT -j SET --add-set foo src --exist --timeout 10 --del-set bar dst",
+    "-t mangle -A FORWARD -j SET --map-set foo src,dst --map-mark --map-prio --map-queue",
+    "-A OUTPUT -j SET --del-set bar dst,dst",
 ];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv6).
@@ -396,6 +402,9 @@ const V6_QUEUES: &[&str] = &[
     "-A OUTPUT -j NFLOG --nflog-prefix xx --nflog-threshold 65535",
     "-A INPUT -j NFQUEUE --queue-num 10 --queue-bypass",
     "-A FORWARD -j NFQUEUE --queue-balance 0:65534 --queue-cpu-fanout",
+    "-A INPUT -m set --match-set six src,dst -j DROP",
+    "-A OUTPUT -m set ! --match-set six dst --packets-gt 4 ! --bytes-eq 9",
+    "-A INPUT -j SET --add-set six src --timeout 0",
 ];
 
 /// multiport (fail2ban, ufw) and limit, both families.
@@ -472,11 +481,41 @@ fn setup(spec: &str) -> Vec<String> {
     } else {
         format!("-t {table} ")
     };
-    ["USER1", "USER2"]
+    let mut cmds: Vec<String> = ["USER1", "USER2"]
         .iter()
         .filter(|c| spec.split_whitespace().any(|w| w == **c))
         .map(|c| format!("{t}-N {c}"))
-        .collect()
+        .collect();
+    // ipsets a form names (set and SET): whole commands, not iptables
+    // arguments (see `setup_cmd`); names starting with `six` are IPv6 sets
+    let w: Vec<&str> = spec.split_whitespace().collect();
+    for p in w.windows(2) {
+        if matches!(
+            p[0],
+            "--match-set" | "--add-set" | "--del-set" | "--map-set"
+        ) {
+            let fam = if p[1].starts_with("six") {
+                " family inet6"
+            } else {
+                ""
+            };
+            let c = format!("ipset -exist create {} hash:ip skbinfo{fam}", p[1]);
+            if !cmds.contains(&c) {
+                cmds.push(c);
+            }
+        }
+    }
+    cmds
+}
+
+/// A command of [`setup`] as run with `tool`: iptables arguments get the
+/// tool in front, `ipset` commands run as they are.
+fn setup_cmd(tool: &str, s: &str) -> String {
+    if s.starts_with("ipset ") {
+        s.to_string()
+    } else {
+        format!("{tool} {s}")
+    }
 }
 
 fn table_of(spec: &str) -> String {
@@ -580,7 +619,7 @@ fn check_written(fam: Fam, forms: &[&str], rel: &'static str) {
     let mut f = Failures::new();
     for spec in forms.iter().filter(|s| !release_bug(rel, s)) {
         let t = fam.tool();
-        let mut cmds: Vec<String> = setup(spec).iter().map(|s| format!("{t} {s}")).collect();
+        let mut cmds: Vec<String> = setup(spec).iter().map(|s| setup_cmd(t, s)).collect();
         let first = cmds.len();
         cmds.push(format!("{t} {spec}"));
         let check = cmds.len();
@@ -650,7 +689,7 @@ fn check_read(fam: Fam, forms: &[&str], rel: &'static str) {
         let table = table_of(spec);
         let mut cmds: Vec<String> = setup(spec)
             .iter()
-            .map(|s| format!("{} {s}", fam.release(rel)))
+            .map(|s| setup_cmd(&fam.release(rel), s))
             .collect();
         cmds.push(format!("{} {spec}", fam.release(rel)));
         let first = cmds.len();
@@ -848,7 +887,7 @@ fn load_forms(fam: Fam, writer: &str, skip: &[&str]) -> Vec<String> {
     }
     setups
         .iter()
-        .map(|s| format!("{writer} {s}"))
+        .map(|s| setup_cmd(writer, s))
         .chain(forms.iter().map(|s| format!("{writer} {s}")))
         .collect()
 }

@@ -46,6 +46,8 @@ pub mod ttl_target;
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
 pub mod nflog;
 pub mod nfqueue;
+pub mod set;
+pub mod set_target;
 
 use crate::error::{DecodeError, Error};
 use crate::ir::{CmpOp, Expr, PayloadBase};
@@ -547,6 +549,7 @@ match_registry! {
     // rates and sockets
 
     // queues, sets, policy
+    Set => set::SetMatch,
 }
 
 impl Match {
@@ -582,6 +585,7 @@ target_registry! {
     // queues, sets, policy
     Nflog => nflog::Nflog,
     Nfqueue => nfqueue::Nfqueue,
+    SetTarget => set_target::SetTarget,
 }
 
 /// The match registered under `name`, if it exists for `family`.

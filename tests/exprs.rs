@@ -175,6 +175,12 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A INPUT -j SET --add-set foo src --exist --timeout 10 --del-set bar dst"),
     (Family::V4, "-t mangle -A FORWARD -j SET --map-set foo src,dst --map-mark --map-prio --map-queue"),
     (Family::V6, "-A OUTPUT -j SET --del-set six dst,dst"),
+    (Family::V4, "-A INPUT -m policy --dir in --pol ipsec"),
+    (Family::V4, "-A FORWARD -m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8 ! --tunnel-src 10.1.2.3/255.0.255.0 --next ! --reqid 2 -j ACCEPT"),
+    (Family::V4, "-A INPUT -m policy --dir in --pol none --reqid 7"),
+    (Family::V4, "-A INPUT -m policy --dir in --pol ipsec --mode tunnel --tunnel-dst 1.2.3.4 --tunnel-src 1.2.3.4/0"),
+    (Family::V6, "-A OUTPUT -m policy --dir out --pol ipsec ! --proto ipcomp ! --mode transport"),
+    (Family::V6, "-A FORWARD -m policy --dir in --pol ipsec --strict --mode tunnel --tunnel-dst 2001:db8::1 ! --tunnel-src ::1/ffff::ff --next --spi 9"),
     (Family::V6, "-A OUTPUT -j RETURN"),
 ];
 

@@ -394,6 +394,12 @@ const V4_QUEUES: &[&str] = &[
     "-A INPUT -j SET --add-set foo src --exist --timeout 10 --del-set bar dst",
     "-t mangle -A FORWARD -j SET --map-set foo src,dst --map-mark --map-prio --map-queue",
     "-A OUTPUT -j SET --del-set bar dst,dst",
+    "-A INPUT -m policy --dir in --pol ipsec -j ACCEPT",
+    // (no mask with holes: 1.8.9 reads `--tunnel-src A/255.0.255.0` as A/32)
+    "-A FORWARD -m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8 ! --tunnel-src 10.1.2.3/16 --next ! --reqid 2",
+    "-A INPUT -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 1.2.3.4",
+    "-A OUTPUT -m policy --dir out --pol none -j DROP",
+    "-A FORWARD -m policy --dir out --pol ipsec ! --proto ah ! --mode transport ! --spi 0xffffffff",
 ];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv6).
@@ -405,6 +411,9 @@ const V6_QUEUES: &[&str] = &[
     "-A INPUT -m set --match-set six src,dst -j DROP",
     "-A OUTPUT -m set ! --match-set six dst --packets-gt 4 ! --bytes-eq 9",
     "-A INPUT -j SET --add-set six src --timeout 0",
+    "-A INPUT -m policy --dir in --pol ipsec --proto ipcomp",
+    "-A FORWARD -m policy --dir in --pol ipsec --strict --mode tunnel --tunnel-dst 2001:db8::1 ! --tunnel-src ::1/64 --next --spi 0x9",
+    "-A OUTPUT -m policy --dir out --pol none -j ACCEPT",
 ];
 
 /// multiport (fail2ban, ufw) and limit, both families.

@@ -46,6 +46,7 @@ pub mod ttl_target;
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
 pub mod nflog;
 pub mod nfqueue;
+pub mod policy;
 pub mod set;
 pub mod set_target;
 
@@ -550,6 +551,7 @@ match_registry! {
 
     // queues, sets, policy
     Set => set::SetMatch,
+    Policy => policy::Policy,
 }
 
 impl Match {

@@ -400,6 +400,8 @@ const V4_QUEUES: &[&str] = &[
     "-A INPUT -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 1.2.3.4",
     "-A OUTPUT -m policy --dir out --pol none -j DROP",
     "-A FORWARD -m policy --dir out --pol ipsec ! --proto ah ! --mode transport ! --spi 0xffffffff",
+    "-t mangle -A PREROUTING -p tcp -m tcp --dport 2342 -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff",
+    "-t mangle -A PREROUTING -p udp -j TPROXY --on-port 0 --on-ip 0.0.0.0 --tproxy-mark 0x5/0xffffffff",
 ];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv6).
@@ -414,6 +416,8 @@ const V6_QUEUES: &[&str] = &[
     "-A INPUT -m policy --dir in --pol ipsec --proto ipcomp",
     "-A FORWARD -m policy --dir in --pol ipsec --strict --mode tunnel --tunnel-dst 2001:db8::1 ! --tunnel-src ::1/64 --next --spi 0x9",
     "-A OUTPUT -m policy --dir out --pol none -j ACCEPT",
+    "-t mangle -A PREROUTING -p udp -j TPROXY --on-port 12345 --on-ip 2001:db8::1 --tproxy-mark 0x23/0xff",
+    "-t mangle -A PREROUTING -p tcp -j TPROXY --on-port 1 --on-ip :: --tproxy-mark 0x0/0x0",
 ];
 
 /// multiport (fail2ban, ufw) and limit, both families.

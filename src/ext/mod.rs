@@ -49,6 +49,7 @@ pub mod nfqueue;
 pub mod policy;
 pub mod set;
 pub mod set_target;
+pub mod tproxy;
 
 use crate::error::{DecodeError, Error};
 use crate::ir::{CmpOp, Expr, PayloadBase};
@@ -588,6 +589,7 @@ target_registry! {
     Nflog => nflog::Nflog,
     Nfqueue => nfqueue::Nfqueue,
     SetTarget => set_target::SetTarget,
+    Tproxy => tproxy::Tproxy,
 }
 
 /// The match registered under `name`, if it exists for `family`.

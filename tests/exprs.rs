@@ -196,6 +196,27 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-t raw -A PREROUTING -m rpfilter --invert --loose -j DROP"),
     (Family::V6, "-t mangle -A PREROUTING -m rpfilter --validmark --accept-local"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY
+    (Family::V4, "-A INPUT -j NFLOG"),
+    (Family::V4, "-A INPUT -j NFLOG --nflog-prefix \"a b\" --nflog-group 3 --nflog-size 0 --nflog-threshold 2"),
+    (Family::V6, "-A OUTPUT -j NFLOG --nflog-group 65535 --nflog-size 4294967295"),
+    (Family::V4, "-A INPUT -j NFQUEUE"),
+    (Family::V4, "-A FORWARD -j NFQUEUE --queue-balance 0:6 --queue-bypass --queue-cpu-fanout"),
+    (Family::V6, "-A INPUT -j NFQUEUE --queue-num 65535 --queue-bypass"),
+    (Family::V4, "-A INPUT -m set --match-set foo src,dst"),
+    (Family::V4, "-A INPUT -m set ! --match-set foo dst --return-nomatch ! --update-counters ! --update-subcounters ! --packets-eq 5 --bytes-gt 10 -j DROP"),
+    (Family::V6, "-A FORWARD -m set --match-set six src,dst,src --packets-lt 3 --bytes-lt 18446744073709551615"),
+    (Family::V4, "-A INPUT -j SET --add-set foo src --exist --timeout 10 --del-set bar dst"),
+    (Family::V4, "-t mangle -A FORWARD -j SET --map-set foo src,dst --map-mark --map-prio --map-queue"),
+    (Family::V6, "-A OUTPUT -j SET --del-set six dst,dst"),
+    (Family::V4, "-A INPUT -m policy --dir in --pol ipsec"),
+    (Family::V4, "-t mangle -A PREROUTING -p tcp -m tcp --dport 2342 -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff"),
+    (Family::V4, "-t mangle -A PREROUTING -p udp -j TPROXY --on-port 0 --tproxy-mark 5"),
+    (Family::V6, "-t mangle -A PREROUTING -p udp -j TPROXY --on-port 12345 --on-ip 2001:db8::1 --tproxy-mark 0x23/0xff"),
+    (Family::V4, "-A FORWARD -m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8 ! --tunnel-src 10.1.2.3/255.0.255.0 --next ! --reqid 2 -j ACCEPT"),
+    (Family::V4, "-A INPUT -m policy --dir in --pol none --reqid 7"),
+    (Family::V4, "-A INPUT -m policy --dir in --pol ipsec --mode tunnel --tunnel-dst 1.2.3.4 --tunnel-src 1.2.3.4/0"),
+    (Family::V6, "-A OUTPUT -m policy --dir out --pol ipsec ! --proto ipcomp ! --mode transport"),
+    (Family::V6, "-A FORWARD -m policy --dir in --pol ipsec --strict --mode tunnel --tunnel-dst 2001:db8::1 ! --tunnel-src ::1/ffff::ff --next --spi 9"),
     (Family::V6, "-A OUTPUT -j RETURN"),
 ];
 
@@ -244,6 +265,26 @@ fn zero_counters(e: &[Expr]) -> Vec<Expr> {
 /// on a mismatch.
 fn check_row(family: Family, row: &str) -> Result<(), String> {
     let args = words(row);
+    // the ipsets a row names (set, SET) exist before it is parsed (the
+    // parser looks them up); names starting with `six` are IPv6 sets
+    for p in args.windows(2) {
+        if matches!(
+            p[0].as_str(),
+            "--match-set" | "--add-set" | "--del-set" | "--map-set"
+        ) {
+            let fam: &[&str] = if p[1].starts_with("six") {
+                &["family", "inet6"]
+            } else {
+                &[]
+            };
+            let st = std::process::Command::new("ipset")
+                .args(["-exist", "create", &p[1], "hash:ip", "skbinfo"])
+                .args(fam)
+                .status()
+                .map_err(|e| e.to_string())?;
+            assert!(st.success(), "ipset create {} failed (test bug)", p[1]);
+        }
+    }
     let cmd = cli::parse(family, &args).map_err(|e| format!("rxtables cannot parse: {e}"))?;
     let Action::Append { chain, rules } = &cmd.action else {
         return Err("not an -A row (test bug)".into());

@@ -486,10 +486,45 @@ const V6_RATES: &[&str] = &[
 ];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv4).
-const V4_QUEUES: &[&str] = &[];
+const V4_QUEUES: &[&str] = &[
+    "-A INPUT -j NFLOG",
+    "-A INPUT -j NFLOG --nflog-prefix \"a b\" --nflog-group 3 --nflog-size 0 --nflog-threshold 2",
+    "-A FORWARD -p tcp -j NFLOG --nflog-group 65535 --nflog-size 4294967295",
+    "-A INPUT -j NFQUEUE --queue-num 0",
+    "-A FORWARD -j NFQUEUE --queue-balance 0:6 --queue-bypass --queue-cpu-fanout",
+    "-A OUTPUT -j NFQUEUE --queue-num 65535 --queue-bypass",
+    "-A INPUT -j NFQUEUE --queue-balance 3:4",
+    "-A INPUT -m set --match-set foo src,dst -j DROP",
+    "-A FORWARD -m set ! --match-set foo dst --return-nomatch ! --update-counters ! --update-subcounters ! --packets-eq 5 --bytes-gt 10",
+    "-A INPUT -p tcp -m set --match-set bar src,dst,src --packets-lt 3 --bytes-eq 7 -j ACCEPT",
+    "-A INPUT -j SET --add-set foo src --exist --timeout 10 --del-set bar dst",
+    "-t mangle -A FORWARD -j SET --map-set foo src,dst --map-mark --map-prio --map-queue",
+    "-A OUTPUT -j SET --del-set bar dst,dst",
+    "-A INPUT -m policy --dir in --pol ipsec -j ACCEPT",
+    // (no mask with holes: 1.8.9 reads `--tunnel-src A/255.0.255.0` as A/32)
+    "-A FORWARD -m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8 ! --tunnel-src 10.1.2.3/16 --next ! --reqid 2",
+    "-A INPUT -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 1.2.3.4",
+    "-A OUTPUT -m policy --dir out --pol none -j DROP",
+    "-A FORWARD -m policy --dir out --pol ipsec ! --proto ah ! --mode transport ! --spi 0xffffffff",
+    "-t mangle -A PREROUTING -p tcp -m tcp --dport 2342 -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff",
+    "-t mangle -A PREROUTING -p udp -j TPROXY --on-port 0 --on-ip 0.0.0.0 --tproxy-mark 0x5/0xffffffff",
+];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv6).
-const V6_QUEUES: &[&str] = &[];
+const V6_QUEUES: &[&str] = &[
+    "-A INPUT -j NFLOG --nflog-group 1",
+    "-A OUTPUT -j NFLOG --nflog-prefix xx --nflog-threshold 65535",
+    "-A INPUT -j NFQUEUE --queue-num 10 --queue-bypass",
+    "-A FORWARD -j NFQUEUE --queue-balance 0:65534 --queue-cpu-fanout",
+    "-A INPUT -m set --match-set six src,dst -j DROP",
+    "-A OUTPUT -m set ! --match-set six dst --packets-gt 4 ! --bytes-eq 9",
+    "-A INPUT -j SET --add-set six src --timeout 0",
+    "-A INPUT -m policy --dir in --pol ipsec --proto ipcomp",
+    "-A FORWARD -m policy --dir in --pol ipsec --strict --mode tunnel --tunnel-dst 2001:db8::1 ! --tunnel-src ::1/64 --next --spi 0x9",
+    "-A OUTPUT -m policy --dir out --pol none -j ACCEPT",
+    "-t mangle -A PREROUTING -p udp -j TPROXY --on-port 12345 --on-ip 2001:db8::1 --tproxy-mark 0x23/0xff",
+    "-t mangle -A PREROUTING -p tcp -j TPROXY --on-port 1 --on-ip :: --tproxy-mark 0x0/0x0",
+];
 
 /// multiport (fail2ban, ufw) and limit, both families.
 const MULTIPORT: &[&str] = &[
@@ -565,11 +600,41 @@ fn setup(spec: &str) -> Vec<String> {
     } else {
         format!("-t {table} ")
     };
-    ["USER1", "USER2"]
+    let mut cmds: Vec<String> = ["USER1", "USER2"]
         .iter()
         .filter(|c| spec.split_whitespace().any(|w| w == **c))
         .map(|c| format!("{t}-N {c}"))
-        .collect()
+        .collect();
+    // ipsets a form names (set and SET): whole commands, not iptables
+    // arguments (see `setup_cmd`); names starting with `six` are IPv6 sets
+    let w: Vec<&str> = spec.split_whitespace().collect();
+    for p in w.windows(2) {
+        if matches!(
+            p[0],
+            "--match-set" | "--add-set" | "--del-set" | "--map-set"
+        ) {
+            let fam = if p[1].starts_with("six") {
+                " family inet6"
+            } else {
+                ""
+            };
+            let c = format!("ipset -exist create {} hash:ip skbinfo{fam}", p[1]);
+            if !cmds.contains(&c) {
+                cmds.push(c);
+            }
+        }
+    }
+    cmds
+}
+
+/// A command of [`setup`] as run with `tool`: iptables arguments get the
+/// tool in front, `ipset` commands run as they are.
+fn setup_cmd(tool: &str, s: &str) -> String {
+    if s.starts_with("ipset ") {
+        s.to_string()
+    } else {
+        format!("{tool} {s}")
+    }
 }
 
 fn table_of(spec: &str) -> String {
@@ -673,7 +738,7 @@ fn check_written(fam: Fam, forms: &[&str], rel: &'static str) {
     let mut f = Failures::new();
     for spec in forms.iter().filter(|s| !release_bug(rel, s)) {
         let t = fam.tool();
-        let mut cmds: Vec<String> = setup(spec).iter().map(|s| format!("{t} {s}")).collect();
+        let mut cmds: Vec<String> = setup(spec).iter().map(|s| setup_cmd(t, s)).collect();
         let first = cmds.len();
         cmds.push(format!("{t} {spec}"));
         let check = cmds.len();
@@ -743,7 +808,7 @@ fn check_read(fam: Fam, forms: &[&str], rel: &'static str) {
         let table = table_of(spec);
         let mut cmds: Vec<String> = setup(spec)
             .iter()
-            .map(|s| format!("{} {s}", fam.release(rel)))
+            .map(|s| setup_cmd(&fam.release(rel), s))
             .collect();
         cmds.push(format!("{} {spec}", fam.release(rel)));
         let first = cmds.len();
@@ -941,7 +1006,7 @@ fn load_forms(fam: Fam, writer: &str, skip: &[&str]) -> Vec<String> {
     }
     setups
         .iter()
-        .map(|s| format!("{writer} {s}"))
+        .map(|s| setup_cmd(writer, s))
         .chain(forms.iter().map(|s| format!("{writer} {s}")))
         .collect()
 }

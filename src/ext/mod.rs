@@ -57,6 +57,12 @@ pub mod rpfilter;
 pub mod socket;
 
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
+pub mod nflog;
+pub mod nfqueue;
+pub mod policy;
+pub mod set;
+pub mod set_target;
+pub mod tproxy;
 
 use crate::error::{DecodeError, Error};
 use crate::ir::{CmpOp, Expr, PayloadBase};
@@ -578,6 +584,8 @@ match_registry! {
     Mac => mac::Mac,
 
     // queues, sets, policy
+    Set => set::SetMatch,
+    Policy => policy::Policy,
 }
 
 impl Match {
@@ -615,6 +623,10 @@ target_registry! {
     // rates and sockets
 
     // queues, sets, policy
+    Nflog => nflog::Nflog,
+    Nfqueue => nfqueue::Nfqueue,
+    SetTarget => set_target::SetTarget,
+    Tproxy => tproxy::Tproxy,
 }
 
 impl TargetExt {

@@ -192,6 +192,20 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
                 let l = ext::limit::Limit::from_expr(*rate, *unit, *burst, *kind, *flags)?;
                 r.matches.push(Match::Limit(l));
             }
+            Expr::Log {
+                prefix,
+                group,
+                snaplen,
+                qthreshold,
+            } => {
+                load = Load::None;
+                r.target = Target::Ext(TargetExt::Nflog(ext::nflog::Nflog::from_expr(
+                    prefix.as_deref(),
+                    *group,
+                    *snaplen,
+                    *qthreshold,
+                )));
+            }
             Expr::Immediate { dreg, data } => {
                 load = Load::None;
                 imm = Some((*dreg, data.clone()));

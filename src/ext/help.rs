@@ -28,7 +28,10 @@ texts! {
         "tcp", "udp", "icmp", "icmp6", "comment", "mark", "addrtype", "conntrack", "state",
         "multiport", "limit", "statistic", "iprange",
         "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP", "MARK", "LOG",
-        "tos", "dscp", "ttl", "hl", "length", "tcpmss", "pkttype", "TOS", "DSCP", "TTL", "HL";
+        "tos", "dscp", "ttl", "hl", "length", "tcpmss", "pkttype", "TOS", "DSCP", "TTL", "HL",
+        "connmark", "helper", "connlimit", "CONNMARK", "CT", "NOTRACK", "TRACE",
+        "owner", "hashlimit", "socket", "physdev", "rpfilter", "nfacct", "mac",
+        "set", "policy", "NFLOG", "NFQUEUE", "SET", "TPROXY";
     by_family:
         "REJECT",
 }

@@ -367,7 +367,8 @@ impl MatchExt for Hashlimit {
                             "Argument must have a minimum length of 1 characters\n",
                         ));
                     }
-                    c.name = a.as_bytes()[..a.len().min(254)].to_vec();
+                    let b = crate::model::bytes::to_bytes(a);
+                    c.name = b[..b.len().min(254)].to_vec();
                 }
                 11 => c.mode |= RATE_MATCH,
                 _ => {
@@ -617,7 +618,7 @@ impl Hashlimit {
             let _ = write!(
                 out,
                 " --hashlimit-name {}",
-                String::from_utf8_lossy(&c.name)
+                crate::model::bytes::from_bytes(&c.name)
             );
         }
         let ht = if save {

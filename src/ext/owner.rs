@@ -65,11 +65,18 @@ fn name_of_id(id: u32, group: bool) -> Option<String> {
 /// reserved), as `strtoul` reads them.
 fn parse_range(s: &str) -> Option<(u32, u32)> {
     const MAX: u64 = u32::MAX as u64 - 1;
-    let (from, end) = strtoumax(s).filter(|(v, _)| *v <= MAX)?;
+    // xtables_strtoui: no minus sign, which strtoul would take
+    let num = |s: &str| {
+        if s.trim_start().starts_with('-') {
+            return None;
+        }
+        strtoumax(s).filter(|(v, _)| *v <= MAX)
+    };
+    let (from, end) = num(s)?;
     let rest = &s[end..];
     let (to, rest) = match rest.strip_prefix(['-', ':']) {
         Some(r) => {
-            let (to, e) = strtoumax(r).filter(|(v, _)| *v <= MAX)?;
+            let (to, e) = num(r)?;
             (to, &r[e..])
         }
         None => (from, rest),
@@ -264,7 +271,16 @@ mod tests {
             msg(&[]),
             "owner: At least one of --uid-owner, --gid-owner or --socket-exists is required"
         );
-        for bad in ["4294967295", "nosuchuser", "1-", "-1", "1-2x", ""] {
+        for bad in [
+            "4294967295",
+            "nosuchuser",
+            "1-",
+            "-1",
+            "1-2x",
+            "",
+            "-0",
+            "1--2",
+        ] {
             assert_eq!(
                 msg(&[(0, false, bad)]),
                 format!("owner: Bad value for \"--uid-owner\" option: \"{bad}\"")

@@ -36,14 +36,14 @@ pub struct Physdev(pub Box<PhysdevInfo>);
 /// `xtables_parse_interface`: the name and its mask (`+` at the end
 /// matches any suffix; otherwise the terminating NUL is compared too).
 fn parse_interface(arg: &str) -> Result<([u8; 16], [u8; 16]), Error> {
-    let b = arg.as_bytes();
+    let b = crate::model::bytes::to_bytes(arg);
     if b.len() + 1 > 16 {
         return Err(param(format!(
             "interface name `{arg}' must be shorter than IFNAMSIZ (15)"
         )));
     }
     let (mut name, mut mask) = ([0u8; 16], [0u8; 16]);
-    name[..b.len()].copy_from_slice(b);
+    name[..b.len()].copy_from_slice(&b);
     match b.last() {
         None => {}
         Some(b'+') => mask[..b.len() - 1].fill(0xff),
@@ -62,7 +62,7 @@ fn parse_interface(arg: &str) -> Result<([u8; 16], [u8; 16]), Error> {
 /// A C string in a fixed array.
 fn c_str(a: &[u8]) -> String {
     let n = a.iter().position(|c| *c == 0).unwrap_or(a.len());
-    String::from_utf8_lossy(&a[..n]).into_owned()
+    crate::model::bytes::from_bytes(&a[..n]).into_owned()
 }
 
 impl MatchExt for Physdev {

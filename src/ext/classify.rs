@@ -23,8 +23,8 @@ pub struct Classify {
     pub priority: u32,
 }
 
-/// `%x` of `sscanf`: blanks, a sign, an optional `0x`, hex digits (at
-/// least one); the value as an `unsigned int` (strtoul's, truncated) and
+/// `%x` of glibc's `sscanf`: blanks, a sign, an optional `0x`, hex digits
+/// (at least one); the value as an `unsigned int` (strtoul's, truncated) and
 /// the bytes read.
 fn scan_hex(s: &str) -> Option<(u32, usize)> {
     let b = s.as_bytes();
@@ -39,10 +39,11 @@ fn scan_hex(s: &str) -> Option<(u32, usize)> {
     if matches!(b.get(i), Some(b'+' | b'-')) {
         i += 1;
     }
-    if b.get(i) == Some(&b'0')
-        && matches!(b.get(i + 1), Some(b'x' | b'X'))
-        && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
-    {
+    // glibc reads a `0x` without a hex digit after it as a failed match
+    if b.get(i) == Some(&b'0') && matches!(b.get(i + 1), Some(b'x' | b'X')) {
+        if !b.get(i + 2).is_some_and(u8::is_ascii_hexdigit) {
+            return None;
+        }
         i += 2;
     }
     let start = i;
@@ -176,7 +177,7 @@ mod tests {
             };
             assert_eq!(Classify::decode_blob(0, info, Family::V4).unwrap(), t);
         }
-        for bad in ["1", "x:1", "", "1 :2"] {
+        for bad in ["1", "x:1", "", "1 :2", "1:0x", "0X1F:0Xg", "1::2", "1:+-2"] {
             assert_eq!(
                 build_target::<Classify>(Family::V4, &[(0, false, bad)])
                     .unwrap_err()

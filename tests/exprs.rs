@@ -158,6 +158,15 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A FORWARD -p tcp -m tcpmss ! --mss :500"),
     (Family::V4, "-A INPUT -m pkttype --pkt-type BCAST -j DROP"),
     (Family::V6, "-A INPUT -m pkttype ! --pkt-type multicast"),
+    (
+        Family::V4,
+        "-t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu",
+    ),
+    (Family::V6, "-t mangle -A POSTROUTING -p tcp -j TCPMSS --set-mss 1220"),
+    (Family::V4, "-t mangle -A POSTROUTING -j CHECKSUM --checksum-fill"),
+    (Family::V6, "-t mangle -A POSTROUTING -j CHECKSUM --checksum-fill"),
+    (Family::V4, "-t mangle -A POSTROUTING -j CLASSIFY --set-class 1:-1"),
+    (Family::V6, "-t mangle -A FORWARD -j CLASSIFY --set-class abcd:10"),
     // connection tracking: connmark CONNMARK helper connlimit CT NOTRACK TRACE recent
     (Family::V6, "-A INPUT -j ACCEPT"),
     (Family::V4, "-t mangle -A PREROUTING -m connmark ! --mark 0x5/0xf0 -j ACCEPT"),

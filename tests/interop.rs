@@ -347,6 +347,11 @@ const V4_HEADER: &[&str] = &[
     "-A INPUT -m pkttype --pkt-type broadcast -j DROP",
     "-A INPUT -m pkttype ! --pkt-type unicast",
     "-A INPUT -m pkttype --pkt-type otherhost",
+    "-t mangle -A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu",
+    "-t mangle -A POSTROUTING -o ppp0 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1452",
+    "-t mangle -A POSTROUTING -p udp -m udp --dport 68 -j CHECKSUM --checksum-fill",
+    "-t mangle -A POSTROUTING -o eth0 -j CLASSIFY --set-class 0001:0010",
+    "-t mangle -A FORWARD -j CLASSIFY --set-class 0000:ffff",
 ];
 
 /// tos, dscp, ttl/hl, length, pkttype, tcpmss; TOS, DSCP, TTL/HL, TCPMSS, CHECKSUM, CLASSIFY (IPv6).
@@ -365,6 +370,10 @@ const V6_HEADER: &[&str] = &[
     "-A INPUT -m length --length 40:1280",
     "-A OUTPUT -p tcp -m tcpmss --mss 1220 -j ACCEPT",
     "-A INPUT -m pkttype --pkt-type multicast -j DROP",
+    "-t mangle -A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu",
+    "-t mangle -A OUTPUT -p tcp -j TCPMSS --set-mss 1220",
+    "-t mangle -A POSTROUTING -j CHECKSUM --checksum-fill",
+    "-t mangle -A POSTROUTING -j CLASSIFY --set-class abcd:ef01",
 ];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv4).

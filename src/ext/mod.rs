@@ -29,11 +29,14 @@ pub mod tcp;
 pub mod udp;
 pub mod value;
 // header matches and targets (tos dscp ttl hl length pkttype tcpmss TOS DSCP TTL HL TCPMSS CHECKSUM CLASSIFY)
+pub mod checksum;
+pub mod classify;
 pub mod dscp;
 pub mod header_kit;
 pub mod length;
 pub mod pkttype;
 pub mod tcpmss;
+pub mod tcpmss_target;
 pub mod tos;
 pub mod tos_target;
 pub mod ttl;
@@ -613,6 +616,9 @@ target_registry! {
     DscpTarget => dscp::DscpTarget,
     TtlTarget => ttl_target::TtlTarget,
     HlTarget => ttl_target::HlTarget,
+    TcpmssTarget => tcpmss_target::TcpmssTarget,
+    Checksum => checksum::Checksum,
+    Classify => classify::Classify,
 
     // connection tracking
     ConnmarkTarget => connmark_target::ConnmarkTarget,

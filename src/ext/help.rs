@@ -31,7 +31,8 @@ texts! {
         "tos", "dscp", "ttl", "hl", "length", "tcpmss", "pkttype", "TOS", "DSCP", "TTL", "HL",
         "connmark", "helper", "connlimit", "CONNMARK", "CT", "NOTRACK", "TRACE",
         "owner", "hashlimit", "socket", "physdev", "rpfilter", "nfacct", "mac",
-        "set", "policy", "NFLOG", "NFQUEUE", "SET", "TPROXY";
+        "set", "policy", "NFLOG", "NFQUEUE", "SET", "TPROXY",
+        "CHECKSUM", "CLASSIFY";
     by_family:
-        "REJECT",
+        "REJECT", "TCPMSS",
 }

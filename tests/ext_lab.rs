@@ -25,6 +25,7 @@ struct Fam {
     client: IpAddr,
     client_b: IpAddr,
     router_lan: IpAddr,
+    router_wan: IpAddr,
     server: IpAddr,
     any: IpAddr,
 }
@@ -34,6 +35,7 @@ const V4: Fam = Fam {
     client: IpAddr::V4(CLIENT4),
     client_b: IpAddr::V4(CLIENT4_B),
     router_lan: IpAddr::V4(ROUTER_LAN4),
+    router_wan: IpAddr::V4(ROUTER_WAN4),
     server: IpAddr::V4(SERVER4),
     any: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
 };
@@ -43,6 +45,7 @@ const V6: Fam = Fam {
     client: IpAddr::V6(CLIENT6),
     client_b: IpAddr::V6(CLIENT6_B),
     router_lan: IpAddr::V6(ROUTER_LAN6),
+    router_wan: IpAddr::V6(ROUTER_WAN6),
     server: IpAddr::V6(SERVER6),
     any: IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
 };
@@ -225,4 +228,164 @@ fn limit_v4() {
 #[test]
 fn limit_v6() {
     limit(V6);
+}
+
+/// `CONNMARK --set-mark` in mangle PREROUTING on B's first packet, then
+/// `-m connmark` in FORWARD on the server's replies: the mark rides on the
+/// connection, so B's datagram reaches the server but its answer is
+/// dropped; A's connection is unmarked and answered.
+fn connmark(f: Fam) {
+    let Some(lab) = lab() else { return };
+    let l = lab.server.udp_listen(sa(f.server, 5000), "udp");
+    assert!(
+        udp(&lab, f.client_b, f, 5000),
+        "B answered before the rules"
+    );
+    let b = f.client_b.to_string();
+    rule(
+        &lab,
+        f,
+        &format!("-t mangle -A PREROUTING -s {b} -p udp -j CONNMARK --set-mark 0x7/0xff"),
+    );
+    rule(
+        &lab,
+        f,
+        "-A FORWARD -i wan0 -m connmark --mark 0x7/0xff -j DROP",
+    );
+    assert!(udp(&lab, f.client, f, 5000), "A's connection is not marked");
+    assert!(
+        !udp(&lab, f.client_b, f, 5000),
+        "the answer to B is dropped"
+    );
+    let seen: Vec<IpAddr> = l.finish().iter().map(|s| s.peer.ip()).collect();
+    assert_eq!(
+        seen,
+        [f.client_b, f.client, f.client_b],
+        "the server got all three datagrams"
+    );
+}
+
+#[test]
+fn connmark_v4() {
+    connmark(V4);
+}
+
+#[test]
+fn connmark_v6() {
+    connmark(V6);
+}
+
+/// `-A OUTPUT -m owner --uid-owner 0 -j DROP`: the router's own datagram
+/// (a socket of uid 0, these tests') is dropped; a client's datagram the
+/// router forwards has no local socket and passes.
+fn owner(f: Fam) {
+    let Some(lab) = lab() else { return };
+    let _l = lab.server.udp_listen(sa(f.server, 5000), "udp");
+    rule(
+        &lab,
+        f,
+        "-A OUTPUT -p udp --dport 5000 -m owner --uid-owner 0 -j DROP",
+    );
+    assert!(udp(&lab, f.client, f, 5000), "forwarded: no owner");
+    let own = lab.router.udp_send(f.router_wan, sa(f.server, 5000));
+    assert!(own.is_err(), "the router's own (uid 0) is dropped: {own:?}");
+}
+
+#[test]
+fn owner_v4() {
+    owner(V4);
+}
+
+#[test]
+fn owner_v6() {
+    owner(V6);
+}
+
+/// `TTL --ttl-set 1` / `HL --hl-set 1` in mangle PREROUTING on B's packets:
+/// the router cannot forward them (the TTL would reach 0); A's pass.
+fn ttl(f: Fam, target: &str) {
+    let Some(lab) = lab() else { return };
+    let _l = lab.server.udp_listen(sa(f.server, 5000), "udp");
+    assert!(udp(&lab, f.client_b, f, 5000), "B passes before the rule");
+    let b = f.client_b.to_string();
+    rule(
+        &lab,
+        f,
+        &format!("-t mangle -A PREROUTING -s {b} -j {target} 1"),
+    );
+    assert!(udp(&lab, f.client, f, 5000), "A keeps its TTL");
+    assert!(
+        !udp(&lab, f.client_b, f, 5000),
+        "B's TTL runs out at the router"
+    );
+}
+
+#[test]
+fn ttl_set_v4() {
+    ttl(V4, "TTL --ttl-set");
+}
+
+#[test]
+fn hl_set_v6() {
+    ttl(V6, "HL --hl-set");
+}
+
+/// `CT --notrack` in raw PREROUTING for B: B's packets are UNTRACKED, and a
+/// FORWARD rule dropping UNTRACKED packets drops B's but not A's.
+fn notrack(f: Fam, target: &str) {
+    let Some(lab) = lab() else { return };
+    let _l = lab.server.udp_listen(sa(f.server, 5000), "udp");
+    let b = f.client_b.to_string();
+    rule(&lab, f, &format!("-t raw -A PREROUTING -s {b} -j {target}"));
+    rule(
+        &lab,
+        f,
+        "-A FORWARD -m conntrack --ctstate UNTRACKED -j DROP",
+    );
+    assert!(udp(&lab, f.client, f, 5000), "A is tracked");
+    assert!(
+        !udp(&lab, f.client_b, f, 5000),
+        "B is not tracked, so dropped"
+    );
+}
+
+#[test]
+fn ct_notrack_v4() {
+    notrack(V4, "CT --notrack");
+}
+
+#[test]
+fn notrack_v6() {
+    notrack(V6, "NOTRACK");
+}
+
+/// `TCPMSS --set-mss 500` on forwarded SYNs: the server's connection gets
+/// an MSS of at most 500 (it was over 1000 before the rule, on the same
+/// path).
+fn tcpmss(f: Fam) {
+    let Some(lab) = lab() else { return };
+    let l = lab.server.tcp_listen(sa(f.server, 8080), "web");
+    let first = lab.client.tcp_connect(sa(f.server, 8080));
+    assert!(first.is_ok(), "{first:?}");
+    rule(
+        &lab,
+        f,
+        "-t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 500",
+    );
+    let second = lab.client.tcp_connect(sa(f.server, 8080));
+    assert!(second.is_ok(), "{second:?}");
+    let mss: Vec<u32> = l.finish().iter().filter_map(|s| s.mss).collect();
+    assert_eq!(mss.len(), 2, "{mss:?}");
+    assert!(mss[0] > 1000, "no rule: the link's MSS ({mss:?})");
+    assert!(mss[1] <= 500, "TCPMSS --set-mss 500: {mss:?}");
+}
+
+#[test]
+fn tcpmss_v4() {
+    tcpmss(V4);
+}
+
+#[test]
+fn tcpmss_v6() {
+    tcpmss(V6);
 }

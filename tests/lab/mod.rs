@@ -150,6 +150,9 @@ pub struct Seen {
     pub peer: SocketAddr,
     /// the local address the packet was for
     pub local: SocketAddr,
+    /// TCP: the maximum segment size the connection got (the peer's SYN
+    /// option, as TCPMSS may have rewritten it)
+    pub mss: Option<u32>,
 }
 
 /// A TCP or UDP listener running in a namespace until [`Listener::finish`].
@@ -275,7 +278,10 @@ impl Host {
                         let mut line = String::new();
                         let _ = BufReader::new(&s).read_line(&mut line);
                         let _ = s.write_all(answer(&tag, local, peer).as_bytes());
-                        seen.push(Seen { peer, local });
+                        let mss =
+                            nix::sys::socket::getsockopt(&s, nix::sys::socket::sockopt::TcpMaxSeg)
+                                .ok();
+                        seen.push(Seen { peer, local, mss });
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                         std::thread::sleep(Duration::from_millis(10))
@@ -320,7 +326,11 @@ impl Host {
             while !st.load(Ordering::SeqCst) && start.elapsed() < LISTEN_CAP {
                 if let Ok((_, peer)) = s.recv_from(&mut buf) {
                     let _ = s.send_to(answer(&tag, addr, peer).as_bytes(), peer);
-                    seen.push(Seen { peer, local: addr });
+                    seen.push(Seen {
+                        peer,
+                        local: addr,
+                        mss: None,
+                    });
                 }
             }
             seen

@@ -1107,6 +1107,20 @@ fn loaded_then(
 /// All forms written by rxtables give the same `nft list ruleset` text as when
 /// written by iptables-nft (same expressions, as far as nft shows them), and
 /// the reference's save/-S of the whole set is the same.
+/// Forms Debian 12's nft (1.0.6) cannot print: it crashes (SIGSEGV)
+/// translating an IPv6 hashlimit with `--hashlimit-rate-match`, whoever
+/// wrote it (1.8.13 too). The tests that run `nft list ruleset` leave them
+/// out; the others cover them.
+fn nft_crashes(fam: Fam) -> Vec<&'static str> {
+    match fam {
+        Fam::V4 => Vec::new(),
+        Fam::V6 => all_forms(fam)
+            .into_iter()
+            .filter(|f| f.contains("--hashlimit-rate-match"))
+            .collect(),
+    }
+}
+
 fn check_nft_representation(fam: Fam) {
     let mut tail = vec![
         "nft list ruleset".to_string(),
@@ -1115,9 +1129,10 @@ fn check_nft_representation(fam: Fam) {
     for table in ["filter", "nat", "mangle", "raw", "security"] {
         tail.push(format!("{} -t {table} -S -v", fam.reference()));
     }
+    let nft_crashes = nft_crashes(fam);
     loaded_then(
-        &load_all(fam, fam.reference()),
-        &load_all(fam, fam.tool()),
+        &load_forms(fam, fam.reference(), &nft_crashes),
+        &load_forms(fam, fam.tool(), &nft_crashes),
         &tail,
         &format!("nft representation of all {} forms", fam.tool()),
         |f, rs, os| compare_step(f, "all forms", rs, os),
@@ -1138,6 +1153,9 @@ fn nft_representation_all_forms_v6() {
 /// forms: rxtables in `layout` (the machine setting `RXTABLES_LAYOUT`)
 /// writes byte for byte what release `rel` writes, except `skip`.
 fn check_wire(fam: Fam, rel: &str, layout: &str, skip: &[&str]) {
+    let mut skip = skip.to_vec();
+    skip.extend(nft_crashes(fam));
+    let skip = &skip[..];
     loaded_then(
         &load_forms(fam, &fam.release(rel), skip),
         &load_forms(

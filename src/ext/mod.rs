@@ -196,7 +196,8 @@ pub fn final_check(ext: &str, options: &[OptSpec], hits: &[OptHit]) -> Result<()
             )));
         }
         if given & (1 << i) != 0 {
-            if let Some(j) = (0..options.len()).find(|j| o.excl & given & (1 << j) != 0) {
+            if let Some(j) = (0..options.len()).find(|j| *j != i && o.excl & given & (1 << j) != 0)
+            {
                 return Err(crate::error::param(format!(
                     "{ext}: option \"--{}\" cannot be used together with \"--{}\".\n",
                     o.name, options[j].name

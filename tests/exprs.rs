@@ -158,6 +158,10 @@ const ROWS: &[(Family, &str)] = &[
     // non-prefix IPv4 mask uninitialised, stack garbage; rxtables zeros them)
     (Family::V6, "-A INPUT -m connlimit --connlimit-upto 4294967295 --connlimit-mask 64 --connlimit-saddr"),
     (Family::V6, "-A INPUT -m connlimit --connlimit-above 2 --connlimit-mask ::ffff"),
+    (Family::V4, "-A INPUT -p tcp --dport 22 -m recent --set --name ab"),
+    (Family::V4, "-A INPUT -m recent ! --update --seconds 60 --reap --hitcount 4 --rttl --name SSH --mask 255.255.0.0 --rdest -j DROP"),
+    (Family::V6, "-A INPUT -m recent --rcheck --name KNOCK1 --mask ffff:ffff:: --rsource"),
+    (Family::V6, "-A INPUT -m recent --remove"),
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct
     (Family::V4, "-A OUTPUT -j RETURN"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY

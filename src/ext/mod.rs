@@ -35,6 +35,7 @@ pub mod connmark;
 pub mod connmark_target;
 pub mod ct;
 pub mod helper;
+pub mod recent;
 pub mod trace;
 
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
@@ -527,6 +528,7 @@ match_registry! {
     Connmark => connmark::Connmark,
     Helper => helper::Helper,
     Connlimit => connlimit::Connlimit,
+    Recent => recent::Recent,
 
     // rates and sockets
 

@@ -310,6 +310,18 @@ pub enum Expr {
         /// `NFT_LIMIT_F_INV`
         flags: u32,
     },
+    /// `log [prefix P] group G snaplen S qthreshold Q` (native `-j NFLOG`;
+    /// the nflog form only: a `log` with a level is `Unknown`)
+    Log {
+        /// `NFTA_LOG_PREFIX`, if set
+        prefix: Option<String>,
+        /// `NFTA_LOG_GROUP`
+        group: u16,
+        /// `NFTA_LOG_SNAPLEN`, if set
+        snaplen: Option<u32>,
+        /// `NFTA_LOG_QTHRESHOLD`, if set
+        qthreshold: Option<u16>,
+    },
     /// An expression rxtables does not model; a rule holding one is shown
     /// as unknown and never modified.
     Unknown {
@@ -434,6 +446,23 @@ impl fmt::Display for Expr {
                 f,
                 "[ limit rate {rate}/{unit} burst {burst} type {kind} flags 0x{flags:x} ]"
             ),
+            Expr::Log {
+                prefix,
+                group,
+                snaplen,
+                qthreshold,
+            } => {
+                f.write_str("[ log ")?;
+                if let Some(p) = prefix {
+                    write!(f, "prefix {p} ")?;
+                }
+                write!(
+                    f,
+                    "group {group} snaplen {} qthreshold {} ]",
+                    snaplen.unwrap_or(0),
+                    qthreshold.unwrap_or(0)
+                )
+            }
             Expr::Unknown { name } => write!(f, "[ {name} ]"),
         }
     }

@@ -203,7 +203,11 @@ fn chain_header(out: &mut String, state: &TableState, c: &ChainState, opts: &Lis
             out.push_str(")\n");
         }
         None => {
-            let _ = writeln!(out, " ({} references)", state.references(&c.name));
+            let _ = writeln!(
+                out,
+                " ({} references)",
+                c.refs.unwrap_or_else(|| state.references(&c.name))
+            );
         }
     }
     if opts.line_numbers {

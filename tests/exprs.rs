@@ -44,6 +44,8 @@ const ROWS: &[(Family, &str)] = &[
     ),
     (Family::V4, "-A INPUT -p tcp --tcp-option 8 --syn"),
     (Family::V4, "-A INPUT -p udp ! --dport :1023 -j DROP"),
+    (Family::V4, "-A INPUT ! -p udp --dport 7 -j DROP"),
+    (Family::V6, "-A INPUT ! -p tcp --sport 1:2 --syn"),
     (Family::V6, "-A INPUT -p udp --sport 53 --dport 1024:"),
     (Family::V4, "-A INPUT -p icmp --icmp-type 3/4"),
     (
@@ -137,6 +139,34 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A OUTPUT -g USER"),
     // header matches and targets: tos dscp ttl hl length pkttype tcpmss TOS DSCP TTL HL TCPMSS CHECKSUM CLASSIFY
     (Family::V4, "-A INPUT -j ACCEPT"),
+    (Family::V4, "-A INPUT -m tos ! --tos Minimize-Delay"),
+    (Family::V6, "-A INPUT -m tos --tos 0x0f/0x0f -j DROP"),
+    (Family::V4, "-t mangle -A PREROUTING -j TOS --and-tos 0x12"),
+    (Family::V6, "-t mangle -A OUTPUT -j TOS --set-tos 0x05/0x07"),
+    (Family::V4, "-A INPUT -m dscp ! --dscp-class AF41"),
+    (Family::V6, "-A INPUT -m dscp --dscp 0x3f"),
+    (Family::V4, "-t mangle -A POSTROUTING -j DSCP --set-dscp-class EF"),
+    (Family::V6, "-t mangle -A PREROUTING -j DSCP --set-dscp 10"),
+    (Family::V4, "-A INPUT -m ttl ! --ttl 5"),
+    (Family::V4, "-A INPUT -m ttl --ttl-gt 64 -j DROP"),
+    (Family::V6, "-A INPUT -m hl --hl-lt 2"),
+    (Family::V4, "-t mangle -A PREROUTING -j TTL --ttl-inc 1"),
+    (Family::V6, "-t mangle -A POSTROUTING -j HL --hl-set 64"),
+    (Family::V4, "-A INPUT -m length ! --length 4:"),
+    (Family::V6, "-A INPUT -m length --length 1280"),
+    (Family::V4, "-A FORWARD -p tcp -m tcpmss --mss 1400:1536 -j DROP"),
+    (Family::V6, "-A FORWARD -p tcp -m tcpmss ! --mss :500"),
+    (Family::V4, "-A INPUT -m pkttype --pkt-type BCAST -j DROP"),
+    (Family::V6, "-A INPUT -m pkttype ! --pkt-type multicast"),
+    (
+        Family::V4,
+        "-t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu",
+    ),
+    (Family::V6, "-t mangle -A POSTROUTING -p tcp -j TCPMSS --set-mss 1220"),
+    (Family::V4, "-t mangle -A POSTROUTING -j CHECKSUM --checksum-fill"),
+    (Family::V6, "-t mangle -A POSTROUTING -j CHECKSUM --checksum-fill"),
+    (Family::V4, "-t mangle -A POSTROUTING -j CLASSIFY --set-class 1:-1"),
+    (Family::V6, "-t mangle -A FORWARD -j CLASSIFY --set-class abcd:10"),
     // connection tracking: connmark CONNMARK helper connlimit CT NOTRACK TRACE recent
     (Family::V6, "-A INPUT -j ACCEPT"),
     (Family::V4, "-t mangle -A PREROUTING -m connmark ! --mark 0x5/0xf0 -j ACCEPT"),
@@ -168,7 +198,42 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -m recent --remove"),
     // rates and sockets: hashlimit owner socket mac physdev rpfilter nfacct
     (Family::V4, "-A OUTPUT -j RETURN"),
+    (Family::V4, "-t mangle -A OUTPUT -m owner --uid-owner 0-10 ! --gid-owner 5 --suppl-groups"),
+    (Family::V6, "-A OUTPUT -m owner ! --socket-exists --uid-owner root -j DROP"),
+    (Family::V4, "-A INPUT -m mac --mac-source 42:01:02:03:04:05 -j ACCEPT"),
+    (Family::V6, "-A FORWARD -m mac ! --mac-source AA:bb:0c:3:4:ff"),
+    (Family::V4, "-A INPUT -m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5"),
+    (Family::V4, "-A INPUT -p tcp -m hashlimit ! --hashlimit-upto 40/min --hashlimit-burst 20 --hashlimit-mode srcip,dstport --hashlimit-name syn --hashlimit-srcmask 24 --hashlimit-htable-size 100 --hashlimit-htable-max 7 --hashlimit-htable-gcinterval 60000 --hashlimit-htable-expire 2000 -j DROP"),
+    (Family::V4, "-A INPUT -m hashlimit --hashlimit-upto 7/hour --hashlimit-name rate --hashlimit-rate-match"),
+    (Family::V6, "-A INPUT -m hashlimit --hashlimit-above 10mb/s --hashlimit-mode dstip --hashlimit-name r6 --hashlimit-dstmask 64 --hashlimit-rate-match --hashlimit-rate-interval 10"),
+    (Family::V4, "-t mangle -A PREROUTING -p tcp -m socket --transparent --restore-skmark -j ACCEPT"),
+    (Family::V6, "-A INPUT -m socket"),
+    (Family::V4, "-A FORWARD -m physdev ! --physdev-in eth+ ! --physdev-is-in --physdev-is-bridged -j ACCEPT"),
+    (Family::V6, "-t mangle -A POSTROUTING -m physdev --physdev-out br0 ! --physdev-is-out"),
+    (Family::V4, "-t raw -A PREROUTING -m rpfilter --invert --loose -j DROP"),
+    (Family::V6, "-t mangle -A PREROUTING -m rpfilter --validmark --accept-local"),
     // queues, sets, policy: NFLOG NFQUEUE set SET policy TPROXY
+    (Family::V4, "-A INPUT -j NFLOG"),
+    (Family::V4, "-A INPUT -j NFLOG --nflog-prefix \"a b\" --nflog-group 3 --nflog-size 0 --nflog-threshold 2"),
+    (Family::V6, "-A OUTPUT -j NFLOG --nflog-group 65535 --nflog-size 4294967295"),
+    (Family::V4, "-A INPUT -j NFQUEUE"),
+    (Family::V4, "-A FORWARD -j NFQUEUE --queue-balance 0:6 --queue-bypass --queue-cpu-fanout"),
+    (Family::V6, "-A INPUT -j NFQUEUE --queue-num 65535 --queue-bypass"),
+    (Family::V4, "-A INPUT -m set --match-set foo src,dst"),
+    (Family::V4, "-A INPUT -m set ! --match-set foo dst --return-nomatch ! --update-counters ! --update-subcounters ! --packets-eq 5 --bytes-gt 10 -j DROP"),
+    (Family::V6, "-A FORWARD -m set --match-set six src,dst,src --packets-lt 3 --bytes-lt 18446744073709551615"),
+    (Family::V4, "-A INPUT -j SET --add-set foo src --exist --timeout 10 --del-set bar dst"),
+    (Family::V4, "-t mangle -A FORWARD -j SET --map-set foo src,dst --map-mark --map-prio --map-queue"),
+    (Family::V6, "-A OUTPUT -j SET --del-set six dst,dst"),
+    (Family::V4, "-A INPUT -m policy --dir in --pol ipsec"),
+    (Family::V4, "-t mangle -A PREROUTING -p tcp -m tcp --dport 2342 -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff"),
+    (Family::V4, "-t mangle -A PREROUTING -p udp -j TPROXY --on-port 0 --tproxy-mark 5"),
+    (Family::V6, "-t mangle -A PREROUTING -p udp -j TPROXY --on-port 12345 --on-ip 2001:db8::1 --tproxy-mark 0x23/0xff"),
+    (Family::V4, "-A FORWARD -m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8 ! --tunnel-src 10.1.2.3/255.0.255.0 --next ! --reqid 2 -j ACCEPT"),
+    (Family::V4, "-A INPUT -m policy --dir in --pol none --reqid 7"),
+    (Family::V4, "-A INPUT -m policy --dir in --pol ipsec --mode tunnel --tunnel-dst 1.2.3.4 --tunnel-src 1.2.3.4/0"),
+    (Family::V6, "-A OUTPUT -m policy --dir out --pol ipsec ! --proto ipcomp ! --mode transport"),
+    (Family::V6, "-A FORWARD -m policy --dir in --pol ipsec --strict --mode tunnel --tunnel-dst 2001:db8::1 ! --tunnel-src ::1/ffff::ff --next --spi 9"),
     (Family::V6, "-A OUTPUT -j RETURN"),
 ];
 
@@ -217,6 +282,26 @@ fn zero_counters(e: &[Expr]) -> Vec<Expr> {
 /// on a mismatch.
 fn check_row(family: Family, row: &str) -> Result<(), String> {
     let args = words(row);
+    // the ipsets a row names (set, SET) exist before it is parsed (the
+    // parser looks them up); names starting with `six` are IPv6 sets
+    for p in args.windows(2) {
+        if matches!(
+            p[0].as_str(),
+            "--match-set" | "--add-set" | "--del-set" | "--map-set"
+        ) {
+            let fam: &[&str] = if p[1].starts_with("six") {
+                &["family", "inet6"]
+            } else {
+                &[]
+            };
+            let st = std::process::Command::new("ipset")
+                .args(["-exist", "create", &p[1], "hash:ip", "skbinfo"])
+                .args(fam)
+                .status()
+                .map_err(|e| e.to_string())?;
+            assert!(st.success(), "ipset create {} failed (test bug)", p[1]);
+        }
+    }
     let cmd = cli::parse(family, &args).map_err(|e| format!("rxtables cannot parse: {e}"))?;
     let Action::Append { chain, rules } = &cmd.action else {
         return Err("not an -A row (test bug)".into());

@@ -280,6 +280,8 @@ const V6_TCP_UDP: &[&str] = &[
     "-A INPUT -p udp --dport 546 -j ACCEPT",
     "-A INPUT -p udp --sport 547 --dport 546 -j ACCEPT",
     "-A INPUT -p udp ! --sport :1023 -j ACCEPT",
+    "-A INPUT ! -p udp -m udp --dport 7",
+    "-A INPUT ! -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j DROP",
 ];
 
 const V6_ICMP6: &[&str] = &[
@@ -325,10 +327,54 @@ const MARK_COMMENT: &[&str] = &[
 ];
 
 /// tos, dscp, ttl/hl, length, pkttype, tcpmss; TOS, DSCP, TTL/HL, TCPMSS, CHECKSUM, CLASSIFY (IPv4).
-const V4_HEADER: &[&str] = &[];
+const V4_HEADER: &[&str] = &[
+    "-A INPUT -m tos --tos 0x10/0x3f",
+    "-A INPUT -m tos ! --tos 0xff/0xff -j DROP",
+    "-t mangle -A PREROUTING -j TOS --set-tos 0x00/0xed",
+    "-t mangle -A POSTROUTING -j TOS --set-tos 0x1f/0xff",
+    "-A INPUT -m dscp --dscp 0x2e",
+    "-A FORWARD -m dscp ! --dscp 0x00 -j DROP",
+    "-t mangle -A POSTROUTING -j DSCP --set-dscp 0x22",
+    "-A INPUT -m ttl --ttl-eq 64",
+    "-A INPUT -m ttl ! --ttl-eq 1 -j DROP",
+    "-A FORWARD -m ttl --ttl-lt 5",
+    "-t mangle -A POSTROUTING -j TTL --ttl-set 64",
+    "-t mangle -A PREROUTING -j TTL --ttl-dec 2",
+    "-A INPUT -m length --length 0:100",
+    "-A INPUT -m length ! --length 1500 -j DROP",
+    "-A FORWARD -p tcp -m tcpmss --mss 1400:65535 -j DROP",
+    "-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -m tcpmss ! --mss 536",
+    "-A INPUT -m pkttype --pkt-type broadcast -j DROP",
+    "-A INPUT -m pkttype ! --pkt-type unicast",
+    "-A INPUT -m pkttype --pkt-type otherhost",
+    "-t mangle -A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu",
+    "-t mangle -A POSTROUTING -o ppp0 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1452",
+    "-t mangle -A POSTROUTING -p udp -m udp --dport 68 -j CHECKSUM --checksum-fill",
+    "-t mangle -A POSTROUTING -o eth0 -j CLASSIFY --set-class 0001:0010",
+    "-t mangle -A FORWARD -j CLASSIFY --set-class 0000:ffff",
+];
 
 /// tos, dscp, ttl/hl, length, pkttype, tcpmss; TOS, DSCP, TTL/HL, TCPMSS, CHECKSUM, CLASSIFY (IPv6).
-const V6_HEADER: &[&str] = &[];
+const V6_HEADER: &[&str] = &[
+    "-A INPUT -m tos ! --tos 0x00/0x3f",
+    "-A OUTPUT -m tos --tos 0x0f/0x0f -j ACCEPT",
+    "-t mangle -A OUTPUT -j TOS --set-tos 0x12/0x00",
+    "-t mangle -A FORWARD -j TOS --set-tos 0x05/0x07",
+    "-A INPUT -m dscp ! --dscp 0x0a",
+    "-t mangle -A OUTPUT -j DSCP --set-dscp 0x3f",
+    "-A INPUT -m hl --hl-eq 255",
+    "-A INPUT -m hl ! --hl-eq 64 -j DROP",
+    "-A OUTPUT -m hl --hl-gt 1",
+    "-t mangle -A POSTROUTING -j HL --hl-inc 1",
+    "-t mangle -A FORWARD -j HL --hl-set 1",
+    "-A INPUT -m length --length 40:1280",
+    "-A OUTPUT -p tcp -m tcpmss --mss 1220 -j ACCEPT",
+    "-A INPUT -m pkttype --pkt-type multicast -j DROP",
+    "-t mangle -A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu",
+    "-t mangle -A OUTPUT -p tcp -j TCPMSS --set-mss 1220",
+    "-t mangle -A POSTROUTING -j CHECKSUM --checksum-fill",
+    "-t mangle -A POSTROUTING -j CLASSIFY --set-class abcd:ef01",
+];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv4).
 const V4_CONN: &[&str] = &[
@@ -407,16 +453,99 @@ const V6_CONN: &[&str] = &[
 ];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv4).
-const V4_RATES: &[&str] = &[];
+const V4_RATES: &[&str] = &[
+    // owner
+    "-A OUTPUT -m owner --uid-owner 0 -j ACCEPT",
+    "-A OUTPUT -m owner ! --socket-exists --uid-owner 1-10 ! --gid-owner 4 --suppl-groups",
+    // mac
+    "-A INPUT -m mac --mac-source 42:01:02:03:04:05 -j ACCEPT",
+    "-A FORWARD -m mac ! --mac-source aa:bb:0c:03:04:ff",
+    // hashlimit
+    "-A INPUT -m hashlimit --hashlimit-upto 1/sec --hashlimit-burst 5 --hashlimit-name mini1",
+    "-A INPUT -p tcp -m hashlimit --hashlimit-above 40/min --hashlimit-burst 20 --hashlimit-mode srcip,dstport --hashlimit-name syn --hashlimit-htable-size 100 --hashlimit-htable-max 7 --hashlimit-htable-gcinterval 60000 --hashlimit-htable-expire 2000 --hashlimit-srcmask 24 -j DROP",
+    "-A FORWARD -m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5",
+    "-A INPUT -m hashlimit --hashlimit-upto 40/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rate3 --hashlimit-rate-match --hashlimit-rate-interval 10",
+    "-A OUTPUT -m hashlimit --hashlimit-above 40mb/s --hashlimit-mode dstip --hashlimit-name rate4 --hashlimit-dstmask 16 --hashlimit-rate-match",
+    // socket
+    "-t mangle -A PREROUTING -p tcp -m socket --transparent --nowildcard --restore-skmark -j ACCEPT",
+    "-A INPUT -m socket",
+    // physdev
+    "-A FORWARD -m physdev ! --physdev-is-in ! --physdev-in eth+ --physdev-is-bridged -j ACCEPT",
+    "-t mangle -A POSTROUTING -m physdev ! --physdev-is-out --physdev-out br0 --physdev-is-bridged",
+    "-A INPUT -m physdev --physdev-in lo",
+    // rpfilter
+    "-t raw -A PREROUTING -m rpfilter --loose --invert -j DROP",
+    "-t mangle -A PREROUTING -m rpfilter --loose --validmark --accept-local --invert",
+    "-t mangle -A PREROUTING -m rpfilter",
+];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv6).
-const V6_RATES: &[&str] = &[];
+const V6_RATES: &[&str] = &[
+    // owner
+    "-A OUTPUT -m owner --uid-owner 0 -j ACCEPT",
+    "-A OUTPUT -m owner ! --socket-exists --uid-owner 1-10 ! --gid-owner 4 --suppl-groups",
+    // mac
+    "-A INPUT -m mac --mac-source 42:01:02:03:04:05 -j ACCEPT",
+    "-A FORWARD -m mac ! --mac-source aa:bb:0c:03:04:ff",
+    // hashlimit
+    "-A INPUT -m hashlimit --hashlimit-upto 1/sec --hashlimit-burst 5 --hashlimit-name mini1",
+    "-A INPUT -p tcp -m hashlimit --hashlimit-above 40/min --hashlimit-burst 20 --hashlimit-mode srcip,dstport --hashlimit-name syn --hashlimit-htable-size 100 --hashlimit-htable-max 7 --hashlimit-htable-gcinterval 60000 --hashlimit-htable-expire 2000 --hashlimit-srcmask 24 -j DROP",
+    "-A FORWARD -m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5",
+    "-A INPUT -m hashlimit --hashlimit-upto 40/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rate3 --hashlimit-rate-match --hashlimit-rate-interval 10",
+    "-A OUTPUT -m hashlimit --hashlimit-above 40mb/s --hashlimit-mode dstip --hashlimit-name rate4 --hashlimit-dstmask 16 --hashlimit-rate-match",
+    // socket
+    "-t mangle -A PREROUTING -p tcp -m socket --transparent --nowildcard --restore-skmark -j ACCEPT",
+    "-A INPUT -m socket",
+    // physdev
+    "-A FORWARD -m physdev ! --physdev-is-in ! --physdev-in eth+ --physdev-is-bridged -j ACCEPT",
+    "-t mangle -A POSTROUTING -m physdev ! --physdev-is-out --physdev-out br0 --physdev-is-bridged",
+    "-A INPUT -m physdev --physdev-in lo",
+    // rpfilter
+    "-t raw -A PREROUTING -m rpfilter --loose --invert -j DROP",
+    "-t mangle -A PREROUTING -m rpfilter --loose --validmark --accept-local --invert",
+    "-t mangle -A PREROUTING -m rpfilter",
+];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv4).
-const V4_QUEUES: &[&str] = &[];
+const V4_QUEUES: &[&str] = &[
+    "-A INPUT -j NFLOG",
+    "-A INPUT -j NFLOG --nflog-prefix \"a b\" --nflog-group 3 --nflog-size 0 --nflog-threshold 2",
+    "-A FORWARD -p tcp -j NFLOG --nflog-group 65535 --nflog-size 4294967295",
+    "-A INPUT -j NFQUEUE --queue-num 0",
+    "-A FORWARD -j NFQUEUE --queue-balance 0:6 --queue-bypass --queue-cpu-fanout",
+    "-A OUTPUT -j NFQUEUE --queue-num 65535 --queue-bypass",
+    "-A INPUT -j NFQUEUE --queue-balance 3:4",
+    "-A INPUT -m set --match-set foo src,dst -j DROP",
+    "-A FORWARD -m set ! --match-set foo dst --return-nomatch ! --update-counters ! --update-subcounters ! --packets-eq 5 --bytes-gt 10",
+    "-A INPUT -p tcp -m set --match-set bar src,dst,src --packets-lt 3 --bytes-eq 7 -j ACCEPT",
+    "-A INPUT -j SET --add-set foo src --exist --timeout 10 --del-set bar dst",
+    "-t mangle -A FORWARD -j SET --map-set foo src,dst --map-mark --map-prio --map-queue",
+    "-A OUTPUT -j SET --del-set bar dst,dst",
+    "-A INPUT -m policy --dir in --pol ipsec -j ACCEPT",
+    // (no mask with holes: 1.8.9 reads `--tunnel-src A/255.0.255.0` as A/32)
+    "-A FORWARD -m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8 ! --tunnel-src 10.1.2.3/16 --next ! --reqid 2",
+    "-A INPUT -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 1.2.3.4",
+    "-A OUTPUT -m policy --dir out --pol none -j DROP",
+    "-A FORWARD -m policy --dir out --pol ipsec ! --proto ah ! --mode transport ! --spi 0xffffffff",
+    "-t mangle -A PREROUTING -p tcp -m tcp --dport 2342 -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff",
+    "-t mangle -A PREROUTING -p udp -j TPROXY --on-port 0 --on-ip 0.0.0.0 --tproxy-mark 0x5/0xffffffff",
+];
 
 /// NFLOG, NFQUEUE, set, SET, policy, TPROXY (IPv6).
-const V6_QUEUES: &[&str] = &[];
+const V6_QUEUES: &[&str] = &[
+    "-A INPUT -j NFLOG --nflog-group 1",
+    "-A OUTPUT -j NFLOG --nflog-prefix xx --nflog-threshold 65535",
+    "-A INPUT -j NFQUEUE --queue-num 10 --queue-bypass",
+    "-A FORWARD -j NFQUEUE --queue-balance 0:65534 --queue-cpu-fanout",
+    "-A INPUT -m set --match-set six src,dst -j DROP",
+    "-A OUTPUT -m set ! --match-set six dst --packets-gt 4 ! --bytes-eq 9",
+    "-A INPUT -j SET --add-set six src --timeout 0",
+    "-A INPUT -m policy --dir in --pol ipsec --proto ipcomp",
+    "-A FORWARD -m policy --dir in --pol ipsec --strict --mode tunnel --tunnel-dst 2001:db8::1 ! --tunnel-src ::1/64 --next --spi 0x9",
+    "-A OUTPUT -m policy --dir out --pol none -j ACCEPT",
+    "-t mangle -A PREROUTING -p udp -j TPROXY --on-port 12345 --on-ip 2001:db8::1 --tproxy-mark 0x23/0xff",
+    "-t mangle -A PREROUTING -p tcp -j TPROXY --on-port 1 --on-ip :: --tproxy-mark 0x0/0x0",
+];
 
 /// multiport (fail2ban, ufw) and limit, both families.
 const MULTIPORT: &[&str] = &[
@@ -492,11 +621,41 @@ fn setup(spec: &str) -> Vec<String> {
     } else {
         format!("-t {table} ")
     };
-    ["USER1", "USER2"]
+    let mut cmds: Vec<String> = ["USER1", "USER2"]
         .iter()
         .filter(|c| spec.split_whitespace().any(|w| w == **c))
         .map(|c| format!("{t}-N {c}"))
-        .collect()
+        .collect();
+    // ipsets a form names (set and SET): whole commands, not iptables
+    // arguments (see `setup_cmd`); names starting with `six` are IPv6 sets
+    let w: Vec<&str> = spec.split_whitespace().collect();
+    for p in w.windows(2) {
+        if matches!(
+            p[0],
+            "--match-set" | "--add-set" | "--del-set" | "--map-set"
+        ) {
+            let fam = if p[1].starts_with("six") {
+                " family inet6"
+            } else {
+                ""
+            };
+            let c = format!("ipset -exist create {} hash:ip skbinfo{fam}", p[1]);
+            if !cmds.contains(&c) {
+                cmds.push(c);
+            }
+        }
+    }
+    cmds
+}
+
+/// A command of [`setup`] as run with `tool`: iptables arguments get the
+/// tool in front, `ipset` commands run as they are.
+fn setup_cmd(tool: &str, s: &str) -> String {
+    if s.starts_with("ipset ") {
+        s.to_string()
+    } else {
+        format!("{tool} {s}")
+    }
 }
 
 fn table_of(spec: &str) -> String {
@@ -600,7 +759,7 @@ fn check_written(fam: Fam, forms: &[&str], rel: &'static str) {
     let mut f = Failures::new();
     for spec in forms.iter().filter(|s| !release_bug(rel, s)) {
         let t = fam.tool();
-        let mut cmds: Vec<String> = setup(spec).iter().map(|s| format!("{t} {s}")).collect();
+        let mut cmds: Vec<String> = setup(spec).iter().map(|s| setup_cmd(t, s)).collect();
         let first = cmds.len();
         cmds.push(format!("{t} {spec}"));
         let check = cmds.len();
@@ -670,7 +829,7 @@ fn check_read(fam: Fam, forms: &[&str], rel: &'static str) {
         let table = table_of(spec);
         let mut cmds: Vec<String> = setup(spec)
             .iter()
-            .map(|s| format!("{} {s}", fam.release(rel)))
+            .map(|s| setup_cmd(&fam.release(rel), s))
             .collect();
         cmds.push(format!("{} {spec}", fam.release(rel)));
         let first = cmds.len();
@@ -868,7 +1027,7 @@ fn load_forms(fam: Fam, writer: &str, skip: &[&str]) -> Vec<String> {
     }
     setups
         .iter()
-        .map(|s| format!("{writer} {s}"))
+        .map(|s| setup_cmd(writer, s))
         .chain(forms.iter().map(|s| format!("{writer} {s}")))
         .collect()
 }

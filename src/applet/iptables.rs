@@ -20,7 +20,7 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
     let table = cmd.table;
     match &cmd.action {
         Action::Version => Ok(format!("{} {}\n", family.prog(), crate::error::VERSION)),
-        Action::Help => Ok(crate::applet::help_text(family)),
+        Action::Help(ext) => Ok(crate::applet::help_text(family) + ext),
         Action::List { chain, num, zero } => {
             let mut s = Session::open(family)?;
             let st = load_for(&mut s, table, chain.as_deref())?;

@@ -115,8 +115,9 @@ pub enum Action {
     },
     /// `-V`
     Version,
-    /// `-h`
-    Help,
+    /// `-h`: the general help, then the help of the extensions loaded
+    /// before it (this text: the target's, then each match's)
+    Help(String),
 }
 
 /// A parsed command line.
@@ -293,6 +294,8 @@ struct Parser<'a> {
     line_numbers: bool,
     version: bool,
     help: bool,
+    /// `-p`'s word, lowercased (`-h` loads the match of that name)
+    proto_word: Option<String>,
     wait: bool,
     wait_interval: bool,
     warnings: Vec<String>,
@@ -335,6 +338,7 @@ pub fn parse_in(family: Family, args: &[String], table: Option<Table>) -> Result
         line_numbers: false,
         version: false,
         help: false,
+        proto_word: None,
         wait: false,
         wait_interval: false,
         warnings: Vec::new(),
@@ -672,13 +676,48 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// `-h`: the extensions' help as iptables prints it after the general
+    /// help: the target's, then the matches' in the order given (with no
+    /// `-m`, the match `-p` names).
+    fn help_command(self) -> Command {
+        let mut matches: Vec<&MatchDesc> = self.matches.iter().map(|m| m.desc).collect();
+        if matches.is_empty() {
+            // by the name given (`-p 6` loads nothing, `! -p tcp` does)
+            let name = match self.proto_word.as_deref() {
+                Some("icmpv6" | "ipv6-icmp") => Some("icmp6"),
+                w => w,
+            };
+            matches.extend(name.and_then(|n| ext::find_match(n, self.family)));
+        }
+        let mut text = String::new();
+        if let Some(d) = self.target_desc {
+            text.push_str((d.help)(self.family));
+        } else if let Some(("ACCEPT" | "DROP" | "RETURN", false)) =
+            self.target.as_ref().map(|(n, g)| (n.as_str(), *g))
+        {
+            text.push_str(
+                "\nstandard match options:\n(If target is DROP, ACCEPT, RETURN or nothing)\n",
+            );
+        }
+        for d in matches {
+            text.push_str((d.help)(self.family));
+        }
+        Command {
+            family: self.family,
+            table: self.default_table,
+            action: Action::Help(text),
+            numeric: false,
+            verbose: false,
+            exact: false,
+            line_numbers: false,
+        }
+    }
+
     fn load_proto_match(&mut self) -> bool {
         let Some(p) = &self.rule.proto else {
             return false;
         };
-        if p.inv {
-            return false;
-        }
+        // `! -p udp --dport 1` too: iptables loads the match all the same
         let Some(desc) = ext::match_for_proto(p.val, self.family) else {
             return false;
         };
@@ -706,11 +745,6 @@ impl Parser<'_> {
             (d.options[idx], d.name)
         };
         let inv = std::mem::take(&mut self.invert);
-        if inv && !spec.invertible {
-            return Err(param(format!(
-                "{ext_name}: option \"--{name}\" cannot be inverted.\n"
-            )));
-        }
         let mut args = Vec::new();
         match spec.args {
             Args::None => {
@@ -727,7 +761,6 @@ impl Parser<'_> {
                         param(format!("option \"--{name}\" requires an argument"))
                     })?,
                 };
-                spec.kind.check(ext_name, spec.name, &v)?;
                 args.push(v);
                 if spec.args == Args::Two {
                     let second = match self.args.get(self.pos) {
@@ -744,11 +777,21 @@ impl Parser<'_> {
         } else {
             &mut self.matches[slot].hits
         };
+        // After getopt's own errors, in `xtables_option_parse`'s order:
+        // used twice, then `!` not allowed, then a bad value.
         if !spec.multi && hits.iter().any(|h| h.idx == idx) {
             return Err(param(format!(
                 "{ext_name}: option \"--{}\" can only be used once.\n",
                 spec.name
             )));
+        }
+        if inv && !spec.invertible {
+            return Err(param(format!(
+                "{ext_name}: option \"--{name}\" cannot be inverted.\n"
+            )));
+        }
+        if let Some(v) = args.first() {
+            spec.kind.check(ext_name, spec.name, v)?;
         }
         hits.push(OptHit { idx, inv, args });
         Ok(())
@@ -828,7 +871,12 @@ impl Parser<'_> {
                 );
             }
             'V' => self.version = true,
-            'h' => self.help = true,
+            'h' => {
+                // iptables prints the help as soon as it reads -h: nothing
+                // after it is looked at (an argument to it is ignored).
+                self.help = true;
+                self.pos = self.args.len();
+            }
             't' => {
                 if self.invert {
                     return Err(param("unexpected ! flag before --table"));
@@ -849,6 +897,7 @@ impl Parser<'_> {
                     return Err(param("rule would never match protocol"));
                 }
                 self.rule.proto = Some(Inv::new(inv, p));
+                self.proto_word = Some(s.to_ascii_lowercase());
             }
             's' => {
                 let inv = self.use_opt(1)?;
@@ -979,10 +1028,13 @@ impl Parser<'_> {
     }
 
     fn finish(mut self) -> Result<Command, Error> {
+        if self.help {
+            return Ok(self.help_command());
+        }
         if self.invert {
             return Err(param("unexpected trailing !"));
         }
-        if self.cmd.is_none() && !self.help && !self.version {
+        if self.cmd.is_none() && !self.version {
             return Err(param("no command specified"));
         }
         let table = match &self.table_name {
@@ -1019,9 +1071,6 @@ impl Parser<'_> {
             exact,
             line_numbers,
         };
-        if self.help {
-            return Ok(mk(Action::Help));
-        }
         if self.version {
             return Ok(mk(Action::Version));
         }

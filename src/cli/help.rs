@@ -47,7 +47,9 @@ Either long or short options are allowed.
 \t\t\t\tChange chain name, (moving any references)
 
 Options:
-[!] --proto\t-p proto\tprotocol: by number or name, eg. `tcp'
+    --ipv4\t-4\t\t{ipv4} (line is ignored by ip6tables-restore)
+    --ipv6\t-6\t\t{ipv6} (line is ignored by iptables-restore)
+[!] --protocol\t-p proto\tprotocol: by number or name, eg. `tcp'
 [!] --source\t-s address[/mask][...]
 \t\t\t\tsource specification
 [!] --destination -d address[/mask][...]
@@ -68,10 +70,27 @@ Options:
   --wait\t-w [seconds]\tmaximum wait to acquire xtables lock before give up
   --line-numbers\t\tprint line numbers when listing
   --exact\t-x\t\texpand numbers (display exact values)
-[!] --fragment\t-f\t\tmatch second or further fragments only
+{fragment}  --modprobe=<command>\t\ttry to insert modules using this command
   --set-counters -c PKTS BYTES\tset the counter during insert/append
 [!] --version\t-V\t\tprint package version.
 ",
-        v = crate::error::VERSION
+        v = crate::error::VERSION,
+        // each program ignores its own family's option and refuses the other
+        ipv4 = if family == Family::V4 {
+            "Nothing"
+        } else {
+            "Error"
+        },
+        ipv6 = if family == Family::V6 {
+            "Nothing"
+        } else {
+            "Error"
+        },
+        // ip6tables has no -f
+        fragment = if family == Family::V4 {
+            "[!] --fragment\t-f\t\tmatch second or further fragments only\n"
+        } else {
+            ""
+        },
     )
 }

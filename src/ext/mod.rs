@@ -8,6 +8,7 @@ pub mod blob;
 pub mod comment;
 pub mod conntrack;
 pub mod dnat;
+pub mod help;
 pub mod icmp;
 pub mod icmp6;
 pub mod iprange;
@@ -28,6 +29,18 @@ pub mod tcp;
 pub mod udp;
 pub mod value;
 // header matches and targets (tos dscp ttl hl length pkttype tcpmss TOS DSCP TTL HL TCPMSS CHECKSUM CLASSIFY)
+pub mod checksum;
+pub mod classify;
+pub mod dscp;
+pub mod header_kit;
+pub mod length;
+pub mod pkttype;
+pub mod tcpmss;
+pub mod tcpmss_target;
+pub mod tos;
+pub mod tos_target;
+pub mod ttl;
+pub mod ttl_target;
 
 // connection tracking (connmark CONNMARK helper connlimit CT NOTRACK TRACE recent)
 pub mod connlimit;
@@ -39,8 +52,21 @@ pub mod recent;
 pub mod trace;
 
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
+pub mod hashlimit;
+pub mod mac;
+pub mod nfacct;
+pub mod owner;
+pub mod physdev;
+pub mod rpfilter;
+pub mod socket;
 
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
+pub mod nflog;
+pub mod nfqueue;
+pub mod policy;
+pub mod set;
+pub mod set_target;
+pub mod tproxy;
 
 use crate::error::{DecodeError, Error};
 use crate::ir::{CmpOp, Expr, PayloadBase};
@@ -285,6 +311,11 @@ pub trait MatchExt: Sized + Clone + PartialEq + Debug {
     const PROTO: Option<u8> = None;
     /// families it exists in
     const FAMILIES: &'static [Family] = &[Family::V4, Family::V6];
+    /// its part of `iptables -m NAME -h`, as iptables prints it (the
+    /// captured text in `help/NAME.txt`)
+    fn help(family: Family) -> &'static str {
+        help::text(Self::NAME, family)
+    }
     /// Build from the options given (and check them as a whole).
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error>;
     /// iptables-save text after ` -m NAME` (each option with a leading space).
@@ -317,6 +348,11 @@ pub trait TargetExtT: Sized + Clone + PartialEq + Debug {
     const OPTIONS: &'static [OptSpec];
     /// families it exists in
     const FAMILIES: &'static [Family] = &[Family::V4, Family::V6];
+    /// its part of `iptables -j NAME -h`, as iptables prints it (the
+    /// captured text in `help/NAME.txt`)
+    fn help(family: Family) -> &'static str {
+        help::text(Self::NAME, family)
+    }
     /// Build from the options given.
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error>;
     /// iptables-save text after ` -j NAME`.
@@ -351,6 +387,8 @@ pub struct MatchDesc {
     pub proto: Option<u8>,
     /// families
     pub families: &'static [Family],
+    /// `-m NAME -h` text for a family
+    pub help: fn(Family) -> &'static str,
     /// constructor
     pub build: fn(&[OptHit], &ParseCx) -> Result<Match, Error>,
     /// xt blob decoder
@@ -369,6 +407,8 @@ pub struct TargetDesc {
     pub options: &'static [OptSpec],
     /// families
     pub families: &'static [Family],
+    /// `-j NAME -h` text for a family
+    pub help: fn(Family) -> &'static str,
     /// constructor
     pub build: fn(&[OptHit], &ParseCx) -> Result<TargetExt, Error>,
     /// xt blob decoder
@@ -395,6 +435,7 @@ macro_rules! match_registry {
                 options: <$ty as MatchExt>::OPTIONS,
                 proto: <$ty as MatchExt>::PROTO,
                 families: <$ty as MatchExt>::FAMILIES,
+                help: <$ty as MatchExt>::help,
                 build: |h, cx| <$ty as MatchExt>::build(h, cx).map(Match::$variant),
                 decode_blob: |r, i, f| <$ty as MatchExt>::decode_blob(r, i, f).map(Match::$variant),
                 absorb: <$ty as MatchExt>::absorb,
@@ -463,6 +504,7 @@ macro_rules! target_registry {
                 name: <$ty as TargetExtT>::NAME,
                 options: <$ty as TargetExtT>::OPTIONS,
                 families: <$ty as TargetExtT>::FAMILIES,
+                help: <$ty as TargetExtT>::help,
                 build: |h, cx| <$ty as TargetExtT>::build(h, cx).map(TargetExt::$variant),
                 decode_blob: |r, i, f| <$ty as TargetExtT>::decode_blob(r, i, f).map(TargetExt::$variant),
             },)*
@@ -523,6 +565,13 @@ match_registry! {
     Statistic => statistic::Statistic,
     Iprange => iprange::Iprange,
     // header
+    Tos => tos::Tos,
+    Dscp => dscp::Dscp,
+    Ttl => ttl::Ttl,
+    Hl => ttl::Hl,
+    Length => length::Length,
+    Tcpmss => tcpmss::Tcpmss,
+    Pkttype => pkttype::Pkttype,
 
     // connection tracking
     Connmark => connmark::Connmark,
@@ -531,8 +580,17 @@ match_registry! {
     Recent => recent::Recent,
 
     // rates and sockets
+    Owner => owner::Owner,
+    Hashlimit => hashlimit::Hashlimit,
+    Socket => socket::Socket,
+    Physdev => physdev::Physdev,
+    Rpfilter => rpfilter::Rpfilter,
+    Nfacct => nfacct::Nfacct,
+    Mac => mac::Mac,
 
     // queues, sets, policy
+    Set => set::SetMatch,
+    Policy => policy::Policy,
 }
 
 impl Match {
@@ -556,6 +614,13 @@ target_registry! {
     Reject => reject::Reject,
     Log => log::Log,
     // header
+    TosTarget => tos_target::TosTarget,
+    DscpTarget => dscp::DscpTarget,
+    TtlTarget => ttl_target::TtlTarget,
+    HlTarget => ttl_target::HlTarget,
+    TcpmssTarget => tcpmss_target::TcpmssTarget,
+    Checksum => checksum::Checksum,
+    Classify => classify::Classify,
 
     // connection tracking
     ConnmarkTarget => connmark_target::ConnmarkTarget,
@@ -566,6 +631,10 @@ target_registry! {
     // rates and sockets
 
     // queues, sets, policy
+    Nflog => nflog::Nflog,
+    Nfqueue => nfqueue::Nfqueue,
+    SetTarget => set_target::SetTarget,
+    Tproxy => tproxy::Tproxy,
 }
 
 impl TargetExt {

@@ -137,7 +137,7 @@ impl MatchExt for Tcp {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        if !matches!(cx.proto, Some(p) if p.val == 6 && !p.inv) {
+        if !matches!(cx.proto, Some(p) if p.val == 6) {
             return Err(param("TCP match requires '-p tcp'"));
         }
         let mut t = Tcp::default();

@@ -260,7 +260,7 @@ impl MatchExt for Udp {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        if !matches!(cx.proto, Some(p) if p.val == 17 && !p.inv) {
+        if !matches!(cx.proto, Some(p) if p.val == 17) {
             return Err(param("UDP match requires '-p udp'"));
         }
         let mut u = Udp::default();

@@ -90,15 +90,28 @@ pub enum ValueKind {
     U32,
     /// `XTTYPE_MARKMASK32`
     MarkMask32,
+    /// `XTTYPE_UINT8`/`UINT16` with bounds `.min`, `.max`
+    UInt(u64, u64),
+    /// `XTTYPE_UINT16RC` (a range) up to `.max`
+    UIntRange(u64),
+    /// `XTTYPE_TOSMASK`
+    TosMask,
 }
 
 impl ValueKind {
     /// Checks `value` of option `--name` of extension `ext`.
     pub fn check(self, ext: &str, name: &str, value: &str) -> Result<(), crate::error::Error> {
+        use super::header_kit::{tos_mask, uint_opt, uint_range};
+        match self {
+            ValueKind::UInt(min, max) => return uint_opt(ext, name, value, min, max).map(drop),
+            ValueKind::UIntRange(max) => return uint_range(ext, name, value, max).map(drop),
+            ValueKind::TosMask => return tos_mask(value).map(drop),
+            _ => {}
+        }
         let ok = match self {
-            ValueKind::Any => true,
             ValueKind::U32 => parse_u32(value).is_some(),
             ValueKind::MarkMask32 => parse_mark_mask(value).is_some(),
+            _ => true,
         };
         if ok {
             return Ok(());

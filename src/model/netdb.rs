@@ -71,6 +71,19 @@ pub fn proto_by_name(s: &str) -> Option<u8> {
         .map(|(_, p)| *p)
 }
 
+/// `xtables_parse_protocol`'s name lookup as extensions use it: a name or
+/// alias of `/etc/protocols` exactly as written (`getprotobyname` is case
+/// sensitive), then iptables' built-in names.
+pub fn proto_by_exact_name(s: &str) -> Option<u8> {
+    if let Some(n) = protocols().by_name.get(s) {
+        return Some(*n);
+    }
+    BUILTIN_PROTOS
+        .iter()
+        .find(|(n, _)| *n == s)
+        .map(|(_, p)| *p)
+}
+
 /// The names iptables 1.8.10 and later print without looking anything up
 /// (`xtables_chain_protos`): in save and `-S` output and in `-L -n`. Other
 /// protocols print as numbers there (1.8.9 printed `/etc/protocols` names,

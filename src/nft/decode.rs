@@ -192,6 +192,20 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
                 let l = ext::limit::Limit::from_expr(*rate, *unit, *burst, *kind, *flags)?;
                 r.matches.push(Match::Limit(l));
             }
+            Expr::Log {
+                prefix,
+                group,
+                snaplen,
+                qthreshold,
+            } => {
+                load = Load::None;
+                r.target = Target::Ext(TargetExt::Nflog(ext::nflog::Nflog::from_expr(
+                    prefix.as_deref(),
+                    *group,
+                    *snaplen,
+                    *qthreshold,
+                )));
+            }
             Expr::Immediate { dreg, data } => {
                 load = Load::None;
                 imm = Some((*dreg, data.clone()));
@@ -246,9 +260,8 @@ fn cmp(
             let p = first()?;
             let inv = inv_of(op)?;
             r.proto = Some(Inv::new(inv, p));
-            if !inv {
-                *l4proto = Some(p);
-            }
+            // `! -p tcp --syn` too: the port/flag loads after it are tcp's
+            *l4proto = Some(p);
         }
         // `ip protocol` / `ip6 nexthdr`, as releases before 1.8.? wrote -p.
         Load::Payload(PayloadBase::Network, off, 1)
@@ -259,9 +272,8 @@ fn cmp(
             let p = first()?;
             let inv = inv_of(op)?;
             r.proto = Some(Inv::new(inv, p));
-            if !inv {
-                *l4proto = Some(p);
-            }
+            // `! -p tcp --syn` too: the port/flag loads after it are tcp's
+            *l4proto = Some(p);
         }
         Load::Payload(PayloadBase::Network, off, len)
             if to.is_none() && (off == soff || off == doff) =>

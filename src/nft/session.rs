@@ -193,9 +193,15 @@ impl Session {
                 // the kernel's use count for now; less the rules below
                 refs: Some(c.uses as usize),
             };
-            match st.chain_mut(&c.name) {
-                Some(existing) if existing.is_builtin() && policy.is_some() => *existing = entry,
-                _ => st.chains.push(entry),
+            // only a base chain replaces a placeholder (a look-up per user
+            // chain would cost time quadratic in the table's chains)
+            let placeholder = match policy {
+                Some(_) => st.chain_mut(&c.name).filter(|e| e.is_builtin()),
+                None => None,
+            };
+            match placeholder {
+                Some(existing) => *existing = entry,
+                None => st.chains.push(entry),
             }
         }
         st.sort_chains();
@@ -265,10 +271,18 @@ impl Session {
                 dumped.extend(r?);
             }
         }
-        for (name, rules) in dumped {
-            if let Some(c) = st.chain_mut(&name) {
-                c.rules = rules;
-            }
+        let index: std::collections::HashMap<&[u8], usize> = st
+            .chains
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.as_bytes(), i))
+            .collect();
+        let slots: Vec<(usize, Vec<RuleEntry>)> = dumped
+            .into_iter()
+            .filter_map(|(name, rules)| index.get(name.as_bytes()).map(|&i| (i, rules)))
+            .collect();
+        for (i, rules) in slots {
+            st.chains[i].rules = rules;
         }
         for c in &mut st.chains {
             c.refs = c.refs.map(|uses| uses.saturating_sub(c.rules.len()));

@@ -116,6 +116,12 @@ pub(crate) const LIMIT_UNIT: u16 = 2;
 pub(crate) const LIMIT_BURST: u16 = 3;
 pub(crate) const LIMIT_TYPE: u16 = 4;
 pub(crate) const LIMIT_FLAGS: u16 = 5;
+pub(crate) const LOG_GROUP: u16 = 1;
+pub(crate) const LOG_PREFIX: u16 = 2;
+pub(crate) const LOG_SNAPLEN: u16 = 3;
+pub(crate) const LOG_QTHRESHOLD: u16 = 4;
+pub(crate) const LOG_LEVEL: u16 = 5;
+pub(crate) const LOG_FLAGS: u16 = 6;
 
 pub(crate) const NFT_RULE_COMPAT_F_INV: u32 = 1 << 1;
 pub(crate) const NFT_LOOKUP_F_INV: u32 = 1;
@@ -496,6 +502,7 @@ pub(crate) fn put_expr(buf: &mut MsgBuf, e: &Expr) {
         Expr::Match { .. } => "match",
         Expr::Target { .. } => "target",
         Expr::Limit { .. } => "limit",
+        Expr::Log { .. } => "log",
         Expr::Unknown { .. } => return buf.fail(libc::EINVAL),
     };
     buf.strz(NFTA_EXPR_NAME, name);
@@ -588,6 +595,24 @@ pub(crate) fn put_expr(buf: &mut MsgBuf, e: &Expr) {
             buf.u32(LIMIT_BURST, *burst);
             buf.u32(LIMIT_TYPE, *kind);
             buf.u32(LIMIT_FLAGS, *flags);
+        }
+        Expr::Log {
+            prefix,
+            group,
+            snaplen,
+            qthreshold,
+        } => {
+            // libnftnl's attribute order
+            if let Some(p) = prefix {
+                buf.strz(LOG_PREFIX, p);
+            }
+            buf.attr(LOG_GROUP, &group.to_be_bytes());
+            if let Some(s) = snaplen {
+                buf.u32(LOG_SNAPLEN, *s);
+            }
+            if let Some(q) = qthreshold {
+                buf.attr(LOG_QTHRESHOLD, &q.to_be_bytes());
+            }
         }
         Expr::Unknown { .. } => {}
     }
@@ -702,6 +727,23 @@ pub(crate) fn expr_from_attrs(elem: &[u8]) -> Expr {
                 burst: u(LIMIT_BURST)?,
                 kind: u(LIMIT_TYPE).unwrap_or(0),
                 flags: u(LIMIT_FLAGS).unwrap_or(0),
+            })
+        })(),
+        // only the nflog form (a group, no level or flags)
+        b"log" if g(LOG_LEVEL).is_none() && g(LOG_FLAGS).is_none() => (|| {
+            let be16 = |v: &[u8]| v.try_into().ok().map(u16::from_be_bytes);
+            Some(Expr::Log {
+                prefix: g(LOG_PREFIX)
+                    .map(|p| crate::model::bytes::from_bytes(cstr_bytes(p)).into_owned()),
+                group: be16(g(LOG_GROUP)?)?,
+                snaplen: match g(LOG_SNAPLEN) {
+                    Some(v) => Some(be32(Some(v))?),
+                    None => None,
+                },
+                qthreshold: match g(LOG_QTHRESHOLD) {
+                    Some(v) => Some(be16(v)?),
+                    None => None,
+                },
             })
         })(),
         _ => None,

@@ -347,7 +347,10 @@ pub fn plan_input<'t>(
                     }
                     Parsed::Cmd(cmd) => match &cmd.action {
                         Action::Version => out.push_str(&format!("{prog} {VERSION}\n")),
-                        Action::Help => out.push_str(&crate::cli::help::help_text(family)),
+                        Action::Help(ext) => {
+                            out.push_str(&crate::cli::help::help_text(family));
+                            out.push_str(ext);
+                        }
                         Action::List { .. } | Action::ListRules { .. } => {
                             listings.push((out.len(), lineno, *cmd));
                         }

@@ -1012,7 +1012,7 @@ impl<'k, 't> Sim<'k, 't> {
                 Ok(())
             }
             // Listing, version and help are handled by the caller.
-            Action::List { .. } | Action::ListRules { .. } | Action::Version | Action::Help => {
+            Action::List { .. } | Action::ListRules { .. } | Action::Version | Action::Help(_) => {
                 Ok(())
             }
         }

@@ -522,6 +522,11 @@ impl Lab {
             (s, IpAddr::V4(ROUTER_WAN4)),
             (c, IpAddr::V6(ROUTER_LAN6)),
             (s, IpAddr::V6(ROUTER_WAN6)),
+            // the router learns the clients' second addresses too (a first
+            // IPv6 datagram from B otherwise waits for neighbour discovery
+            // longer than a test's time limit)
+            (r, IpAddr::V4(CLIENT4_B)),
+            (r, IpAddr::V6(CLIENT6_B)),
         ] {
             let ok = (0..20).any(|_| h.ping(None, dst));
             assert!(ok, "lab link from {} to {dst} never came up", h.name);

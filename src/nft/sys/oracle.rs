@@ -311,7 +311,7 @@ pub(super) fn expr_to_nl(e: &Expr) -> Result<NlExpr, i32> {
             .u32(nl::NFTNL_EXPR_LIMIT_BURST, *burst)
             .u32(nl::NFTNL_EXPR_LIMIT_TYPE, *kind)
             .u32(nl::NFTNL_EXPR_LIMIT_FLAGS, *flags),
-        Expr::Unknown { .. } => return Err(libc::EINVAL),
+        Expr::Log { .. } | Expr::Unknown { .. } => return Err(libc::EINVAL),
     })
 }
 

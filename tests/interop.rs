@@ -406,6 +406,12 @@ const V4_CONN: &[&str] = &[
     "-A INPUT -p tcp -m connlimit --connlimit-above 10 --connlimit-mask 24 --connlimit-saddr -j DROP",
     "-A FORWARD -m connlimit --connlimit-upto 100 --connlimit-mask 32 --connlimit-daddr",
     "-A INPUT -m connlimit ! --connlimit-upto 5",
+    "-A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --set --name SSH --mask 255.255.255.0 --rsource",
+    "-A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --update --seconds 60 --hitcount 4 --name SSH --mask 255.255.255.0 --rsource -j DROP",
+    "-A INPUT -m recent --rcheck --seconds 30 --reap --name KNOCK1 --mask 255.255.255.0 --rsource -j ACCEPT",
+    "-A INPUT -m recent ! --remove --name KNOCK1 --mask 255.255.255.0 --rdest",
+    "-A INPUT -m recent --update --rttl --name DEFAULT --mask 255.255.255.0 --rsource",
+    "-A INPUT -m recent --set",
 ];
 
 /// connmark, CONNMARK, helper, connlimit, CT, NOTRACK, TRACE, recent (IPv6).
@@ -438,6 +444,12 @@ const V6_CONN: &[&str] = &[
     "-A INPUT -p tcp -m connlimit --connlimit-above 10 --connlimit-mask 64 --connlimit-saddr -j DROP",
     "-A FORWARD -m connlimit --connlimit-upto 100 --connlimit-mask 128 --connlimit-daddr",
     "-A INPUT -m connlimit ! --connlimit-upto 5",
+    "-A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --set --name SSH --mask ffff:ffff:ffff:ffff:: --rsource",
+    "-A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --update --seconds 60 --hitcount 4 --name SSH --mask ffff:ffff:ffff:ffff:: --rsource -j DROP",
+    "-A INPUT -m recent --rcheck --seconds 30 --reap --name KNOCK1 --mask ffff:ffff:ffff:ffff:: --rsource -j ACCEPT",
+    "-A INPUT -m recent ! --remove --name KNOCK1 --mask ffff:ffff:ffff:ffff:: --rdest",
+    "-A INPUT -m recent --update --rttl --name DEFAULT --mask ffff:ffff:ffff:ffff:: --rsource",
+    "-A INPUT -m recent --set",
 ];
 
 /// hashlimit, owner, socket, mac, physdev, rpfilter, nfacct (IPv4).

@@ -29,7 +29,7 @@ texts! {
         "multiport", "limit", "statistic", "iprange",
         "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP", "MARK", "LOG",
         "tos", "dscp", "ttl", "hl", "length", "tcpmss", "pkttype", "TOS", "DSCP", "TTL", "HL",
-        "connmark", "helper", "connlimit", "CONNMARK", "CT", "NOTRACK", "TRACE",
+        "connmark", "helper", "connlimit", "recent", "CONNMARK", "CT", "NOTRACK", "TRACE",
         "owner", "hashlimit", "socket", "physdev", "rpfilter", "nfacct", "mac",
         "set", "policy", "NFLOG", "NFQUEUE", "SET", "TPROXY",
         "CHECKSUM", "CLASSIFY";

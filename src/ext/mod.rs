@@ -48,6 +48,7 @@ pub mod connmark;
 pub mod connmark_target;
 pub mod ct;
 pub mod helper;
+pub mod recent;
 pub mod trace;
 
 // rates and sockets (hashlimit owner socket mac physdev rpfilter nfacct)
@@ -577,6 +578,7 @@ match_registry! {
     Connmark => connmark::Connmark,
     Helper => helper::Helper,
     Connlimit => connlimit::Connlimit,
+    Recent => recent::Recent,
 
     // rates and sockets
     Owner => owner::Owner,

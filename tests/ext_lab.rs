@@ -389,3 +389,38 @@ fn tcpmss_v4() {
 fn tcpmss_v6() {
     tcpmss(V6);
 }
+
+/// fail2ban's and port knocking's shape: `-m recent --set` records each
+/// source, `--rcheck --seconds 60 --hitcount 2 -j DROP` before it drops a
+/// source seen twice within a minute. A's third datagram is dropped; B,
+/// seen once, passes.
+fn recent(f: Fam) {
+    let Some(lab) = lab() else { return };
+    let _l = lab.server.udp_listen(sa(f.server, 5000), "udp");
+    rule(
+        &lab,
+        f,
+        "-A FORWARD -p udp --dport 5000 -m recent --name lab --rcheck --seconds 60 --hitcount 2 -j DROP",
+    );
+    rule(
+        &lab,
+        f,
+        "-A FORWARD -p udp --dport 5000 -m recent --name lab --set",
+    );
+    let a: Vec<bool> = (0..3).map(|_| udp(&lab, f.client, f, 5000)).collect();
+    assert_eq!(a, [true, true, false], "A: seen twice, then dropped");
+    assert!(
+        udp(&lab, f.client_b, f, 5000),
+        "B is seen for the first time"
+    );
+}
+
+#[test]
+fn recent_v4() {
+    recent(V4);
+}
+
+#[test]
+fn recent_v6() {
+    recent(V6);
+}

@@ -235,6 +235,14 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A OUTPUT -m policy --dir out --pol ipsec ! --proto ipcomp ! --mode transport"),
     (Family::V6, "-A FORWARD -m policy --dir in --pol ipsec --strict --mode tunnel --tunnel-dst 2001:db8::1 ! --tunnel-src ::1/ffff::ff --next --spi 9"),
     (Family::V6, "-A OUTPUT -j RETURN"),
+    // ipv6 and ipsec headers: ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64
+    (Family::V4, "-A INPUT -j DROP"),
+    // protocols and content: sctp dccp string u32 bpf time quota
+    (Family::V6, "-A INPUT -j DROP"),
+    // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
+    (Family::V4, "-A OUTPUT -j ACCEPT"),
+    // more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED
+    (Family::V6, "-A OUTPUT -j ACCEPT"),
 ];
 
 fn tool(family: Family) -> &'static str {

@@ -547,6 +547,30 @@ const V6_QUEUES: &[&str] = &[
     "-t mangle -A PREROUTING -p tcp -j TPROXY --on-port 1 --on-ip :: --tproxy-mark 0x0/0x0",
 ];
 
+/// ipv6 and ipsec headers: ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64 (IPv4).
+const V4_IPHDR: &[&str] = &[];
+
+/// ipv6 and ipsec headers: ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64 (IPv6).
+const V6_IPHDR: &[&str] = &[];
+
+/// protocols and content: sctp dccp string u32 bpf time quota (IPv4).
+const V4_PROTO: &[&str] = &[];
+
+/// protocols and content: sctp dccp string u32 bpf time quota (IPv6).
+const V6_PROTO: &[&str] = &[];
+
+/// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv4).
+const V4_ACCT: &[&str] = &[];
+
+/// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv6).
+const V6_ACCT: &[&str] = &[];
+
+/// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv4).
+const V4_TGT: &[&str] = &[];
+
+/// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv6).
+const V6_TGT: &[&str] = &[];
+
 /// multiport (fail2ban, ufw) and limit, both families.
 const MULTIPORT: &[&str] = &[
     "-A INPUT -m limit --limit 3/min --limit-burst 10 -j ACCEPT",
@@ -933,6 +957,14 @@ form_tests! {
     v6_rates: Fam::V6, V6_RATES;
     v4_queues: Fam::V4, V4_QUEUES;
     v6_queues: Fam::V6, V6_QUEUES;
+    v4_iphdr: Fam::V4, V4_IPHDR;
+    v6_iphdr: Fam::V6, V6_IPHDR;
+    v4_proto: Fam::V4, V4_PROTO;
+    v6_proto: Fam::V6, V6_PROTO;
+    v4_acct: Fam::V4, V4_ACCT;
+    v6_acct: Fam::V6, V6_ACCT;
+    v4_tgt: Fam::V4, V4_TGT;
+    v6_tgt: Fam::V6, V6_TGT;
 }
 
 /// `! --sport :1023`: 1.8.11+ write it as `sport > 1023` and print it as
@@ -984,6 +1016,10 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V4_CONN,
             V4_RATES,
             V4_QUEUES,
+            V4_IPHDR,
+            V4_PROTO,
+            V4_ACCT,
+            V4_TGT,
         ],
         Fam::V6 => &[
             V6_ADDRESSES,
@@ -1001,6 +1037,10 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V6_CONN,
             V6_RATES,
             V6_QUEUES,
+            V6_IPHDR,
+            V6_PROTO,
+            V6_ACCT,
+            V6_TGT,
         ],
     };
     lists.iter().flat_map(|l| l.iter().copied()).collect()

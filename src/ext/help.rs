@@ -8,7 +8,7 @@
 use crate::model::Family;
 
 macro_rules! texts {
-    (both: $($name:literal),* ; by_family: $($fname:literal),* $(,)?) => {
+    (both: $($name:literal),* $(,)? ; by_family: $($fname:literal),* $(,)?) => {
         /// The help text of extension `name` for `family` ("" if none).
         pub fn text(name: &str, family: Family) -> &'static str {
             match (name, family) {
@@ -32,7 +32,25 @@ texts! {
         "connmark", "helper", "connlimit", "recent", "CONNMARK", "CT", "NOTRACK", "TRACE",
         "owner", "hashlimit", "socket", "physdev", "rpfilter", "nfacct", "mac",
         "set", "policy", "NFLOG", "NFQUEUE", "SET", "TPROXY",
-        "CHECKSUM", "CLASSIFY";
+        "CHECKSUM", "CLASSIFY",
+        // ipv6 and ipsec headers
+
+        // protocols and content
+
+        // accounting and classification
+
+        // more targets
+
+    ;
     by_family:
         "REJECT", "TCPMSS",
+        // ipv6 and ipsec headers
+
+        // protocols and content
+
+        // accounting and classification
+
+        // more targets
+
+
 }

@@ -61,6 +61,14 @@ pub mod rpfilter;
 pub mod socket;
 
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
+
+// ipv6 and ipsec headers (ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64)
+
+// protocols and content (sctp dccp string u32 bpf time quota)
+
+// accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
+
+// more targets (TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED)
 pub mod nflog;
 pub mod nfqueue;
 pub mod policy;
@@ -592,6 +600,15 @@ match_registry! {
     // queues, sets, policy
     Set => set::SetMatch,
     Policy => policy::Policy,
+
+    // ipv6 and ipsec headers
+
+    // protocols and content
+
+    // accounting and classification
+
+    // more targets
+
 }
 
 impl Match {
@@ -636,6 +653,15 @@ target_registry! {
     Nfqueue => nfqueue::Nfqueue,
     SetTarget => set_target::SetTarget,
     Tproxy => tproxy::Tproxy,
+
+    // ipv6 and ipsec headers
+
+    // protocols and content
+
+    // accounting and classification
+
+    // more targets
+
 }
 
 impl TargetExt {

@@ -7,7 +7,8 @@ use super::args::{classify, unknown_option, LongName, Opt};
 use crate::error::{param, Error};
 use crate::ext::{self, Args, MatchDesc, OptHit, ParseCx, TargetDesc};
 use crate::model::addr::IFNAME_MAX;
-use crate::model::{netdb, Counters, Family, Iface, Inv, Net, Rule, Table, Target};
+use crate::model::{netdb, Family, Iface, Inv, Net, Table};
+use crate::rule::{Counters, Rule, Target};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
 
 /// What a command does.

@@ -22,7 +22,8 @@ use crate::cli::{Action, Command};
 use crate::ext::opt::parse_port_range;
 use crate::ext::{self, MatchDesc, OptHit, ParseCx};
 use crate::model::addr::IFNAME_MAX;
-use crate::model::{netdb, Counters, Family, Iface, Inv, Net, Rule, Table, Target};
+use crate::model::{netdb, Family, Iface, Inv, Net, Table};
+use crate::rule::{Counters, Rule, Target};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// One numeric address of `-s`/`-d`, or `None` if the value is a list, a

@@ -235,6 +235,11 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A OUTPUT -m policy --dir out --pol ipsec ! --proto ipcomp ! --mode transport"),
     (Family::V6, "-A FORWARD -m policy --dir in --pol ipsec --strict --mode tunnel --tunnel-dst 2001:db8::1 ! --tunnel-src ::1/ffff::ff --next --spi 9"),
     (Family::V6, "-A OUTPUT -j RETURN"),
+    // defaults written out (what save prints for them)
+    (Family::V4, "-A INPUT -m connlimit --connlimit-above 10 --connlimit-mask 32 --connlimit-saddr"),
+    (Family::V6, "-A INPUT -m connlimit --connlimit-upto 3 --connlimit-mask 128 --connlimit-daddr"),
+    (Family::V4, "-A INPUT -m recent --set --name DEFAULT --mask 255.255.255.255 --rsource"),
+    (Family::V6, "-A INPUT -m recent --update --rttl --name DEFAULT --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource"),
     // ipv6 and ipsec headers: ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64
     (Family::V4, "-A INPUT -j DROP"),
     // protocols and content: sctp dccp string u32 bpf time quota

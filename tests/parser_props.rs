@@ -200,9 +200,10 @@ fn round_trip(family: Family, rule_words: &[String], what: &str, fails: &mut Vec
     };
     for r in rules {
         let text = rxtables::save::rule_spec(&r, family, false);
-        if text.contains("  ") {
-            // an empty value printed bare (`--name ""` of recent): iptables
-            // prints it so too, and the kernel refuses such a rule
+        if text.contains("  ") || text.ends_with(' ') {
+            // an empty value printed bare (`--name ""` of recent,
+            // `--physdev-in ""`): iptables prints it so too, and its restore
+            // refuses the line as rxtables' does
             continue;
         }
         let Some(again) = words(&text) else {
@@ -220,6 +221,10 @@ fn round_trip(family: Family, rule_words: &[String], what: &str, fails: &mut Vec
             Ok(Ok(back)) => fails.push(format!(
                 "{what}: saved as {text:?}, read back as {back:?}, was {r:?}"
             )),
+            // iptables' own: a byte burst printed rounded down to a unit
+            // (`--hashlimit-burst 123456b/s` saved as `120kb`), below the
+            // rate, which its restore then refuses (docs/differences.md)
+            Ok(Err(e)) if e.starts_with("burst cannot be smaller than") => {}
             Ok(Err(e)) => fails.push(format!("{what}: saved as {text:?}, which is refused: {e}")),
             Err(p) => fails.push(format!("{what}: saved as {text:?}, parser panicked: {p}")),
         }

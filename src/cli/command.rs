@@ -1242,6 +1242,17 @@ impl Parser<'_> {
                 }
             },
         };
+        // `ipv6_proto_parse`, after the options' checks: an extension
+        // header as `-p` (routing, fragment, ah, dstopts) is no upper layer
+        // protocol, so the rule never matches.
+        if let (Family::V6, Some(p)) = (self.family, &self.rule.proto) {
+            if !p.inv && matches!(p.val, 43 | 44 | 51 | 60) {
+                eprintln!(
+                    "Warning: never matched protocol: {}. use extension match instead.",
+                    self.proto_word.as_deref().unwrap_or("")
+                );
+            }
+        }
         let mut base = std::mem::take(&mut self.rule);
         base.matches = matches;
         base.target = target;

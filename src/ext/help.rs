@@ -34,6 +34,7 @@ texts! {
         "set", "policy", "NFLOG", "NFQUEUE", "SET", "TPROXY",
         "CHECKSUM", "CLASSIFY",
         // ipv6 and ipsec headers
+        "esp", "ipcomp", "frag", "hbh", "dst", "rt",
 
         // protocols and content
 
@@ -45,6 +46,7 @@ texts! {
     by_family:
         "REJECT", "TCPMSS",
         // ipv6 and ipsec headers
+        "ah",
 
         // protocols and content
 

@@ -63,6 +63,12 @@ pub mod socket;
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
 
 // ipv6 and ipsec headers (ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64)
+pub mod ah;
+pub mod esp;
+pub mod frag;
+pub mod hbh;
+pub mod ipcomp;
+pub mod rt;
 
 // protocols and content (sctp dccp string u32 bpf time quota)
 
@@ -602,6 +608,14 @@ match_registry! {
     Policy => policy::Policy,
 
     // ipv6 and ipsec headers
+    Esp => esp::Esp,
+    Ah => ah::Ah,
+    Ah6 => ah::Ah6,
+    Ipcomp => ipcomp::Ipcomp,
+    Frag => frag::Frag,
+    Hbh => hbh::Hbh,
+    Dst => hbh::Dst,
+    Rt => rt::Rt,
 
     // protocols and content
 

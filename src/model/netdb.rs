@@ -99,6 +99,7 @@ const PRINT_PROTOS: &[(&str, u8)] = &[
     ("ah", 51),
     ("mobility-header", 135),
     ("dccp", 33),
+    ("ipcomp", 108),
     ("all", 0),
 ];
 

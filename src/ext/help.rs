@@ -36,6 +36,7 @@ texts! {
         // ipv6 and ipsec headers
 
         // protocols and content
+        "sctp",
 
         // accounting and classification
 

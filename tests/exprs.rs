@@ -243,6 +243,9 @@ const ROWS: &[(Family, &str)] = &[
     // ipv6 and ipsec headers: ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64
     (Family::V4, "-A INPUT -j DROP"),
     // protocols and content: sctp dccp string u32 bpf time quota
+    (Family::V4, "-A INPUT -p sctp -m sctp ! --sport 1:2 ! --dport 3"),
+    (Family::V4, "-A INPUT -p sctp -m sctp --chunk-types all DATA:I,ABORT:T,SHUTDOWN_COMPLETE:T,I_DATA:E,DATA:e"),
+    (Family::V6, "-A INPUT -p sctp -m sctp --dport 0:65535 ! --chunk-types only ALL"),
     (Family::V6, "-A INPUT -j DROP"),
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
     (Family::V4, "-A OUTPUT -j ACCEPT"),

@@ -37,6 +37,7 @@ texts! {
         "esp", "ipcomp", "frag", "hbh", "dst", "rt",
 
         // protocols and content
+        "sctp",
 
         // accounting and classification
 

@@ -71,6 +71,7 @@ pub mod ipcomp;
 pub mod rt;
 
 // protocols and content (sctp dccp string u32 bpf time quota)
+pub mod sctp;
 
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
 
@@ -618,6 +619,7 @@ match_registry! {
     Rt => rt::Rt,
 
     // protocols and content
+    Sctp => sctp::Sctp,
 
     // accounting and classification
 

@@ -242,6 +242,9 @@ const ROWS: &[(Family, &str)] = &[
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
     (Family::V4, "-A OUTPUT -j ACCEPT"),
     // more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED
+    (Family::V4, "-t mangle -A OUTPUT -p tcp -j TCPOPTSTRIP"),
+    (Family::V4, "-t mangle -A OUTPUT -p tcp -j TCPOPTSTRIP --strip-options wscale,mss,sack-permitted,sack,timestamp,md5"),
+    (Family::V6, "-t mangle -A POSTROUTING -p tcp -j TCPOPTSTRIP --strip-options 2,31,32,33,64,128,255"),
     (Family::V6, "-A OUTPUT -j ACCEPT"),
 ];
 

@@ -566,10 +566,17 @@ const V4_ACCT: &[&str] = &[];
 const V6_ACCT: &[&str] = &[];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv4).
-const V4_TGT: &[&str] = &[];
+const V4_TGT: &[&str] = &[
+    // TCPOPTSTRIP
+    "-t mangle -A OUTPUT -p tcp -j TCPOPTSTRIP",
+    "-t mangle -A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPOPTSTRIP --strip-options 2,3,4,5,8,19",
+];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv6).
-const V6_TGT: &[&str] = &[];
+const V6_TGT: &[&str] = &[
+    // TCPOPTSTRIP
+    "-t mangle -A POSTROUTING -p tcp -j TCPOPTSTRIP --strip-options 2,31,32,33,64,128,255",
+];
 
 /// multiport (fail2ban, ufw) and limit, both families.
 const MULTIPORT: &[&str] = &[

@@ -40,6 +40,7 @@ texts! {
         // accounting and classification
 
         // more targets
+        "TCPOPTSTRIP",
 
     ;
     by_family:

@@ -74,6 +74,7 @@ pub mod nfqueue;
 pub mod policy;
 pub mod set;
 pub mod set_target;
+pub mod tcpoptstrip;
 pub mod tproxy;
 
 use crate::error::{DecodeError, Error};
@@ -661,6 +662,7 @@ target_registry! {
     // accounting and classification
 
     // more targets
+    TcpOptStrip => tcpoptstrip::TcpOptStrip,
 
 }
 

@@ -40,7 +40,7 @@ texts! {
         // accounting and classification
 
         // more targets
-        "TCPOPTSTRIP",
+        "TCPOPTSTRIP", "HMARK",
 
     ;
     by_family:

@@ -69,6 +69,7 @@ pub mod socket;
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
 
 // more targets (TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED)
+pub mod hmark;
 pub mod nflog;
 pub mod nfqueue;
 pub mod policy;
@@ -663,6 +664,7 @@ target_registry! {
 
     // more targets
     TcpOptStrip => tcpoptstrip::TcpOptStrip,
+    Hmark => hmark::Hmark,
 
 }
 

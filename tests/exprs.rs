@@ -250,6 +250,14 @@ const ROWS: &[(Family, &str)] = &[
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
     (Family::V4, "-A OUTPUT -j ACCEPT"),
     // more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED
+    (Family::V4, "-t mangle -A OUTPUT -p tcp -j TCPOPTSTRIP"),
+    (Family::V4, "-t mangle -A OUTPUT -p tcp -j TCPOPTSTRIP --strip-options wscale,mss,sack-permitted,sack,timestamp,md5"),
+    (Family::V6, "-t mangle -A POSTROUTING -p tcp -j TCPOPTSTRIP --strip-options 2,31,32,33,64,128,255"),
+    (Family::V4, "-A OUTPUT -j HMARK --hmark-src-prefix 1 --hmark-dst-prefix 255.255.0.0 --hmark-sport-mask 0x0003 --hmark-dport-mask 0x0004 --hmark-proto-mask 0x05 --hmark-rnd 0x00000004 --hmark-mod 42 --hmark-offset 1 --hmark-tuple ct"),
+    (Family::V4, "-t mangle -A PREROUTING -j HMARK --hmark-tuple src,dst,sport,dport,proto --hmark-rnd 0xfeedcafe --hmark-mod 10 --hmark-offset 100"),
+    (Family::V4, "-A FORWARD -j HMARK --hmark-tuple spi,ct --hmark-sport 1 --hmark-dport 0x1234 --hmark-rnd 1 --hmark-mod 4294967295"),
+    (Family::V6, "-A OUTPUT -j HMARK --hmark-src-prefix ffff::ff --hmark-dst-prefix 64 --hmark-spi-mask 0x01020304 --hmark-spi 7 --hmark-rnd 1 --hmark-mod 2"),
+    (Family::V6, "-A INPUT -j HMARK --hmark-tuple SRC,d --hmark-rnd 1 --hmark-mod 2"),
     (Family::V6, "-A OUTPUT -j ACCEPT"),
 ];
 

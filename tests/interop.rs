@@ -573,10 +573,24 @@ const V4_ACCT: &[&str] = &[];
 const V6_ACCT: &[&str] = &[];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv4).
-const V4_TGT: &[&str] = &[];
+const V4_TGT: &[&str] = &[
+    // TCPOPTSTRIP
+    "-t mangle -A OUTPUT -p tcp -j TCPOPTSTRIP",
+    "-t mangle -A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPOPTSTRIP --strip-options 2,3,4,5,8,19",
+    // HMARK
+    "-A OUTPUT -j HMARK --hmark-src-prefix 1 --hmark-dst-prefix 2 --hmark-sport-mask 0x0003 --hmark-dport-mask 0x0004 --hmark-proto-mask 0x05 --hmark-rnd 0x00000004 --hmark-mod 42 --hmark-offset 1 --hmark-tuple ct",
+    "-t mangle -A PREROUTING -j HMARK --hmark-src-prefix 32 --hmark-dst-prefix 32 --hmark-sport-mask 0xffff --hmark-dport-mask 0xffff --hmark-proto-mask 0xffff --hmark-rnd 0xfeedcafe --hmark-mod 10 --hmark-offset 100",
+    "-A FORWARD -j HMARK --hmark-spi-mask 0xffffffff --hmark-sport 0x0001 --hmark-dport 0x1234 --hmark-rnd 0x00000001 --hmark-mod 4294967295 --hmark-tuple ct",
+];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv6).
-const V6_TGT: &[&str] = &[];
+const V6_TGT: &[&str] = &[
+    // TCPOPTSTRIP
+    "-t mangle -A POSTROUTING -p tcp -j TCPOPTSTRIP --strip-options 2,31,32,33,64,128,255",
+    // HMARK
+    "-A OUTPUT -j HMARK --hmark-src-prefix 128 --hmark-dst-prefix 64 --hmark-spi-mask 0x01020304 --hmark-spi 0x00000007 --hmark-rnd 0x00000001 --hmark-mod 2",
+    "-A INPUT -j HMARK --hmark-src-prefix 0 --hmark-sport-mask 0xff00 --hmark-rnd 0x00000001 --hmark-mod 2 --hmark-offset 4294967295 --hmark-tuple ct",
+];
 
 /// multiport (fail2ban, ufw) and limit, both families.
 const MULTIPORT: &[&str] = &[

@@ -39,7 +39,7 @@ pub struct Connlimit {
 /// `XTTYPE_PLENMASK` (`xtopt_parse_plenmask`): a prefix length up to the
 /// family's width, else a numeric mask of the family (a mask with holes
 /// is kept as it is; for IPv4 its first 4 bytes, the rest left zero).
-fn parse_plenmask(s: &str, family: Family) -> Option<[u8; 16]> {
+pub(crate) fn parse_plenmask(s: &str, family: Family) -> Option<[u8; 16]> {
     let width: u64 = if family == Family::V4 { 32 } else { 128 };
     let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     let plen = strtoumax(s)

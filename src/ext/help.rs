@@ -42,6 +42,7 @@ texts! {
         // accounting and classification
 
         // more targets
+        "TCPOPTSTRIP", "HMARK",
 
     ;
     by_family:

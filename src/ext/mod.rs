@@ -76,11 +76,13 @@ pub mod sctp;
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
 
 // more targets (TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED)
+pub mod hmark;
 pub mod nflog;
 pub mod nfqueue;
 pub mod policy;
 pub mod set;
 pub mod set_target;
+pub mod tcpoptstrip;
 pub mod tproxy;
 
 use crate::error::{DecodeError, Error};
@@ -677,6 +679,8 @@ target_registry! {
     // accounting and classification
 
     // more targets
+    TcpOptStrip => tcpoptstrip::TcpOptStrip,
+    Hmark => hmark::Hmark,
 
 }
 

@@ -75,6 +75,14 @@ const NOISE: &[&str] = &[
     "a,b,c",
 ];
 
+/// Save texts iptables 1.8.13 itself prints for rules whose text does not
+/// read back to them (rxtables prints the same; docs/differences.md):
+/// HMARK's IPv4 prefix above 32 printed as `-1`; `--ipcompspi :` (0:0)
+/// printed as nothing, which reads back as every SPI.
+fn iptables_own(text: &str) -> bool {
+    text.contains("-prefix -1 ") || (text.contains(" -m ipcomp") && !text.contains("--ipcompspi"))
+}
+
 fn corpus() -> Vec<(Family, String)> {
     let mut out: Vec<(Family, String)> = OWN
         .iter()
@@ -200,6 +208,9 @@ fn round_trip(family: Family, rule_words: &[String], what: &str, fails: &mut Vec
     };
     for r in rules {
         let text = rxtables::save::rule_spec(&r, family, false);
+        if iptables_own(&text) {
+            continue;
+        }
         if text.contains("  ") || text.ends_with(' ') {
             // an empty value printed bare (`--name ""` of recent,
             // `--physdev-in ""`): iptables prints it so too, and its restore

@@ -57,8 +57,8 @@ pub enum Action {
         chain: String,
         /// 1-based rule number
         num: usize,
-        /// the new rule
-        rule: Rule,
+        /// the new rule (boxed: the other commands are small)
+        rule: Box<Rule>,
     },
     /// `-L [chain [N]]` (with `-Z`: zero after listing)
     List {
@@ -1129,7 +1129,7 @@ impl Parser<'_> {
                         Action::Replace {
                             chain,
                             num: self.num.unwrap_or(1),
-                            rule: rules.into_iter().next().unwrap_or_default(),
+                            rule: Box::new(rules.into_iter().next().unwrap_or_default()),
                         }
                     }
                 }

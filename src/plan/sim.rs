@@ -915,7 +915,7 @@ impl<'k, 't> Sim<'k, 't> {
                 // A kernel rule is deleted and the new one inserted in its
                 // place.
                 self.remove_item(ti, ci, num - 1, line);
-                self.push_rules(ti, ci, vec![rule], line, Some(num - 1));
+                self.push_rules(ti, ci, vec![*rule], line, Some(num - 1));
                 Ok(())
             }
             Action::Check { chain, rules } => {

@@ -256,6 +256,7 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -p mobility-header -m mh ! --mh-type 4"),
     (Family::V6, "-A INPUT -m srh --srh-next-hdr 17 ! --srh-segs-left-eq 0 --srh-tag 0 ! --srh-psid a::/64 --srh-nsid b::/128 --srh-lsid c::/0"),
     (Family::V6, "-A INPUT -m srh"),
+    (Family::V6, "-A INPUT -m srh --srh-psid a::1/ffff::ff ! --srh-lsid ::/0x10"),
     (Family::V6, "-A INPUT -m ipv6header ! --header hop,dst,route,frag,auth,esp,none,prot --soft"),
     (Family::V6, "-A FORWARD -m eui64"),
     (Family::V4, "-A INPUT -j DROP"),

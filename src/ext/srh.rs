@@ -4,10 +4,11 @@
 //! psid_msk, nsid_msk, lsid_msk; u16 mt_flags, mt_invflags; }`; revision 0
 //! (`struct ip6t_srh`, no SIDs) is read too. The rule keeps the struct.
 
-use super::nat::{mask_len, parse_hostmask};
+use super::nat::{mask_len, parse_host, prefix_mask};
 use super::value::parse_u32;
+use super::value::strtoumax;
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx, ValueKind};
-use crate::error::{DecodeError, Error};
+use crate::error::{param, DecodeError, Error};
 use crate::ir::Expr;
 use crate::model::addr::ntop;
 use crate::model::Family;
@@ -94,6 +95,34 @@ impl Srh {
     }
 }
 
+/// `XTTYPE_HOSTMASK` as 1.8.13 reads it: `host[/len|/mask]`, the mask as
+/// given (holes kept), the host not masked.
+fn hostmask(opt: &str, s: &str) -> Result<(Ipv6Addr, [u8; 16]), Error> {
+    let (host, mask) = match s.split_once('/') {
+        Some((h, m)) => (h, Some(m)),
+        None => (s, None),
+    };
+    let IpAddr::V6(a) = parse_host(host, Family::V6)? else {
+        return Err(param(format!("bad address: {host}")));
+    };
+    let m = match mask {
+        None => [0xff; 16],
+        Some(t) => match strtoumax(t) {
+            Some((v, end)) if end == t.len() && v <= 128 => {
+                let mut m = [0u8; 16];
+                m.copy_from_slice(&prefix_mask(v as u32, 16));
+                m
+            }
+            _ => t.parse::<Ipv6Addr>().map(|x| x.octets()).map_err(|_| {
+                param(format!(
+                    "srh: bad value for option \"--{opt}\", neither a valid network mask nor valid CIDR (0-128).\n"
+                ))
+            })?,
+        },
+    };
+    Ok((a, m))
+}
+
 impl MatchExt for Srh {
     const NAME: &'static str = "srh";
     const OPTIONS: &'static [OptSpec] = &[
@@ -145,12 +174,7 @@ impl MatchExt for Srh {
                 NUMS[h.idx].2
             } else {
                 let name = ["srh-psid", "srh-nsid", "srh-lsid"][h.idx - NUMS.len()];
-                let (addr, mask) = parse_hostmask(Self::NAME, name, h.arg(), Family::V6)?;
-                let IpAddr::V6(a) = addr else {
-                    continue;
-                };
-                let mut m = [0u8; 16];
-                m.copy_from_slice(&mask[..16]);
+                let (a, m) = hostmask(name, h.arg())?;
                 let (sa, sm, bit) = match h.idx - NUMS.len() {
                     0 => (&mut s.psid_addr, &mut s.psid_msk, PSID),
                     1 => (&mut s.nsid_addr, &mut s.nsid_msk, NSID),
@@ -296,6 +320,11 @@ mod tests {
                 " srh psid  a::/64 nsid ! b::1/128 lsid  c::/0",
             ),
             (&[(10, true, "0")][..], " ! --srh-tag 0", " srh tag:!0"),
+            (
+                &[(11, false, "a::1/ffff::ff")][..],
+                " --srh-psid a::1/4294967295",
+                " srh psid  a::1/4294967295",
+            ),
         ] {
             let m: Srh = build_match(Family::V6, v).unwrap();
             assert_eq!(texts(&m, &cx), (saved.to_string(), listed.to_string()));

@@ -548,10 +548,41 @@ const V6_QUEUES: &[&str] = &[
 ];
 
 /// ipv6 and ipsec headers: ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64 (IPv4).
-const V4_IPHDR: &[&str] = &[];
+const V4_IPHDR: &[&str] = &[
+    "-A INPUT -p esp -m esp --espspi 5:6",
+    "-A INPUT -p esp -m esp ! --espspi 9 -j DROP",
+    "-A INPUT -p esp -m esp",
+    "-A INPUT -p ah -m ah ! --ahspi 0",
+    "-A INPUT -p ah -m ah --ahspi 3:4294967295",
+    "-A INPUT -p ah -m ah",
+    "-A INPUT -p ipcomp -m ipcomp --ipcompspi 0",
+    "-A INPUT -p ipcomp -m ipcomp ! --ipcompspi 18 --compres -j DROP",
+    "-A INPUT -p ipcomp -m ipcomp",
+];
 
 /// ipv6 and ipsec headers: ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64 (IPv6).
-const V6_IPHDR: &[&str] = &[];
+const V6_IPHDR: &[&str] = &[
+    "-A INPUT -p esp -m esp ! --espspi 3:4",
+    "-A INPUT -m ah --ahspi 1 ! --ahlen 3 --ahres",
+    "-A INPUT -m ah",
+    "-A INPUT -p ipcomp -m ipcomp --ipcompspi 3:4",
+    "-A INPUT -m frag ! --fragid 1 ! --fraglen 42 --fragres --fragfirst",
+    "-A INPUT -m frag --fraglast",
+    "-A INPUT -m frag",
+    "-A INPUT -m hbh --hbh-len 42 --hbh-opts 1:2,23:42,4:6,8:10,42,23,4:5",
+    "-A INPUT -m hbh",
+    "-A INPUT -m dst ! --dst-len 42 --dst-opts 149:92,12:12",
+    "-A INPUT -m rt --rt-type 0 ! --rt-segsleft 1:23 ! --rt-len 42 --rt-0-res --rt-0-addrs ::1,2001:db8::1 --rt-0-not-strict",
+    "-A INPUT -m rt",
+    "-A INPUT -p mobility-header -m mh --mh-type 5:7",
+    "-A INPUT -p mobility-header -m mh ! --mh-type 4 -j DROP",
+    "-A INPUT -p mobility-header -m mh",
+    "-A INPUT -m srh --srh-next-hdr 17 ! --srh-segs-left-eq 0 --srh-tag 0 ! --srh-psid a::/64 --srh-nsid b::/128 --srh-lsid c::/0",
+    "-A INPUT -m srh",
+    "-A INPUT -m ipv6header ! --header hop-by-hop,ipv6-opts,ipv6-route,ipv6-frag,ah,esp,ipv6-nonxt,protocol --soft",
+    "-A INPUT -m ipv6header --header ipv6-nonxt",
+    "-A FORWARD -m eui64",
+];
 
 /// protocols and content: sctp dccp string u32 bpf time quota (IPv4).
 const V4_PROTO: &[&str] = &[

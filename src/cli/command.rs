@@ -725,6 +725,12 @@ impl Parser<'_> {
         if self.matches.iter().any(|m| std::ptr::eq(m.desc, desc)) {
             return false;
         }
+        // iptables loads the match named as `-p` was written (or, for a
+        // number, by its table's name): 135 is `mobility-header` there, so
+        // only `-p mh` loads mh.
+        if desc.name == "mh" && self.proto_word.as_deref() != Some("mh") {
+            return false;
+        }
         self.longs_stale = true;
         self.matches.push(Loaded {
             desc,

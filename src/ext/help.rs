@@ -34,7 +34,7 @@ texts! {
         "set", "policy", "NFLOG", "NFQUEUE", "SET", "TPROXY",
         "CHECKSUM", "CLASSIFY",
         // ipv6 and ipsec headers
-        "esp", "ipcomp", "frag", "hbh", "dst", "rt",
+        "esp", "ipcomp", "frag", "hbh", "dst", "rt", "mh", "ipv6header", "eui64", "srh",
 
         // protocols and content
         "sctp",

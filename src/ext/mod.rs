@@ -65,10 +65,14 @@ pub mod socket;
 // ipv6 and ipsec headers (ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64)
 pub mod ah;
 pub mod esp;
+pub mod eui64;
 pub mod frag;
 pub mod hbh;
 pub mod ipcomp;
+pub mod ipv6header;
+pub mod mh;
 pub mod rt;
+pub mod srh;
 
 // protocols and content (sctp dccp string u32 bpf time quota)
 pub mod sctp;
@@ -619,6 +623,10 @@ match_registry! {
     Hbh => hbh::Hbh,
     Dst => hbh::Dst,
     Rt => rt::Rt,
+    Mh => mh::Mh,
+    Ipv6header => ipv6header::Ipv6header,
+    Eui64 => eui64::Eui64,
+    Srh => srh::Srh,
 
     // protocols and content
     Sctp => sctp::Sctp,

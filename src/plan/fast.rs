@@ -178,6 +178,11 @@ pub fn scan<'a>(
                     "udp" => 17,
                     _ => netdb::proto_by_name(v)?,
                 });
+                // ip6tables warns of an extension header as `-p`: the
+                // full path prints it.
+                if family == Family::V6 && matches!(s.proto, Some(43 | 44 | 51 | 60)) {
+                    return None;
+                }
             }
             // A `-m` after a port option would load a second match.
             "-m" if explicit.is_none() && ports == [None, None] && (v == "tcp" || v == "udp") => {

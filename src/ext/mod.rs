@@ -91,6 +91,9 @@ pub enum Args {
     One,
     /// two values (`--tcp-flags SYN,ACK SYN`)
     Two,
+    /// a flag that takes the next word as its value when that is not an
+    /// option or `!` (old-style parsers reading `argv[optind]`: rateest)
+    OptionalNext,
 }
 
 /// One option of an extension: the Rust form of `xt_option_entry`.
@@ -167,6 +170,13 @@ impl OptSpec {
     pub const fn two(self) -> Self {
         OptSpec {
             args: Args::Two,
+            ..self
+        }
+    }
+    /// Same, a flag taking the next word as value if it is no option.
+    pub const fn optional_next(self) -> Self {
+        OptSpec {
+            args: Args::OptionalNext,
             ..self
         }
     }

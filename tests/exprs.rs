@@ -240,6 +240,11 @@ const ROWS: &[(Family, &str)] = &[
     // protocols and content: sctp dccp string u32 bpf time quota
     (Family::V6, "-A INPUT -j DROP"),
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
+    (Family::V4, "-A INPUT -m connlabel --label 40"),
+    (Family::V6, "-A FORWARD -m connlabel ! --label 127 --set"),
+    (Family::V4, "-A INPUT -m connbytes --connbytes 0:1000 --connbytes-mode packets --connbytes-dir original"),
+    (Family::V4, "-A INPUT -m connbytes ! --connbytes 1000 --connbytes-mode avgpkt --connbytes-dir both"),
+    (Family::V6, "-A FORWARD -m connbytes ! --connbytes 10:18446744073709551614 --connbytes-mode bytes --connbytes-dir reply"),
     (Family::V4, "-A OUTPUT -j ACCEPT"),
     // more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED
     (Family::V6, "-A OUTPUT -j ACCEPT"),

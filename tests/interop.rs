@@ -560,10 +560,17 @@ const V4_PROTO: &[&str] = &[];
 const V6_PROTO: &[&str] = &[];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv4).
-const V4_ACCT: &[&str] = &[];
+const V4_ACCT: &[&str] = &[
+    "-A INPUT -m connbytes --connbytes 0:1000 --connbytes-mode packets --connbytes-dir original",
+    "-A INPUT -m connbytes ! --connbytes 1000 --connbytes-mode avgpkt --connbytes-dir both",
+    "-A INPUT -m connlabel ! --label \"41\" --set",
+];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv6).
-const V6_ACCT: &[&str] = &[];
+const V6_ACCT: &[&str] = &[
+    "-A FORWARD -m connbytes ! --connbytes 10:20 --connbytes-mode bytes --connbytes-dir reply",
+    "-A INPUT -m connlabel --label \"40\"",
+];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv4).
 const V4_TGT: &[&str] = &[];

@@ -38,6 +38,7 @@ texts! {
         // protocols and content
 
         // accounting and classification
+        "connbytes", "connlabel",
 
         // more targets
 

@@ -67,6 +67,8 @@ pub mod socket;
 // protocols and content (sctp dccp string u32 bpf time quota)
 
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
+pub mod connbytes;
+pub mod connlabel;
 
 // more targets (TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED)
 pub mod nflog;
@@ -616,6 +618,8 @@ match_registry! {
     // protocols and content
 
     // accounting and classification
+    Connbytes => connbytes::Connbytes,
+    Connlabel => connlabel::Connlabel,
 
     // more targets
 

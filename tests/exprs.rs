@@ -242,6 +242,11 @@ const ROWS: &[(Family, &str)] = &[
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
     (Family::V4, "-A INPUT -m connlabel --label 40"),
     (Family::V6, "-A FORWARD -m connlabel ! --label 127 --set"),
+    (Family::V4, "-A INPUT -j RATEEST --rateest-name RE1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms"),
+    (Family::V6, "-A OUTPUT -j RATEEST --rateest-name RE1234567890123456 --rateest-interval 8s --rateest-ewmalog 100s"),
+    (Family::V4, "-A INPUT -m rateest --rateest RE1 --rateest-lt --rateest-bps 8bit"),
+    (Family::V4, "-A INPUT -m rateest --rateest-delta --rateest1 RE1 --rateest-bps1 1mbit --rateest-pps1 3 --rateest-gt --rateest-bps2 2mbit --rateest-pps2 4 --rateest2 RE2"),
+    (Family::V6, "-A INPUT -m rateest --rateest1 RE1 ! --rateest-eq --rateest-pps --rateest2 RE2"),
     (Family::V4, "-A INPUT -m connbytes --connbytes 0:1000 --connbytes-mode packets --connbytes-dir original"),
     (Family::V4, "-A INPUT -m connbytes ! --connbytes 1000 --connbytes-mode avgpkt --connbytes-dir both"),
     (Family::V6, "-A FORWARD -m connbytes ! --connbytes 10:18446744073709551614 --connbytes-mode bytes --connbytes-dir reply"),
@@ -313,6 +318,17 @@ fn check_row(family: Family, row: &str) -> Result<(), String> {
                 .status()
                 .map_err(|e| e.to_string())?;
             assert!(st.success(), "ipset create {} failed (test bug)", p[1]);
+        }
+    }
+    // the estimators a rateest row names exist first (in INPUT, before it)
+    for p in args.windows(2) {
+        if matches!(p[0].as_str(), "--rateest" | "--rateest1" | "--rateest2") {
+            let st = std::process::Command::new(tool(family))
+                .args(["-A", "INPUT", "-j", "RATEEST", "--rateest-name", &p[1]])
+                .args(["--rateest-interval", "250ms", "--rateest-ewmalog", "500ms"])
+                .status()
+                .map_err(|e| e.to_string())?;
+            assert!(st.success(), "RATEEST {} failed (test bug)", p[1]);
         }
     }
     let cmd = cli::parse(family, &args).map_err(|e| format!("rxtables cannot parse: {e}"))?;

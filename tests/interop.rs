@@ -564,12 +564,15 @@ const V4_ACCT: &[&str] = &[
     "-A INPUT -m connbytes --connbytes 0:1000 --connbytes-mode packets --connbytes-dir original",
     "-A INPUT -m connbytes ! --connbytes 1000 --connbytes-mode avgpkt --connbytes-dir both",
     "-A INPUT -m connlabel ! --label \"41\" --set",
+    "-A INPUT -j RATEEST --rateest-name RE1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms",
+    "-A FORWARD -j RATEEST --rateest-name RE1234567890123 --rateest-interval 8.0s --rateest-ewmalog 64.0s",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv6).
 const V6_ACCT: &[&str] = &[
     "-A FORWARD -m connbytes ! --connbytes 10:20 --connbytes-mode bytes --connbytes-dir reply",
     "-A INPUT -m connlabel --label \"40\"",
+    "-A OUTPUT -j RATEEST --rateest-name RE1 --rateest-interval 500.0ms --rateest-ewmalog 2.0s",
 ];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv4).

@@ -38,7 +38,7 @@ texts! {
         // protocols and content
 
         // accounting and classification
-        "connbytes", "connlabel",
+        "connbytes", "connlabel", "rateest", "RATEEST",
 
         // more targets
 

@@ -69,6 +69,8 @@ pub mod socket;
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
 pub mod connbytes;
 pub mod connlabel;
+pub mod rateest;
+pub mod rateest_target;
 
 // more targets (TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED)
 pub mod nflog;
@@ -620,6 +622,7 @@ match_registry! {
     // accounting and classification
     Connbytes => connbytes::Connbytes,
     Connlabel => connlabel::Connlabel,
+    Rateest => rateest::Rateest,
 
     // more targets
 
@@ -673,6 +676,7 @@ target_registry! {
     // protocols and content
 
     // accounting and classification
+    RateestTarget => rateest_target::RateestTarget,
 
     // more targets
 

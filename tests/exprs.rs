@@ -240,6 +240,13 @@ const ROWS: &[(Family, &str)] = &[
     // protocols and content: sctp dccp string u32 bpf time quota
     (Family::V6, "-A INPUT -j DROP"),
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
+    (Family::V4, "-t mangle -A INPUT -m cgroup ! --cgroup 0x10"),
+    (Family::V4, "-A OUTPUT -m cgroup ! --path \"/\""),
+    (Family::V6, "-A OUTPUT -m cgroup --path \"/\" -j ACCEPT"),
+    (Family::V4, "-A INPUT -m cpu ! --cpu 4294967295"),
+    (Family::V6, "-A FORWARD -m cpu --cpu 3"),
+    (Family::V4, "-t mangle -A PREROUTING -m cluster --cluster-total-nodes 32 ! --cluster-local-node 32 --cluster-hash-seed 0xfeedcafe"),
+    (Family::V6, "-t mangle -A PREROUTING -m cluster --cluster-total-nodes 4 --cluster-local-nodemask 5 --cluster-hash-seed 1"),
     (Family::V4, "-A INPUT -m connlabel --label 40"),
     (Family::V6, "-A FORWARD -m connlabel ! --label 127 --set"),
     (Family::V4, "-A INPUT -j RATEEST --rateest-name RE1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms"),

@@ -566,6 +566,10 @@ const V4_ACCT: &[&str] = &[
     "-A INPUT -m connlabel ! --label \"41\" --set",
     "-A INPUT -j RATEEST --rateest-name RE1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms",
     "-A FORWARD -j RATEEST --rateest-name RE1234567890123 --rateest-interval 8.0s --rateest-ewmalog 64.0s",
+    "-t mangle -A INPUT -m cgroup ! --cgroup 16",
+    "-A OUTPUT -m cgroup --path \"/\"",
+    "-A INPUT -m cpu ! --cpu 0",
+    "-t mangle -A PREROUTING -m cluster ! --cluster-local-nodemask 0x00000005 --cluster-total-nodes 4 --cluster-hash-seed 0xfeedcafe",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv6).
@@ -573,6 +577,9 @@ const V6_ACCT: &[&str] = &[
     "-A FORWARD -m connbytes ! --connbytes 10:20 --connbytes-mode bytes --connbytes-dir reply",
     "-A INPUT -m connlabel --label \"40\"",
     "-A OUTPUT -j RATEEST --rateest-name RE1 --rateest-interval 500.0ms --rateest-ewmalog 2.0s",
+    "-A OUTPUT -m cgroup ! --path \"/\"",
+    "-A INPUT -m cpu --cpu 4294967295",
+    "-t mangle -A PREROUTING -m cluster --cluster-local-nodemask 0x00000002 --cluster-total-nodes 2 --cluster-hash-seed 0xfeedcafe",
 ];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv4).

@@ -38,7 +38,7 @@ texts! {
         // protocols and content
 
         // accounting and classification
-        "connbytes", "connlabel", "rateest", "RATEEST",
+        "connbytes", "connlabel", "rateest", "RATEEST", "cgroup", "cpu", "cluster",
 
         // more targets
 

@@ -67,8 +67,11 @@ pub mod socket;
 // protocols and content (sctp dccp string u32 bpf time quota)
 
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
+pub mod cgroup;
+pub mod cluster;
 pub mod connbytes;
 pub mod connlabel;
+pub mod cpu;
 pub mod rateest;
 pub mod rateest_target;
 
@@ -623,6 +626,9 @@ match_registry! {
     Connbytes => connbytes::Connbytes,
     Connlabel => connlabel::Connlabel,
     Rateest => rateest::Rateest,
+    Cgroup => cgroup::Cgroup,
+    Cpu => cpu::Cpu,
+    Cluster => cluster::Cluster,
 
     // more targets
 

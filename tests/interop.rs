@@ -570,6 +570,13 @@ const V4_ACCT: &[&str] = &[
     "-A OUTPUT -m cgroup --path \"/\"",
     "-A INPUT -m cpu ! --cpu 0",
     "-t mangle -A PREROUTING -m cluster ! --cluster-local-nodemask 0x00000005 --cluster-total-nodes 4 --cluster-hash-seed 0xfeedcafe",
+    "-A INPUT -p tcp -m ecn --ecn-tcp-ece ! --ecn-tcp-cwr --ecn-ip-ect 2",
+    "-A INPUT -m ecn ! --ecn-ip-ect 3",
+    "-t mangle -A PREROUTING -p tcp -j ECN --ecn-tcp-remove",
+    "-t mangle -A PREROUTING -j ECN --ecn-ip-ect 2",
+    "-A INPUT -p tcp -m osf --genre linux --ttl 0 --log 0",
+    "-A INPUT -m realm --realm 0x1/0x2a",
+    "-A INPUT -m realm ! --realm cosmos",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv6).
@@ -580,6 +587,7 @@ const V6_ACCT: &[&str] = &[
     "-A OUTPUT -m cgroup ! --path \"/\"",
     "-A INPUT -m cpu --cpu 4294967295",
     "-t mangle -A PREROUTING -m cluster --cluster-local-nodemask 0x00000002 --cluster-total-nodes 2 --cluster-hash-seed 0xfeedcafe",
+    "-A INPUT -p tcp -m ecn ! --ecn-tcp-ece --ecn-tcp-cwr ! --ecn-ip-ect 2",
 ];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv4).

@@ -38,7 +38,7 @@ texts! {
         // protocols and content
 
         // accounting and classification
-        "connbytes", "connlabel", "rateest", "RATEEST", "cgroup", "cpu", "cluster",
+        "connbytes", "connlabel", "rateest", "RATEEST", "cgroup", "cpu", "cluster", "ecn", "ECN", "osf", "realm",
 
         // more targets
 

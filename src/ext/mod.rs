@@ -72,8 +72,12 @@ pub mod cluster;
 pub mod connbytes;
 pub mod connlabel;
 pub mod cpu;
+pub mod ecn;
+pub mod ecn_target;
+pub mod osf;
 pub mod rateest;
 pub mod rateest_target;
+pub mod realm;
 
 // more targets (TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED)
 pub mod nflog;
@@ -629,6 +633,9 @@ match_registry! {
     Cgroup => cgroup::Cgroup,
     Cpu => cpu::Cpu,
     Cluster => cluster::Cluster,
+    Ecn => ecn::Ecn,
+    Osf => osf::Osf,
+    Realm => realm::Realm,
 
     // more targets
 
@@ -683,6 +690,7 @@ target_registry! {
 
     // accounting and classification
     RateestTarget => rateest_target::RateestTarget,
+    EcnTarget => ecn_target::EcnTarget,
 
     // more targets
 

@@ -271,6 +271,30 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -p sctp -m sctp --dport 0:65535 ! --chunk-types only ALL"),
     (Family::V6, "-A INPUT -j DROP"),
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
+    (Family::V4, "-t mangle -A INPUT -m cgroup ! --cgroup 0x10"),
+    (Family::V4, "-A OUTPUT -m cgroup ! --path \"/\""),
+    (Family::V6, "-A OUTPUT -m cgroup --path \"/\" -j ACCEPT"),
+    (Family::V4, "-A INPUT -m cpu ! --cpu 4294967295"),
+    (Family::V6, "-A FORWARD -m cpu --cpu 3"),
+    (Family::V4, "-t mangle -A PREROUTING -m cluster --cluster-total-nodes 32 ! --cluster-local-node 32 --cluster-hash-seed 0xfeedcafe"),
+    (Family::V6, "-t mangle -A PREROUTING -m cluster --cluster-total-nodes 4 --cluster-local-nodemask 5 --cluster-hash-seed 1"),
+    (Family::V4, "-A INPUT -p tcp -m ecn ! --ecn-tcp-ece --ecn-tcp-cwr ! --ecn-ip-ect 2"),
+    (Family::V6, "-A INPUT -m ecn --ecn-ip-ect 3"),
+    (Family::V4, "-t mangle -A PREROUTING -p tcp -j ECN --ecn-tcp-remove"),
+    (Family::V4, "-t mangle -A PREROUTING -p tcp -j ECN --ecn-tcp-cwr 1 --ecn-tcp-ece 0 --ecn-ip-ect 3"),
+    (Family::V4, "-A INPUT -p tcp -m osf ! --genre \"Windows XP\" --ttl 2 --log 1"),
+    (Family::V4, "-A INPUT -m realm ! --realm 0x1/0x2a"),
+    (Family::V4, "-A INPUT -m realm --realm cosmos"),
+    (Family::V4, "-A INPUT -m connlabel --label 40"),
+    (Family::V6, "-A FORWARD -m connlabel ! --label 127 --set"),
+    (Family::V4, "-A INPUT -j RATEEST --rateest-name RE1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms"),
+    (Family::V6, "-A OUTPUT -j RATEEST --rateest-name RE1234567890123456 --rateest-interval 8s --rateest-ewmalog 100s"),
+    (Family::V4, "-A INPUT -m rateest --rateest RE1 --rateest-lt --rateest-bps 8bit"),
+    (Family::V4, "-A INPUT -m rateest --rateest-delta --rateest1 RE1 --rateest-bps1 1mbit --rateest-pps1 3 --rateest-gt --rateest-bps2 2mbit --rateest-pps2 4 --rateest2 RE2"),
+    (Family::V6, "-A INPUT -m rateest --rateest1 RE1 ! --rateest-eq --rateest-pps --rateest2 RE2"),
+    (Family::V4, "-A INPUT -m connbytes --connbytes 0:1000 --connbytes-mode packets --connbytes-dir original"),
+    (Family::V4, "-A INPUT -m connbytes ! --connbytes 1000 --connbytes-mode avgpkt --connbytes-dir both"),
+    (Family::V6, "-A FORWARD -m connbytes ! --connbytes 10:18446744073709551614 --connbytes-mode bytes --connbytes-dir reply"),
     (Family::V4, "-A OUTPUT -j ACCEPT"),
     // more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED
     (Family::V4, "-t mangle -A OUTPUT -p tcp -j TCPOPTSTRIP"),
@@ -347,6 +371,17 @@ fn check_row(family: Family, row: &str) -> Result<(), String> {
                 .status()
                 .map_err(|e| e.to_string())?;
             assert!(st.success(), "ipset create {} failed (test bug)", p[1]);
+        }
+    }
+    // the estimators a rateest row names exist first (in INPUT, before it)
+    for p in args.windows(2) {
+        if matches!(p[0].as_str(), "--rateest" | "--rateest1" | "--rateest2") {
+            let st = std::process::Command::new(tool(family))
+                .args(["-A", "INPUT", "-j", "RATEEST", "--rateest-name", &p[1]])
+                .args(["--rateest-interval", "250ms", "--rateest-ewmalog", "500ms"])
+                .status()
+                .map_err(|e| e.to_string())?;
+            assert!(st.success(), "RATEEST {} failed (test bug)", p[1]);
         }
     }
     let cmd = cli::parse(family, &args).map_err(|e| format!("rxtables cannot parse: {e}"))?;

@@ -598,10 +598,35 @@ const V6_PROTO: &[&str] = &[
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv4).
-const V4_ACCT: &[&str] = &[];
+const V4_ACCT: &[&str] = &[
+    "-A INPUT -m connbytes --connbytes 0:1000 --connbytes-mode packets --connbytes-dir original",
+    "-A INPUT -m connbytes ! --connbytes 1000 --connbytes-mode avgpkt --connbytes-dir both",
+    "-A INPUT -m connlabel ! --label \"41\" --set",
+    "-A INPUT -j RATEEST --rateest-name RE1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms",
+    "-A FORWARD -j RATEEST --rateest-name RE1234567890123 --rateest-interval 8.0s --rateest-ewmalog 64.0s",
+    "-t mangle -A INPUT -m cgroup ! --cgroup 16",
+    "-A OUTPUT -m cgroup --path \"/\"",
+    "-A INPUT -m cpu ! --cpu 0",
+    "-t mangle -A PREROUTING -m cluster ! --cluster-local-nodemask 0x00000005 --cluster-total-nodes 4 --cluster-hash-seed 0xfeedcafe",
+    "-A INPUT -p tcp -m ecn --ecn-tcp-ece ! --ecn-tcp-cwr --ecn-ip-ect 2",
+    "-A INPUT -m ecn ! --ecn-ip-ect 3",
+    "-t mangle -A PREROUTING -p tcp -j ECN --ecn-tcp-remove",
+    "-t mangle -A PREROUTING -j ECN --ecn-ip-ect 2",
+    "-A INPUT -p tcp -m osf --genre linux --ttl 0 --log 0",
+    "-A INPUT -m realm --realm 0x1/0x2a",
+    "-A INPUT -m realm ! --realm cosmos",
+];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv6).
-const V6_ACCT: &[&str] = &[];
+const V6_ACCT: &[&str] = &[
+    "-A FORWARD -m connbytes ! --connbytes 10:20 --connbytes-mode bytes --connbytes-dir reply",
+    "-A INPUT -m connlabel --label \"40\"",
+    "-A OUTPUT -j RATEEST --rateest-name RE1 --rateest-interval 500.0ms --rateest-ewmalog 2.0s",
+    "-A OUTPUT -m cgroup ! --path \"/\"",
+    "-A INPUT -m cpu --cpu 4294967295",
+    "-t mangle -A PREROUTING -m cluster --cluster-local-nodemask 0x00000002 --cluster-total-nodes 2 --cluster-hash-seed 0xfeedcafe",
+    "-A INPUT -p tcp -m ecn ! --ecn-tcp-ece --ecn-tcp-cwr ! --ecn-ip-ect 2",
+];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv4).
 const V4_TGT: &[&str] = &[

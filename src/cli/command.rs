@@ -754,11 +754,14 @@ impl Parser<'_> {
         let inv = std::mem::take(&mut self.invert);
         let mut args = Vec::new();
         match spec.args {
-            Args::None => {
+            Args::None | Args::OptionalNext => {
                 if value.is_some() {
                     return Err(param(format!(
                         "option \"--{name}\" doesn't allow an argument"
                     )));
+                }
+                if spec.args == Args::OptionalNext {
+                    args.extend(self.optional_positional());
                 }
             }
             Args::One | Args::Two => {
@@ -1301,7 +1304,7 @@ fn long_of(c: char) -> &'static str {
 fn push_ext(v: &mut Vec<LongName<'static>>, options: &'static [ext::OptSpec], slot: usize) {
     for (idx, o) in options.iter().enumerate() {
         let key = EXT_BASE + (slot << 8) + idx;
-        let has_arg = o.args != Args::None;
+        let has_arg = !matches!(o.args, Args::None | Args::OptionalNext);
         v.push(LongName {
             name: o.name,
             has_arg,

@@ -40,6 +40,7 @@ texts! {
         "sctp",
 
         // accounting and classification
+        "connbytes", "connlabel", "rateest", "RATEEST", "cgroup", "cpu", "cluster", "ecn", "ECN", "osf", "realm",
 
         // more targets
         "TCPOPTSTRIP", "HMARK",

@@ -78,6 +78,17 @@ pub mod srh;
 pub mod sctp;
 
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
+pub mod cgroup;
+pub mod cluster;
+pub mod connbytes;
+pub mod connlabel;
+pub mod cpu;
+pub mod ecn;
+pub mod ecn_target;
+pub mod osf;
+pub mod rateest;
+pub mod rateest_target;
+pub mod realm;
 
 // more targets (TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED)
 pub mod hmark;
@@ -104,6 +115,9 @@ pub enum Args {
     One,
     /// two values (`--tcp-flags SYN,ACK SYN`)
     Two,
+    /// a flag that takes the next word as its value when that is not an
+    /// option or `!` (old-style parsers reading `argv[optind]`: rateest)
+    OptionalNext,
 }
 
 /// One option of an extension: the Rust form of `xt_option_entry`.
@@ -180,6 +194,13 @@ impl OptSpec {
     pub const fn two(self) -> Self {
         OptSpec {
             args: Args::Two,
+            ..self
+        }
+    }
+    /// Same, a flag taking the next word as value if it is no option.
+    pub const fn optional_next(self) -> Self {
+        OptSpec {
+            args: Args::OptionalNext,
             ..self
         }
     }
@@ -632,6 +653,15 @@ match_registry! {
     Sctp => sctp::Sctp,
 
     // accounting and classification
+    Connbytes => connbytes::Connbytes,
+    Connlabel => connlabel::Connlabel,
+    Rateest => rateest::Rateest,
+    Cgroup => cgroup::Cgroup,
+    Cpu => cpu::Cpu,
+    Cluster => cluster::Cluster,
+    Ecn => ecn::Ecn,
+    Osf => osf::Osf,
+    Realm => realm::Realm,
 
     // more targets
 
@@ -685,6 +715,8 @@ target_registry! {
     // protocols and content
 
     // accounting and classification
+    RateestTarget => rateest_target::RateestTarget,
+    EcnTarget => ecn_target::EcnTarget,
 
     // more targets
     TcpOptStrip => tcpoptstrip::TcpOptStrip,

@@ -241,6 +241,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A INPUT -p sctp -m sctp ! --sport 1:2 ! --dport 3"),
     (Family::V4, "-A INPUT -p sctp -m sctp --chunk-types all DATA:I,ABORT:T,SHUTDOWN_COMPLETE:T,I_DATA:E,DATA:e"),
     (Family::V6, "-A INPUT -p sctp -m sctp --dport 0:65535 ! --chunk-types only ALL"),
+    (Family::V4, "-A INPUT -p dccp -m dccp ! --sport 1:2 --dport 3 ! --dccp-types REQUEST,INVALID --dccp-option 9"),
+    (Family::V6, "-A OUTPUT -p dccp -m dccp --sport 0:65535 ! --dccp-option 255"),
     (Family::V6, "-A INPUT -j DROP"),
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
     (Family::V4, "-A OUTPUT -j ACCEPT"),

@@ -558,12 +558,15 @@ const V4_PROTO: &[&str] = &[
     "-A INPUT -p sctp -m sctp --sport 1 --dport 2:3 -j ACCEPT",
     "-A INPUT -p sctp -m sctp ! --sport 0:5 --chunk-types all DATA:IUbe,ABORT:T,I_DATA",
     "-A INPUT -p sctp -m sctp ! --chunk-types any NONE",
+    "-A INPUT -p dccp -m dccp --sport 1 ! --dport 2:3 -j DROP",
+    "-A INPUT -p dccp -m dccp ! --dccp-types REQUEST,SYNC --dccp-option 4",
 ];
 
 /// protocols and content: sctp dccp string u32 bpf time quota (IPv6).
 const V6_PROTO: &[&str] = &[
     "-A INPUT -p sctp -m sctp ! --dport 5:65535 --chunk-types only ALL",
     "-A OUTPUT -p sctp -m sctp --chunk-types any DATA,SHUTDOWN_COMPLETE:t,ASCONF",
+    "-A OUTPUT -p dccp -m dccp --dccp-types DATA,INVALID ! --dccp-option 1",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv4).

@@ -36,7 +36,7 @@ texts! {
         // ipv6 and ipsec headers
 
         // protocols and content
-        "sctp",
+        "sctp", "dccp",
 
         // accounting and classification
 

@@ -65,6 +65,7 @@ pub mod socket;
 // ipv6 and ipsec headers (ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64)
 
 // protocols and content (sctp dccp string u32 bpf time quota)
+pub mod dccp;
 pub mod sctp;
 
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
@@ -606,6 +607,7 @@ match_registry! {
 
     // protocols and content
     Sctp => sctp::Sctp,
+    Dccp => dccp::Dccp,
 
     // accounting and classification
 

@@ -560,6 +560,8 @@ const V4_PROTO: &[&str] = &[
     "-A INPUT -p sctp -m sctp ! --chunk-types any NONE",
     "-A INPUT -p dccp -m dccp --sport 1 ! --dport 2:3 -j DROP",
     "-A INPUT -p dccp -m dccp ! --dccp-types REQUEST,SYNC --dccp-option 4",
+    "-A INPUT -m string --string \"it's \\\"x\\\"\" --algo bm --to 100 -j DROP",
+    "-A FORWARD -m string ! --hex-string \"|00ff|\" --algo kmp --from 2 --icase",
 ];
 
 /// protocols and content: sctp dccp string u32 bpf time quota (IPv6).
@@ -567,6 +569,7 @@ const V6_PROTO: &[&str] = &[
     "-A INPUT -p sctp -m sctp ! --dport 5:65535 --chunk-types only ALL",
     "-A OUTPUT -p sctp -m sctp --chunk-types any DATA,SHUTDOWN_COMPLETE:t,ASCONF",
     "-A OUTPUT -p dccp -m dccp --dccp-types DATA,INVALID ! --dccp-option 1",
+    "-A OUTPUT -m string --string \"GET /\" --algo bm --from 40 --to 80 -j REJECT",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv4).

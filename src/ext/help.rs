@@ -36,7 +36,7 @@ texts! {
         // ipv6 and ipsec headers
 
         // protocols and content
-        "sctp", "dccp",
+        "sctp", "dccp", "string",
 
         // accounting and classification
 

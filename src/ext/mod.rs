@@ -67,6 +67,7 @@ pub mod socket;
 // protocols and content (sctp dccp string u32 bpf time quota)
 pub mod dccp;
 pub mod sctp;
+pub mod string;
 
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
 
@@ -608,6 +609,7 @@ match_registry! {
     // protocols and content
     Sctp => sctp::Sctp,
     Dccp => dccp::Dccp,
+    String => string::StringMatch,
 
     // accounting and classification
 

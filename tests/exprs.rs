@@ -245,6 +245,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A OUTPUT -p dccp -m dccp --sport 0:65535 ! --dccp-option 255"),
     (Family::V4, "-A INPUT -m string --string \"a b'c\\d\" --algo kmp --from 1 --to 10 --icase"),
     (Family::V6, "-A INPUT -m string ! --hex-string \"|6162635c00|\" --algo bm"),
+    (Family::V4, "-A INPUT -m quota ! --quota 18446744073709551615"),
+    (Family::V6, "-A OUTPUT -m quota --quota 0"),
     (Family::V6, "-A INPUT -j DROP"),
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
     (Family::V4, "-A OUTPUT -j ACCEPT"),

@@ -562,6 +562,8 @@ const V4_PROTO: &[&str] = &[
     "-A INPUT -p dccp -m dccp ! --dccp-types REQUEST,SYNC --dccp-option 4",
     "-A INPUT -m string --string \"it's \\\"x\\\"\" --algo bm --to 100 -j DROP",
     "-A FORWARD -m string ! --hex-string \"|00ff|\" --algo kmp --from 2 --icase",
+    "-A INPUT -m quota --quota 1000 -j ACCEPT",
+    "-A INPUT -m quota ! --quota 18446744073709551615",
 ];
 
 /// protocols and content: sctp dccp string u32 bpf time quota (IPv6).
@@ -570,6 +572,7 @@ const V6_PROTO: &[&str] = &[
     "-A OUTPUT -p sctp -m sctp --chunk-types any DATA,SHUTDOWN_COMPLETE:t,ASCONF",
     "-A OUTPUT -p dccp -m dccp --dccp-types DATA,INVALID ! --dccp-option 1",
     "-A OUTPUT -m string --string \"GET /\" --algo bm --from 40 --to 80 -j REJECT",
+    "-A OUTPUT -m quota ! --quota 0 -j DROP",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv4).

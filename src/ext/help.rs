@@ -36,7 +36,7 @@ texts! {
         // ipv6 and ipsec headers
 
         // protocols and content
-        "sctp", "dccp", "string",
+        "sctp", "dccp", "string", "quota",
 
         // accounting and classification
 

@@ -66,6 +66,7 @@ pub mod socket;
 
 // protocols and content (sctp dccp string u32 bpf time quota)
 pub mod dccp;
+pub mod quota;
 pub mod sctp;
 pub mod string;
 
@@ -610,6 +611,7 @@ match_registry! {
     Sctp => sctp::Sctp,
     Dccp => dccp::Dccp,
     String => string::StringMatch,
+    Quota => quota::Quota,
 
     // accounting and classification
 

@@ -247,6 +247,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -m string ! --hex-string \"|6162635c00|\" --algo bm"),
     (Family::V4, "-A INPUT -m quota ! --quota 18446744073709551615"),
     (Family::V6, "-A OUTPUT -m quota --quota 0"),
+    (Family::V4, "-A INPUT -m time --timestart 01:02:03 --timestop 04:05:06 --monthdays 1,2,31 --weekdays Mon,Fri,Sun --datestart 2001-02-03T04:05:06 --datestop 2012-09-08T09:06:05 --kerneltz"),
+    (Family::V6, "-A INPUT -m time --timestart 23:00 --timestop 01:00 --contiguous ! --weekdays 8 --monthdays 1,,2"),
     (Family::V6, "-A INPUT -j DROP"),
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
     (Family::V4, "-A OUTPUT -j ACCEPT"),

@@ -564,6 +564,9 @@ const V4_PROTO: &[&str] = &[
     "-A FORWARD -m string ! --hex-string \"|00ff|\" --algo kmp --from 2 --icase",
     "-A INPUT -m quota --quota 1000 -j ACCEPT",
     "-A INPUT -m quota ! --quota 18446744073709551615",
+    "-A INPUT -m time --timestart 01:02:03 --timestop 04:05:06 --monthdays 1,2,3,4,5 --weekdays Mon,Fri,Sun --datestart 2001-02-03T04:05:06 --datestop 2012-09-08T09:06:05 --kerneltz",
+    "-A FORWARD -m time --timestart 23:00:00 --timestop 01:00:00 --datestop 2038-01-19T03:14:07 --contiguous -j DROP",
+    "-A INPUT -m time --datestop 2038-01-19T03:14:07",
 ];
 
 /// protocols and content: sctp dccp string u32 bpf time quota (IPv6).
@@ -573,6 +576,7 @@ const V6_PROTO: &[&str] = &[
     "-A OUTPUT -p dccp -m dccp --dccp-types DATA,INVALID ! --dccp-option 1",
     "-A OUTPUT -m string --string \"GET /\" --algo bm --from 40 --to 80 -j REJECT",
     "-A OUTPUT -m quota ! --quota 0 -j DROP",
+    "-A OUTPUT -m time --monthdays 2,30 --weekdays Tue,Sat --datestart 2038-12-31T00:00:00 --datestop 2038-01-19T03:14:07",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv4).

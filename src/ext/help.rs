@@ -36,7 +36,7 @@ texts! {
         // ipv6 and ipsec headers
 
         // protocols and content
-        "sctp", "dccp", "string", "quota",
+        "sctp", "dccp", "string", "quota", "time",
 
         // accounting and classification
 

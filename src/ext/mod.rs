@@ -69,6 +69,7 @@ pub mod dccp;
 pub mod quota;
 pub mod sctp;
 pub mod string;
+pub mod time;
 
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
 
@@ -612,6 +613,7 @@ match_registry! {
     Dccp => dccp::Dccp,
     String => string::StringMatch,
     Quota => quota::Quota,
+    Time => time::Time,
 
     // accounting and classification
 

@@ -249,6 +249,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A OUTPUT -m quota --quota 0"),
     (Family::V4, "-A INPUT -m time --timestart 01:02:03 --timestop 04:05:06 --monthdays 1,2,31 --weekdays Mon,Fri,Sun --datestart 2001-02-03T04:05:06 --datestop 2012-09-08T09:06:05 --kerneltz"),
     (Family::V6, "-A INPUT -m time --timestart 23:00 --timestop 01:00 --contiguous ! --weekdays 8 --monthdays 1,,2"),
+    (Family::V4, "-A INPUT -m u32 ! --u32 \"6&0xFF=1,2:3&&4>>5@12<<1&7=0:0x10\""),
+    (Family::V6, "-A INPUT -m u32 --u32 \"0&1&2&3&4&5&6&7&8&9=1,2,3,4,5,6,7,8,9,10\""),
     (Family::V6, "-A INPUT -j DROP"),
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
     (Family::V4, "-A OUTPUT -j ACCEPT"),

@@ -567,6 +567,8 @@ const V4_PROTO: &[&str] = &[
     "-A INPUT -m time --timestart 01:02:03 --timestop 04:05:06 --monthdays 1,2,3,4,5 --weekdays Mon,Fri,Sun --datestart 2001-02-03T04:05:06 --datestop 2012-09-08T09:06:05 --kerneltz",
     "-A FORWARD -m time --timestart 23:00:00 --timestop 01:00:00 --datestop 2038-01-19T03:14:07 --contiguous -j DROP",
     "-A INPUT -m time --datestop 2038-01-19T03:14:07",
+    "-A INPUT -m u32 --u32 \"0x0=0x0&&0x0=0x1\"",
+    "-A INPUT -m u32 ! --u32 \"0x6&0xff=0x1,0x2:0x3&&0x4>>0x5@0xc<<0x1&0x7=0x0:0x10\" -j DROP",
 ];
 
 /// protocols and content: sctp dccp string u32 bpf time quota (IPv6).
@@ -577,6 +579,7 @@ const V6_PROTO: &[&str] = &[
     "-A OUTPUT -m string --string \"GET /\" --algo bm --from 40 --to 80 -j REJECT",
     "-A OUTPUT -m quota ! --quota 0 -j DROP",
     "-A OUTPUT -m time --monthdays 2,30 --weekdays Tue,Sat --datestart 2038-12-31T00:00:00 --datestop 2038-01-19T03:14:07",
+    "-A OUTPUT -m u32 --u32 \"0x28&0xffff=0x1:0x3e8\"",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv4).

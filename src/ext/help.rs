@@ -36,7 +36,7 @@ texts! {
         // ipv6 and ipsec headers
 
         // protocols and content
-        "sctp", "dccp", "string", "quota", "time",
+        "sctp", "dccp", "string", "quota", "time", "u32",
 
         // accounting and classification
 

@@ -70,6 +70,7 @@ pub mod quota;
 pub mod sctp;
 pub mod string;
 pub mod time;
+pub mod u32;
 
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
 
@@ -614,6 +615,7 @@ match_registry! {
     String => string::StringMatch,
     Quota => quota::Quota,
     Time => time::Time,
+    U32 => u32::U32,
 
     // accounting and classification
 

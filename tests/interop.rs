@@ -589,12 +589,28 @@ const V4_PROTO: &[&str] = &[
     "-A INPUT -p sctp -m sctp --sport 1 --dport 2:3 -j ACCEPT",
     "-A INPUT -p sctp -m sctp ! --sport 0:5 --chunk-types all DATA:IUbe,ABORT:T,I_DATA",
     "-A INPUT -p sctp -m sctp ! --chunk-types any NONE",
+    "-A INPUT -p dccp -m dccp --sport 1 ! --dport 2:3 -j DROP",
+    "-A INPUT -p dccp -m dccp ! --dccp-types REQUEST,SYNC --dccp-option 4",
+    "-A INPUT -m string --string \"it's \\\"x\\\"\" --algo bm --to 100 -j DROP",
+    "-A FORWARD -m string ! --hex-string \"|00ff|\" --algo kmp --from 2 --icase",
+    "-A INPUT -m quota --quota 1000 -j ACCEPT",
+    "-A INPUT -m quota ! --quota 18446744073709551615",
+    "-A INPUT -m time --timestart 01:02:03 --timestop 04:05:06 --monthdays 1,2,3,4,5 --weekdays Mon,Fri,Sun --datestart 2001-02-03T04:05:06 --datestop 2012-09-08T09:06:05 --kerneltz",
+    "-A FORWARD -m time --timestart 23:00:00 --timestop 01:00:00 --datestop 2038-01-19T03:14:07 --contiguous -j DROP",
+    "-A INPUT -m time --datestop 2038-01-19T03:14:07",
+    "-A INPUT -m u32 --u32 \"0x0=0x0&&0x0=0x1\"",
+    "-A INPUT -m u32 ! --u32 \"0x6&0xff=0x1,0x2:0x3&&0x4>>0x5@0xc<<0x1&0x7=0x0:0x10\" -j DROP",
 ];
 
 /// protocols and content: sctp dccp string u32 bpf time quota (IPv6).
 const V6_PROTO: &[&str] = &[
     "-A INPUT -p sctp -m sctp ! --dport 5:65535 --chunk-types only ALL",
     "-A OUTPUT -p sctp -m sctp --chunk-types any DATA,SHUTDOWN_COMPLETE:t,ASCONF",
+    "-A OUTPUT -p dccp -m dccp --dccp-types DATA,INVALID ! --dccp-option 1",
+    "-A OUTPUT -m string --string \"GET /\" --algo bm --from 40 --to 80 -j REJECT",
+    "-A OUTPUT -m quota ! --quota 0 -j DROP",
+    "-A OUTPUT -m time --monthdays 2,30 --weekdays Tue,Sat --datestart 2038-12-31T00:00:00 --datestop 2038-01-19T03:14:07",
+    "-A OUTPUT -m u32 --u32 \"0x28&0xffff=0x1:0x3e8\"",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv4).

@@ -37,7 +37,7 @@ texts! {
         "esp", "ipcomp", "frag", "hbh", "dst", "rt", "mh", "ipv6header", "eui64", "srh",
 
         // protocols and content
-        "sctp",
+        "sctp", "dccp", "string", "quota", "time", "u32",
 
         // accounting and classification
         "connbytes", "connlabel", "rateest", "RATEEST", "cgroup", "cpu", "cluster", "ecn", "ECN", "osf", "realm",

@@ -75,7 +75,12 @@ pub mod rt;
 pub mod srh;
 
 // protocols and content (sctp dccp string u32 bpf time quota)
+pub mod dccp;
+pub mod quota;
 pub mod sctp;
+pub mod string;
+pub mod time;
+pub mod u32;
 
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
 pub mod cgroup;
@@ -651,6 +656,11 @@ match_registry! {
 
     // protocols and content
     Sctp => sctp::Sctp,
+    Dccp => dccp::Dccp,
+    String => string::StringMatch,
+    Quota => quota::Quota,
+    Time => time::Time,
+    U32 => u32::U32,
 
     // accounting and classification
     Connbytes => connbytes::Connbytes,

@@ -250,6 +250,9 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A FORWARD -j HMARK --hmark-tuple spi,ct --hmark-sport 1 --hmark-dport 0x1234 --hmark-rnd 1 --hmark-mod 4294967295"),
     (Family::V6, "-A OUTPUT -j HMARK --hmark-src-prefix ffff::ff --hmark-dst-prefix 64 --hmark-spi-mask 0x01020304 --hmark-spi 7 --hmark-rnd 1 --hmark-mod 2"),
     (Family::V6, "-A INPUT -j HMARK --hmark-tuple SRC,d --hmark-rnd 1 --hmark-mod 2"),
+    (Family::V4, "-t mangle -A PREROUTING -j TEE --gateway 1.2.3"),
+    (Family::V4, "-A OUTPUT -j TEE --gateway 127.0.0.1 --oif abcdefghijklmnopqrstuvwxyz"),
+    (Family::V6, "-t mangle -A POSTROUTING -j TEE --gateway 2001:db8::1 --oif eth0"),
     (Family::V6, "-A OUTPUT -j ACCEPT"),
 ];
 

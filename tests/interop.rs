@@ -574,6 +574,9 @@ const V4_TGT: &[&str] = &[
     "-A OUTPUT -j HMARK --hmark-src-prefix 1 --hmark-dst-prefix 2 --hmark-sport-mask 0x0003 --hmark-dport-mask 0x0004 --hmark-proto-mask 0x05 --hmark-rnd 0x00000004 --hmark-mod 42 --hmark-offset 1 --hmark-tuple ct",
     "-t mangle -A PREROUTING -j HMARK --hmark-src-prefix 32 --hmark-dst-prefix 32 --hmark-sport-mask 0xffff --hmark-dport-mask 0xffff --hmark-proto-mask 0xffff --hmark-rnd 0xfeedcafe --hmark-mod 10 --hmark-offset 100",
     "-A FORWARD -j HMARK --hmark-spi-mask 0xffffffff --hmark-sport 0x0001 --hmark-dport 0x1234 --hmark-rnd 0x00000001 --hmark-mod 4294967295 --hmark-tuple ct",
+    // TEE
+    "-t mangle -A PREROUTING -j TEE --gateway 1.2.0.3",
+    "-A OUTPUT -p udp -j TEE --gateway 127.0.0.1 --oif abcdefghijklmno",
 ];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv6).
@@ -583,6 +586,9 @@ const V6_TGT: &[&str] = &[
     // HMARK
     "-A OUTPUT -j HMARK --hmark-src-prefix 128 --hmark-dst-prefix 64 --hmark-spi-mask 0x01020304 --hmark-spi 0x00000007 --hmark-rnd 0x00000001 --hmark-mod 2",
     "-A INPUT -j HMARK --hmark-src-prefix 0 --hmark-sport-mask 0xff00 --hmark-rnd 0x00000001 --hmark-mod 2 --hmark-offset 4294967295 --hmark-tuple ct",
+    // TEE
+    "-t mangle -A POSTROUTING -j TEE --gateway 2001:db8::1 --oif eth0",
+    "-A INPUT -j TEE --gateway ::ffff:1.2.3.4",
 ];
 
 /// multiport (fail2ban, ufw) and limit, both families.

@@ -40,7 +40,7 @@ texts! {
         // accounting and classification
 
         // more targets
-        "TCPOPTSTRIP", "HMARK",
+        "TCPOPTSTRIP", "HMARK", "TEE",
 
     ;
     by_family:

@@ -76,6 +76,7 @@ pub mod policy;
 pub mod set;
 pub mod set_target;
 pub mod tcpoptstrip;
+pub mod tee;
 pub mod tproxy;
 
 use crate::error::{DecodeError, Error};
@@ -665,6 +666,7 @@ target_registry! {
     // more targets
     TcpOptStrip => tcpoptstrip::TcpOptStrip,
     Hmark => hmark::Hmark,
+    Tee => tee::Tee,
 
 }
 

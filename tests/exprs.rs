@@ -253,6 +253,9 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-t mangle -A PREROUTING -j TEE --gateway 1.2.3"),
     (Family::V4, "-A OUTPUT -j TEE --gateway 127.0.0.1 --oif abcdefghijklmnopqrstuvwxyz"),
     (Family::V6, "-t mangle -A POSTROUTING -j TEE --gateway 2001:db8::1 --oif eth0"),
+    (Family::V4, "-A INPUT -p tcp -m tcp --dport 42 -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --sack-perm --timestamp --wscale 9 --mss 1460"),
+    (Family::V4, "-A FORWARD -p tcp -j SYNPROXY --ecn --wscale 256 --mss 65535"),
+    (Family::V6, "-A INPUT -p tcp -j SYNPROXY"),
     (Family::V6, "-A OUTPUT -j ACCEPT"),
 ];
 

@@ -577,6 +577,9 @@ const V4_TGT: &[&str] = &[
     // TEE
     "-t mangle -A PREROUTING -j TEE --gateway 1.2.0.3",
     "-A OUTPUT -p udp -j TEE --gateway 127.0.0.1 --oif abcdefghijklmno",
+    // SYNPROXY
+    "-A INPUT -p tcp -m tcp --dport 42 -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --sack-perm --timestamp --wscale 9 --mss 1460",
+    "-A FORWARD -p tcp -j SYNPROXY --wscale 0 --mss 65535 --ecn",
 ];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv6).
@@ -589,6 +592,9 @@ const V6_TGT: &[&str] = &[
     // TEE
     "-t mangle -A POSTROUTING -j TEE --gateway 2001:db8::1 --oif eth0",
     "-A INPUT -j TEE --gateway ::ffff:1.2.3.4",
+    // SYNPROXY
+    "-A INPUT -p tcp -j SYNPROXY",
+    "-A FORWARD -p tcp -m tcp --dport 80 -j SYNPROXY --sack-perm --mss 1440 --ecn",
 ];
 
 /// multiport (fail2ban, ufw) and limit, both families.

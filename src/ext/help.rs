@@ -40,7 +40,7 @@ texts! {
         // accounting and classification
 
         // more targets
-        "TCPOPTSTRIP", "HMARK", "TEE",
+        "TCPOPTSTRIP", "HMARK", "TEE", "SYNPROXY",
 
     ;
     by_family:

@@ -75,6 +75,7 @@ pub mod nfqueue;
 pub mod policy;
 pub mod set;
 pub mod set_target;
+pub mod synproxy;
 pub mod tcpoptstrip;
 pub mod tee;
 pub mod tproxy;
@@ -667,6 +668,7 @@ target_registry! {
     TcpOptStrip => tcpoptstrip::TcpOptStrip,
     Hmark => hmark::Hmark,
     Tee => tee::Tee,
+    Synproxy => synproxy::Synproxy,
 
 }
 

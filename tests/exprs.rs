@@ -256,6 +256,9 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A INPUT -p tcp -m tcp --dport 42 -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --sack-perm --timestamp --wscale 9 --mss 1460"),
     (Family::V4, "-A FORWARD -p tcp -j SYNPROXY --ecn --wscale 256 --mss 65535"),
     (Family::V6, "-A INPUT -p tcp -j SYNPROXY"),
+    (Family::V4, "-A INPUT -j AUDIT --type ACCEPT"),
+    (Family::V4, "-A FORWARD -j AUDIT --type drop"),
+    (Family::V6, "-A OUTPUT -j AUDIT --type reject"),
     (Family::V6, "-A OUTPUT -j ACCEPT"),
 ];
 

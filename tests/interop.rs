@@ -580,6 +580,9 @@ const V4_TGT: &[&str] = &[
     // SYNPROXY
     "-A INPUT -p tcp -m tcp --dport 42 -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --sack-perm --timestamp --wscale 9 --mss 1460",
     "-A FORWARD -p tcp -j SYNPROXY --wscale 0 --mss 65535 --ecn",
+    // AUDIT
+    "-A INPUT -j AUDIT --type accept",
+    "-A FORWARD -p tcp -j AUDIT --type reject",
 ];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv6).
@@ -595,6 +598,8 @@ const V6_TGT: &[&str] = &[
     // SYNPROXY
     "-A INPUT -p tcp -j SYNPROXY",
     "-A FORWARD -p tcp -m tcp --dport 80 -j SYNPROXY --sack-perm --mss 1440 --ecn",
+    // AUDIT
+    "-A OUTPUT -j AUDIT --type drop",
 ];
 
 /// multiport (fail2ban, ufw) and limit, both families.

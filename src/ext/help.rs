@@ -40,7 +40,7 @@ texts! {
         // accounting and classification
 
         // more targets
-        "TCPOPTSTRIP", "HMARK", "TEE", "SYNPROXY",
+        "TCPOPTSTRIP", "HMARK", "TEE", "SYNPROXY", "AUDIT",
 
     ;
     by_family:

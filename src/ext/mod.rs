@@ -69,6 +69,7 @@ pub mod socket;
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
 
 // more targets (TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED)
+pub mod audit;
 pub mod hmark;
 pub mod nflog;
 pub mod nfqueue;
@@ -669,6 +670,7 @@ target_registry! {
     Hmark => hmark::Hmark,
     Tee => tee::Tee,
     Synproxy => synproxy::Synproxy,
+    Audit => audit::Audit,
 
 }
 

@@ -259,6 +259,11 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A INPUT -j AUDIT --type ACCEPT"),
     (Family::V4, "-A FORWARD -j AUDIT --type drop"),
     (Family::V6, "-A OUTPUT -j AUDIT --type reject"),
+    // (IDLETIMER labels are global to the kernel, whatever the namespace:
+    // each test's own, one timer type per label)
+    (Family::V4, "-A INPUT -j IDLETIMER --timeout 42 --label rxt-exprs-a"),
+    (Family::V4, "-A FORWARD -j IDLETIMER --timeout 1 --label rxt-exprs-alarm-0123456789abcdef --alarm"),
+    (Family::V6, "-A OUTPUT -j IDLETIMER --timeout 7 --label \"rxt exprs 6\""),
     (Family::V6, "-A OUTPUT -j ACCEPT"),
 ];
 

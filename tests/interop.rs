@@ -583,6 +583,9 @@ const V4_TGT: &[&str] = &[
     // AUDIT
     "-A INPUT -j AUDIT --type accept",
     "-A FORWARD -p tcp -j AUDIT --type reject",
+    // IDLETIMER (labels are global to the kernel: this list's own)
+    "-A INPUT -j IDLETIMER --timeout 42 --label rxt-interop-4",
+    "-A FORWARD -j IDLETIMER --timeout 4000 --label rxt-interop-4-alarm --alarm",
 ];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv6).
@@ -600,6 +603,8 @@ const V6_TGT: &[&str] = &[
     "-A FORWARD -p tcp -m tcp --dport 80 -j SYNPROXY --sack-perm --mss 1440 --ecn",
     // AUDIT
     "-A OUTPUT -j AUDIT --type drop",
+    // IDLETIMER
+    "-A OUTPUT -j IDLETIMER --timeout 1 --label rxt-interop-6",
 ];
 
 /// multiport (fail2ban, ufw) and limit, both families.

@@ -40,7 +40,7 @@ texts! {
         // accounting and classification
 
         // more targets
-        "TCPOPTSTRIP", "HMARK", "TEE", "SYNPROXY", "AUDIT",
+        "TCPOPTSTRIP", "HMARK", "TEE", "SYNPROXY", "AUDIT", "IDLETIMER",
 
     ;
     by_family:

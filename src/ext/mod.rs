@@ -71,6 +71,7 @@ pub mod socket;
 // more targets (TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED)
 pub mod audit;
 pub mod hmark;
+pub mod idletimer;
 pub mod nflog;
 pub mod nfqueue;
 pub mod policy;
@@ -671,6 +672,7 @@ target_registry! {
     Tee => tee::Tee,
     Synproxy => synproxy::Synproxy,
     Audit => audit::Audit,
+    Idletimer => idletimer::Idletimer,
 
 }
 

@@ -264,6 +264,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A INPUT -j IDLETIMER --timeout 42 --label rxt-exprs-a"),
     (Family::V4, "-A FORWARD -j IDLETIMER --timeout 1 --label rxt-exprs-alarm-0123456789abcdef --alarm"),
     (Family::V6, "-A OUTPUT -j IDLETIMER --timeout 7 --label \"rxt exprs 6\""),
+    (Family::V4, "-t mangle -A PREROUTING -j CONNSECMARK --restore"),
+    (Family::V6, "-t security -A OUTPUT -j CONNSECMARK --save"),
     (Family::V6, "-A OUTPUT -j ACCEPT"),
 ];
 

@@ -586,6 +586,9 @@ const V4_TGT: &[&str] = &[
     // IDLETIMER (labels are global to the kernel: this list's own)
     "-A INPUT -j IDLETIMER --timeout 42 --label rxt-interop-4",
     "-A FORWARD -j IDLETIMER --timeout 4000 --label rxt-interop-4-alarm --alarm",
+    // CONNSECMARK
+    "-t mangle -A PREROUTING -j CONNSECMARK --restore",
+    "-t security -A OUTPUT -j CONNSECMARK --save",
 ];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv6).
@@ -605,6 +608,8 @@ const V6_TGT: &[&str] = &[
     "-A OUTPUT -j AUDIT --type drop",
     // IDLETIMER
     "-A OUTPUT -j IDLETIMER --timeout 1 --label rxt-interop-6",
+    // CONNSECMARK
+    "-t mangle -A POSTROUTING -j CONNSECMARK --save",
 ];
 
 /// multiport (fail2ban, ufw) and limit, both families.

@@ -40,7 +40,7 @@ texts! {
         // accounting and classification
 
         // more targets
-        "TCPOPTSTRIP", "HMARK", "TEE", "SYNPROXY", "AUDIT", "IDLETIMER",
+        "TCPOPTSTRIP", "HMARK", "TEE", "SYNPROXY", "AUDIT", "IDLETIMER", "CONNSECMARK",
 
     ;
     by_family:

@@ -70,6 +70,7 @@ pub mod socket;
 
 // more targets (TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED)
 pub mod audit;
+pub mod connsecmark;
 pub mod hmark;
 pub mod idletimer;
 pub mod nflog;
@@ -673,6 +674,7 @@ target_registry! {
     Synproxy => synproxy::Synproxy,
     Audit => audit::Audit,
     Idletimer => idletimer::Idletimer,
+    Connsecmark => connsecmark::Connsecmark,
 
 }
 

@@ -99,5 +99,5 @@ pub fn param(msg: impl Into<String>) -> Error {
 #[error("{0}")]
 pub struct DecodeError(pub String);
 
-/// Result with [`Error`].
+/// Result with [`enum@Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

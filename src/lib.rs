@@ -1,12 +1,14 @@
 //! rxtables: a drop-in replacement for iptables-nft.
 //!
 //! Layers, from the command line down: [`cli`] turns words into a
-//! [`cli::Command`]; [`model`] is the plain rule model; [`ext`] holds the
-//! extensions; [`nft`] encodes rules as nf_tables expressions and (behind
-//! the `nftnl` feature) talks to the kernel; [`plan`] is the one planner
-//! (a restore file or a single command → one transaction), tested against
-//! an in-memory kernel; [`save`] and [`list`] are the text formats;
-//! [`applet`] ties them into the programs.
+//! [`cli::Command`]; [`model`] holds plain values (families, tables,
+//! addresses, names as bytes); [`ext`] holds the extensions; [`rule`] the
+//! rules and rulesets built of both; [`nft`] encodes rules as nf_tables
+//! expressions and (behind the `nftnl` feature) talks to the kernel;
+//! [`plan`] is the one planner (a restore file or a single command → one
+//! transaction), tested against an in-memory kernel; [`save`] and [`list`]
+//! are the text formats; [`applet`] ties them into the programs. Each layer
+//! uses only those before it (no import cycles).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -21,4 +23,5 @@ pub mod list;
 pub mod model;
 pub mod nft;
 pub mod plan;
+pub mod rule;
 pub mod save;

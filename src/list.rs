@@ -13,7 +13,8 @@
 
 use crate::error::{Error, VERSION};
 use crate::ext::FmtCx;
-use crate::model::{netdb, ChainState, Family, Iface, Inv, Net, Rule, TableState, Target};
+use crate::model::{netdb, Family, Iface, Inv, Net};
+use crate::rule::{ChainState, Rule, TableState, Target};
 use crate::save::{ntop, rule_spec};
 use std::fmt::Write as _;
 use std::net::IpAddr;

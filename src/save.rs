@@ -7,7 +7,8 @@
 //! ``# Table `filter' is incompatible, use 'nft' tool.``.
 
 use crate::ext::FmtCx;
-use crate::model::{netdb, Family, Iface, Inv, Net, Rule, TableState, Target};
+use crate::model::{netdb, Family, Iface, Inv, Net};
+use crate::rule::{Rule, TableState, Target};
 use std::fmt::Write as _;
 
 pub(crate) use crate::model::addr::ntop;
@@ -190,7 +191,7 @@ pub fn footer(now: &str) -> String {
 }
 
 /// The whole iptables-save output for `tables` (given in
-/// [`SAVE_ORDER`](crate::model::ruleset::SAVE_ORDER), existing ones only):
+/// [`SAVE_ORDER`](crate::rule::SAVE_ORDER), existing ones only):
 /// each table between its own header and footer line, as iptables-nft-save
 /// prints them, and the rules it could not print (see [`table_text`]).
 ///
@@ -645,7 +646,8 @@ mod tests {
     use crate::ext::tcp::Tcp;
     use crate::ext::udp::Udp;
     use crate::ext::Match;
-    use crate::model::{ChainState, Counters, Policy, RuleEntry, Table};
+    use crate::model::Table;
+    use crate::rule::{ChainState, Counters, Policy, RuleEntry};
     use std::net::{IpAddr, Ipv6Addr};
 
     pub(crate) fn net(s: &str) -> Net {

@@ -7,6 +7,11 @@
 //!   start-up clean-up of an earlier daemon's rules (`-D`s that fail), chain
 //!   probes with `-n -L CHAIN`, `-C` before every `-I`/`-A`, the bridge's
 //!   rules, a published port, and its removal.
+//! - fail2ban's iptables-multiport action (both families): its chain, the
+//!   jump with `-m multiport`, bans and unbans with `-C` checks, and the
+//!   tear-down.
+//! - ufw: its boot-time `iptables-restore -n` of its chains (conntrack,
+//!   limit, LOG, recent, addrtype) and a rule added and deleted later.
 //! - kube-proxy's iptables mode (1.28+): the jump rules it ensures with
 //!   `-C` then `-I`, a full sync with `iptables-restore --noflush --counters`
 //!   (every chain of its own declared, so flushed), then a partial sync that
@@ -44,11 +49,23 @@ fn same_as_reference(title: &str, cmds: &[&str]) -> Run {
             b.save6.as_deref().unwrap_or_default(),
         );
     }
-    // the stream must really build something (not a run of failures)
-    f.check(
-        r.save4.lines().filter(|l| l.starts_with("-A")).count() >= 5,
-        || format!("the reference built almost nothing:\n{}", r.save4),
-    );
+    // the stream must really build something (not a run of failures):
+    // the most rules any step left, both families
+    let built = |save: &Option<String>| {
+        save.as_deref()
+            .map_or(0, |t| t.lines().filter(|l| l.starts_with("-A")).count())
+    };
+    let most = r
+        .steps
+        .iter()
+        .map(|s| built(&s.save4) + built(&s.save6))
+        .max();
+    f.check(most.unwrap_or(0) >= 5, || {
+        format!(
+            "the reference built almost nothing:\n{}{}",
+            r.save4, r.save6
+        )
+    });
     f.finish(title);
     r
 }
@@ -182,6 +199,138 @@ fn docker_bridge_driver() {
         r.save4
     );
 }
+
+/// fail2ban's `iptables-multiport` action for a jail `sshd`, as it runs it
+/// (`iptables -w`), IPv4 and IPv6.
+#[test]
+fn fail2ban_multiport_action() {
+    let mut cmds: Vec<String> = Vec::new();
+    for (tool, ban, ban2) in [
+        ("iptables", "192.0.2.7", "198.51.100.0/24"),
+        ("ip6tables", "2001:db8::7", "2001:db8:1::/48"),
+    ] {
+        let t = format!("{tool} -w");
+        // actionstart
+        cmds.push(format!("{t} -N f2b-sshd"));
+        cmds.push(format!("{t} -A f2b-sshd -j RETURN"));
+        cmds.push(format!(
+            "{t} -I INPUT -p tcp -m multiport --dports ssh,2222 -j f2b-sshd"
+        ));
+        // actioncheck, then bans (actionban), one twice
+        for ip in [ban, ban2, ban] {
+            cmds.push(format!("{t} -n -L INPUT"));
+            cmds.push(format!(
+                "{t} -C f2b-sshd -s {ip} -j REJECT --reject-with {}",
+                if tool == "iptables" {
+                    "icmp-port-unreachable"
+                } else {
+                    "icmp6-port-unreachable"
+                }
+            ));
+            cmds.push(format!(
+                "{t} -I f2b-sshd 1 -s {ip} -j REJECT --reject-with {}",
+                if tool == "iptables" {
+                    "icmp-port-unreachable"
+                } else {
+                    "icmp6-port-unreachable"
+                }
+            ));
+        }
+        cmds.push(format!("{t} -n -v -L f2b-sshd --line-numbers"));
+        // actionunban (the first ban twice: the second fails)
+        for ip in [ban, ban, ban2] {
+            cmds.push(format!(
+                "{t} -D f2b-sshd -s {ip} -j REJECT --reject-with {}",
+                if tool == "iptables" {
+                    "icmp-port-unreachable"
+                } else {
+                    "icmp6-port-unreachable"
+                }
+            ));
+        }
+        cmds.push(format!("{t} -S f2b-sshd"));
+    }
+    // actionstop of the IPv4 jail (the IPv6 one stays)
+    cmds.push("iptables -w -D INPUT -p tcp -m multiport --dports ssh,2222 -j f2b-sshd".into());
+    cmds.push("iptables -w -F f2b-sshd".into());
+    cmds.push("iptables -w -X f2b-sshd".into());
+    let refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
+    let r = same_as_reference("fail2ban's multiport action", &refs);
+    // the bans were really there at some step
+    let banned = r.steps.iter().any(|s| {
+        s.save6
+            .as_deref()
+            .is_some_and(|t| t.contains("-A f2b-sshd -s 2001:db8::7/128 -j REJECT"))
+    });
+    assert!(banned, "{}", r.save6);
+}
+
+/// ufw at boot: `iptables-restore -n` of its chains, then `ufw allow` and
+/// `ufw delete allow` of a port, as its backend issues them.
+#[test]
+fn ufw_boot_and_rule() {
+    let dir = TempDir::new("ufw");
+    let boot = dir.path().join("boot");
+    std::fs::write(&boot, UFW_BOOT).expect("write ufw rules");
+    let mut cmds: Vec<String> = Vec::new();
+    for c in [
+        "ufw-before-input",
+        "ufw-after-input",
+        "ufw-user-input",
+        "ufw-logging-deny",
+        "ufw-not-local",
+        "ufw-user-limit",
+        "ufw-user-limit-accept",
+    ] {
+        cmds.push(format!("iptables -N {c}"));
+    }
+    cmds.push("iptables -A INPUT -j ufw-before-input".into());
+    cmds.push("iptables -A INPUT -j ufw-after-input".into());
+    cmds.push(format!("iptables-restore -n {}", boot.display()));
+    let allow = "ufw-user-input -p tcp --dport 8080 -j ACCEPT";
+    cmds.push(format!("iptables -C {allow}"));
+    cmds.push(format!("iptables -I {allow}"));
+    cmds.push("iptables -L ufw-user-input -n -v".into());
+    cmds.push(format!("iptables -D {allow}"));
+    let refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
+    let r = same_as_reference("ufw", &refs);
+    assert!(r.save4.contains("[UFW LIMIT BLOCK] "), "{}", r.save4);
+}
+
+/// ufw's rules (before.rules and user.rules, shortened), restored with -n.
+const UFW_BOOT: &str = "*filter
+:ufw-before-input - [0:0]
+:ufw-after-input - [0:0]
+:ufw-user-input - [0:0]
+:ufw-logging-deny - [0:0]
+:ufw-not-local - [0:0]
+:ufw-user-limit - [0:0]
+:ufw-user-limit-accept - [0:0]
+-A ufw-before-input -i lo -j ACCEPT
+-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ufw-before-input -m conntrack --ctstate INVALID -j ufw-logging-deny
+-A ufw-before-input -m conntrack --ctstate INVALID -j DROP
+-A ufw-before-input -p icmp --icmp-type destination-unreachable -j ACCEPT
+-A ufw-before-input -p icmp --icmp-type echo-request -j ACCEPT
+-A ufw-before-input -p udp --sport 67 --dport 68 -j ACCEPT
+-A ufw-before-input -j ufw-not-local
+-A ufw-before-input -d 224.0.0.251/32 -p udp --dport 5353 -j ACCEPT
+-A ufw-before-input -j ufw-user-input
+-A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN
+-A ufw-not-local -m addrtype --dst-type MULTICAST -j RETURN
+-A ufw-not-local -m addrtype --dst-type BROADCAST -j RETURN
+-A ufw-not-local -m limit --limit 3/min --limit-burst 10 -j ufw-logging-deny
+-A ufw-not-local -j DROP
+-A ufw-logging-deny -m conntrack --ctstate INVALID -m limit --limit 3/min --limit-burst 10 -j RETURN
+-A ufw-logging-deny -m limit --limit 3/min --limit-burst 10 -j LOG --log-prefix \"[UFW BLOCK] \"
+-A ufw-user-input -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --set --name DEFAULT --mask 255.255.255.255 --rsource
+-A ufw-user-input -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --update --seconds 30 --hitcount 6 --name DEFAULT --mask 255.255.255.255 --rsource -j ufw-user-limit
+-A ufw-user-input -p tcp --dport 22 -j ufw-user-limit-accept
+-A ufw-user-limit -m limit --limit 3/minute -j LOG --log-prefix \"[UFW LIMIT BLOCK] \"
+-A ufw-user-limit -j REJECT
+-A ufw-user-limit-accept -j ACCEPT
+COMMIT
+";
 
 /// kube-proxy (iptables mode): ensured jumps, a full sync, a partial sync.
 #[test]

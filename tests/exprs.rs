@@ -235,11 +235,66 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A OUTPUT -m policy --dir out --pol ipsec ! --proto ipcomp ! --mode transport"),
     (Family::V6, "-A FORWARD -m policy --dir in --pol ipsec --strict --mode tunnel --tunnel-dst 2001:db8::1 ! --tunnel-src ::1/ffff::ff --next --spi 9"),
     (Family::V6, "-A OUTPUT -j RETURN"),
+    // defaults written out (what save prints for them)
+    (Family::V4, "-A INPUT -m connlimit --connlimit-above 10 --connlimit-mask 32 --connlimit-saddr"),
+    (Family::V6, "-A INPUT -m connlimit --connlimit-upto 3 --connlimit-mask 128 --connlimit-daddr"),
+    (Family::V4, "-A INPUT -m recent --set --name DEFAULT --mask 255.255.255.255 --rsource"),
+    (Family::V6, "-A INPUT -m recent --update --rttl --name DEFAULT --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource"),
     // ipv6 and ipsec headers: ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64
+    (Family::V4, "-A INPUT -p esp -m esp --espspi 5:6"),
+    (Family::V4, "-A INPUT -p esp -m esp ! --espspi 0:4294967295"),
+    (Family::V6, "-A INPUT -p esp -m esp ! --espspi 7"),
+    (Family::V4, "-A INPUT -p ah -m ah ! --ahspi 0"),
+    (Family::V4, "-A INPUT -p ah -m ah"),
+    (Family::V6, "-A INPUT -m ah --ahspi 1 ! --ahlen 3 --ahres"),
+    (Family::V6, "-A INPUT -m ah"),
+    (Family::V4, "-A INPUT -p ipcomp -m ipcomp"),
+    (Family::V4, "-A INPUT -p ipcomp -m ipcomp ! --ipcompspi 18 --compres -j DROP"),
+    (Family::V6, "-A INPUT -p ipcomp -m ipcomp --ipcompspi 3:4"),
+    (Family::V6, "-A INPUT -m frag ! --fragid 1 ! --fraglen 42 --fragres --fragfirst"),
+    (Family::V6, "-A INPUT -m frag --fragid : --fraglast"),
+    (Family::V6, "-A INPUT -m hbh --hbh-len 42 --hbh-opts 1:2,23:42,4:6,8:10,42,23,4:5"),
+    (Family::V6, "-A INPUT -m dst ! --dst-len 42 --dst-opts 149:92,12:12"),
+    (Family::V6, "-A INPUT -m rt --rt-type 0 ! --rt-segsleft 1:23 ! --rt-len 42 --rt-0-res --rt-0-addrs ::1,2001:db8::1 --rt-0-not-strict"),
+    (Family::V6, "-A INPUT -m rt"),
+    (Family::V6, "-A INPUT -p mh -m mh --mh-type bu:be"),
+    (Family::V6, "-A INPUT -p mobility-header -m mh ! --mh-type 4"),
+    (Family::V6, "-A INPUT -m srh --srh-next-hdr 17 ! --srh-segs-left-eq 0 --srh-tag 0 ! --srh-psid a::/64 --srh-nsid b::/128 --srh-lsid c::/0"),
+    (Family::V6, "-A INPUT -m srh"),
+    (Family::V6, "-A INPUT -m srh --srh-psid a::1/ffff::ff ! --srh-lsid ::/0x10"),
+    (Family::V6, "-A INPUT -m ipv6header ! --header hop,dst,route,frag,auth,esp,none,prot --soft"),
+    (Family::V6, "-A FORWARD -m eui64"),
     (Family::V4, "-A INPUT -j DROP"),
     // protocols and content: sctp dccp string u32 bpf time quota
+    (Family::V4, "-A INPUT -p sctp -m sctp ! --sport 1:2 ! --dport 3"),
+    (Family::V4, "-A INPUT -p sctp -m sctp --chunk-types all DATA:I,ABORT:T,SHUTDOWN_COMPLETE:T,I_DATA:E,DATA:e"),
+    (Family::V6, "-A INPUT -p sctp -m sctp --dport 0:65535 ! --chunk-types only ALL"),
     (Family::V6, "-A INPUT -j DROP"),
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
+    (Family::V4, "-t mangle -A INPUT -m cgroup ! --cgroup 0x10"),
+    (Family::V4, "-A OUTPUT -m cgroup ! --path \"/\""),
+    (Family::V6, "-A OUTPUT -m cgroup --path \"/\" -j ACCEPT"),
+    (Family::V4, "-A INPUT -m cpu ! --cpu 4294967295"),
+    (Family::V6, "-A FORWARD -m cpu --cpu 3"),
+    (Family::V4, "-t mangle -A PREROUTING -m cluster --cluster-total-nodes 32 ! --cluster-local-node 32 --cluster-hash-seed 0xfeedcafe"),
+    (Family::V6, "-t mangle -A PREROUTING -m cluster --cluster-total-nodes 4 --cluster-local-nodemask 5 --cluster-hash-seed 1"),
+    (Family::V4, "-A INPUT -p tcp -m ecn ! --ecn-tcp-ece --ecn-tcp-cwr ! --ecn-ip-ect 2"),
+    (Family::V6, "-A INPUT -m ecn --ecn-ip-ect 3"),
+    (Family::V4, "-t mangle -A PREROUTING -p tcp -j ECN --ecn-tcp-remove"),
+    (Family::V4, "-t mangle -A PREROUTING -p tcp -j ECN --ecn-tcp-cwr 1 --ecn-tcp-ece 0 --ecn-ip-ect 3"),
+    (Family::V4, "-A INPUT -p tcp -m osf ! --genre \"Windows XP\" --ttl 2 --log 1"),
+    (Family::V4, "-A INPUT -m realm ! --realm 0x1/0x2a"),
+    (Family::V4, "-A INPUT -m realm --realm cosmos"),
+    (Family::V4, "-A INPUT -m connlabel --label 40"),
+    (Family::V6, "-A FORWARD -m connlabel ! --label 127 --set"),
+    (Family::V4, "-A INPUT -j RATEEST --rateest-name RE1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms"),
+    (Family::V6, "-A OUTPUT -j RATEEST --rateest-name RE1234567890123456 --rateest-interval 8s --rateest-ewmalog 100s"),
+    (Family::V4, "-A INPUT -m rateest --rateest RE1 --rateest-lt --rateest-bps 8bit"),
+    (Family::V4, "-A INPUT -m rateest --rateest-delta --rateest1 RE1 --rateest-bps1 1mbit --rateest-pps1 3 --rateest-gt --rateest-bps2 2mbit --rateest-pps2 4 --rateest2 RE2"),
+    (Family::V6, "-A INPUT -m rateest --rateest1 RE1 ! --rateest-eq --rateest-pps --rateest2 RE2"),
+    (Family::V4, "-A INPUT -m connbytes --connbytes 0:1000 --connbytes-mode packets --connbytes-dir original"),
+    (Family::V4, "-A INPUT -m connbytes ! --connbytes 1000 --connbytes-mode avgpkt --connbytes-dir both"),
+    (Family::V6, "-A FORWARD -m connbytes ! --connbytes 10:18446744073709551614 --connbytes-mode bytes --connbytes-dir reply"),
     (Family::V4, "-A OUTPUT -j ACCEPT"),
     // more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED
     (Family::V4, "-t mangle -A OUTPUT -p tcp -j TCPOPTSTRIP"),
@@ -332,6 +387,17 @@ fn check_row(family: Family, row: &str) -> Result<(), String> {
                 .status()
                 .map_err(|e| e.to_string())?;
             assert!(st.success(), "ipset create {} failed (test bug)", p[1]);
+        }
+    }
+    // the estimators a rateest row names exist first (in INPUT, before it)
+    for p in args.windows(2) {
+        if matches!(p[0].as_str(), "--rateest" | "--rateest1" | "--rateest2") {
+            let st = std::process::Command::new(tool(family))
+                .args(["-A", "INPUT", "-j", "RATEEST", "--rateest-name", &p[1]])
+                .args(["--rateest-interval", "250ms", "--rateest-ewmalog", "500ms"])
+                .status()
+                .map_err(|e| e.to_string())?;
+            assert!(st.success(), "RATEEST {} failed (test bug)", p[1]);
         }
     }
     let cmd = cli::parse(family, &args).map_err(|e| format!("rxtables cannot parse: {e}"))?;

@@ -548,22 +548,85 @@ const V6_QUEUES: &[&str] = &[
 ];
 
 /// ipv6 and ipsec headers: ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64 (IPv4).
-const V4_IPHDR: &[&str] = &[];
+const V4_IPHDR: &[&str] = &[
+    "-A INPUT -p esp -m esp --espspi 5:6",
+    "-A INPUT -p esp -m esp ! --espspi 9 -j DROP",
+    "-A INPUT -p esp -m esp",
+    "-A INPUT -p ah -m ah ! --ahspi 0",
+    "-A INPUT -p ah -m ah --ahspi 3:4294967295",
+    "-A INPUT -p ah -m ah",
+    "-A INPUT -p ipcomp -m ipcomp --ipcompspi 0",
+    "-A INPUT -p ipcomp -m ipcomp ! --ipcompspi 18 --compres -j DROP",
+    "-A INPUT -p ipcomp -m ipcomp",
+];
 
 /// ipv6 and ipsec headers: ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64 (IPv6).
-const V6_IPHDR: &[&str] = &[];
+const V6_IPHDR: &[&str] = &[
+    "-A INPUT -p esp -m esp ! --espspi 3:4",
+    "-A INPUT -m ah --ahspi 1 ! --ahlen 3 --ahres",
+    "-A INPUT -m ah",
+    "-A INPUT -p ipcomp -m ipcomp --ipcompspi 3:4",
+    "-A INPUT -m frag ! --fragid 1 ! --fraglen 42 --fragres --fragfirst",
+    "-A INPUT -m frag --fraglast",
+    "-A INPUT -m frag",
+    "-A INPUT -m hbh --hbh-len 42 --hbh-opts 1:2,23:42,4:6,8:10,42,23,4:5",
+    "-A INPUT -m hbh",
+    "-A INPUT -m dst ! --dst-len 42 --dst-opts 149:92,12:12",
+    "-A INPUT -m rt --rt-type 0 ! --rt-segsleft 1:23 ! --rt-len 42 --rt-0-res --rt-0-addrs ::1,2001:db8::1 --rt-0-not-strict",
+    "-A INPUT -m rt",
+    "-A INPUT -p mobility-header -m mh --mh-type 5:7",
+    "-A INPUT -p mobility-header -m mh ! --mh-type 4 -j DROP",
+    "-A INPUT -p mobility-header -m mh",
+    "-A INPUT -m srh --srh-next-hdr 17 ! --srh-segs-left-eq 0 --srh-tag 0 ! --srh-psid a::/64 --srh-nsid b::/128 --srh-lsid c::/0",
+    "-A INPUT -m srh",
+    "-A INPUT -m ipv6header ! --header hop-by-hop,ipv6-opts,ipv6-route,ipv6-frag,ah,esp,ipv6-nonxt,protocol --soft",
+    "-A INPUT -m ipv6header --header ipv6-nonxt",
+    "-A FORWARD -m eui64",
+];
 
 /// protocols and content: sctp dccp string u32 bpf time quota (IPv4).
-const V4_PROTO: &[&str] = &[];
+const V4_PROTO: &[&str] = &[
+    "-A INPUT -p sctp -m sctp --sport 1 --dport 2:3 -j ACCEPT",
+    "-A INPUT -p sctp -m sctp ! --sport 0:5 --chunk-types all DATA:IUbe,ABORT:T,I_DATA",
+    "-A INPUT -p sctp -m sctp ! --chunk-types any NONE",
+];
 
 /// protocols and content: sctp dccp string u32 bpf time quota (IPv6).
-const V6_PROTO: &[&str] = &[];
+const V6_PROTO: &[&str] = &[
+    "-A INPUT -p sctp -m sctp ! --dport 5:65535 --chunk-types only ALL",
+    "-A OUTPUT -p sctp -m sctp --chunk-types any DATA,SHUTDOWN_COMPLETE:t,ASCONF",
+];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv4).
-const V4_ACCT: &[&str] = &[];
+const V4_ACCT: &[&str] = &[
+    "-A INPUT -m connbytes --connbytes 0:1000 --connbytes-mode packets --connbytes-dir original",
+    "-A INPUT -m connbytes ! --connbytes 1000 --connbytes-mode avgpkt --connbytes-dir both",
+    "-A INPUT -m connlabel ! --label \"41\" --set",
+    "-A INPUT -j RATEEST --rateest-name RE1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms",
+    "-A FORWARD -j RATEEST --rateest-name RE1234567890123 --rateest-interval 8.0s --rateest-ewmalog 64.0s",
+    "-t mangle -A INPUT -m cgroup ! --cgroup 16",
+    "-A OUTPUT -m cgroup --path \"/\"",
+    "-A INPUT -m cpu ! --cpu 0",
+    "-t mangle -A PREROUTING -m cluster ! --cluster-local-nodemask 0x00000005 --cluster-total-nodes 4 --cluster-hash-seed 0xfeedcafe",
+    "-A INPUT -p tcp -m ecn --ecn-tcp-ece ! --ecn-tcp-cwr --ecn-ip-ect 2",
+    "-A INPUT -m ecn ! --ecn-ip-ect 3",
+    "-t mangle -A PREROUTING -p tcp -j ECN --ecn-tcp-remove",
+    "-t mangle -A PREROUTING -j ECN --ecn-ip-ect 2",
+    "-A INPUT -p tcp -m osf --genre linux --ttl 0 --log 0",
+    "-A INPUT -m realm --realm 0x1/0x2a",
+    "-A INPUT -m realm ! --realm cosmos",
+];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv6).
-const V6_ACCT: &[&str] = &[];
+const V6_ACCT: &[&str] = &[
+    "-A FORWARD -m connbytes ! --connbytes 10:20 --connbytes-mode bytes --connbytes-dir reply",
+    "-A INPUT -m connlabel --label \"40\"",
+    "-A OUTPUT -j RATEEST --rateest-name RE1 --rateest-interval 500.0ms --rateest-ewmalog 2.0s",
+    "-A OUTPUT -m cgroup ! --path \"/\"",
+    "-A INPUT -m cpu --cpu 4294967295",
+    "-t mangle -A PREROUTING -m cluster --cluster-local-nodemask 0x00000002 --cluster-total-nodes 2 --cluster-hash-seed 0xfeedcafe",
+    "-A INPUT -p tcp -m ecn ! --ecn-tcp-ece --ecn-tcp-cwr ! --ecn-ip-ect 2",
+];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv4).
 const V4_TGT: &[&str] = &[

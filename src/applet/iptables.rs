@@ -7,8 +7,9 @@ use crate::cli::{Action, Command};
 use crate::config::Layout;
 use crate::error::Error;
 use crate::list::{self, ListOpts};
-use crate::model::{Table, TableState};
+use crate::model::Table;
 use crate::nft::session::Session;
+use crate::rule::TableState;
 
 fn no_chain() -> Error {
     Error::Op("No chain/target/match by that name".into())

@@ -7,7 +7,7 @@ use crate::config::Layout;
 use crate::error::{Error, VERSION};
 use crate::ir::NfProto;
 use crate::ir::{Expr, NftChain, NftRule};
-use crate::model::{Family, Rule, Table, TableState};
+use crate::model::{Family, Table};
 use crate::nft::decode::decode_rule;
 use crate::nft::encode::encode_rule;
 use crate::nft::session::{commit_error, nfproto, strerror, Session};
@@ -15,6 +15,7 @@ use crate::nft::sys::{CommitError, Nft, SysError};
 use crate::plan::emit::Plan;
 use crate::plan::sim::Kernel;
 use crate::plan::{plan_input, prog_of, Opts, Planned, RestoreError};
+use crate::rule::{Rule, TableState};
 use clap::{Arg, ArgAction};
 
 fn usage(prog: &str) -> String {

@@ -2,9 +2,9 @@
 //! (or one, with `-t`), in iptables-nft-save's text.
 
 use crate::error::{param, Error};
-use crate::model::ruleset::SAVE_ORDER;
 use crate::model::{Family, Table};
 use crate::nft::session::Session;
+use crate::rule::SAVE_ORDER;
 use clap::{Arg, ArgAction};
 
 fn cli(prog: &'static str) -> clap::Command {

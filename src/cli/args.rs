@@ -152,9 +152,12 @@ fn suggest(word: &str, longs: &[LongName]) -> Option<String> {
     if let Some(name) = word.strip_prefix("--") {
         let name = name.split('=').next().unwrap_or(name);
         let mut best: Option<(usize, &str)> = None;
+        // two edits are a typo in a long name, not in a short one (`--foo`
+        // is not `--goto`)
+        let most = if name.chars().count() >= 5 { 2 } else { 1 };
         for l in longs {
             let d = edit_distance(name, l.name);
-            if d <= 2 && best.is_none_or(|(bd, _)| d < bd) {
+            if d <= most && best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, l.name));
             }
         }
@@ -246,5 +249,7 @@ mod tests {
         );
         let e = unknown_option("--dprt", L);
         assert_eq!(e, param("unknown option \"--dprt\"; did you mean --dport?"));
+        let e = unknown_option("--foo", L);
+        assert_eq!(e, param("unknown option \"--foo\""));
     }
 }

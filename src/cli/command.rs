@@ -7,7 +7,8 @@ use super::args::{classify, unknown_option, LongName, Opt};
 use crate::error::{param, Error};
 use crate::ext::{self, Args, MatchDesc, OptHit, ParseCx, TargetDesc};
 use crate::model::addr::IFNAME_MAX;
-use crate::model::{netdb, Counters, Family, Iface, Inv, Net, Rule, Table, Target};
+use crate::model::{netdb, Family, Iface, Inv, Net, Table};
+use crate::rule::{Counters, Rule, Target};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
 
 /// What a command does.
@@ -56,8 +57,8 @@ pub enum Action {
         chain: String,
         /// 1-based rule number
         num: usize,
-        /// the new rule
-        rule: Rule,
+        /// the new rule (boxed: the other commands are small)
+        rule: Box<Rule>,
     },
     /// `-L [chain [N]]` (with `-Z`: zero after listing)
     List {
@@ -724,6 +725,12 @@ impl Parser<'_> {
         if self.matches.iter().any(|m| std::ptr::eq(m.desc, desc)) {
             return false;
         }
+        // iptables loads the match named as `-p` was written (or, for a
+        // number, by its table's name): 135 is `mobility-header` there, so
+        // only `-p mh` loads mh.
+        if desc.name == "mh" && self.proto_word.as_deref() != Some("mh") {
+            return false;
+        }
         self.longs_stale = true;
         self.matches.push(Loaded {
             desc,
@@ -747,11 +754,14 @@ impl Parser<'_> {
         let inv = std::mem::take(&mut self.invert);
         let mut args = Vec::new();
         match spec.args {
-            Args::None => {
+            Args::None | Args::OptionalNext => {
                 if value.is_some() {
                     return Err(param(format!(
                         "option \"--{name}\" doesn't allow an argument"
                     )));
+                }
+                if spec.args == Args::OptionalNext {
+                    args.extend(self.optional_positional());
                 }
             }
             Args::One | Args::Two => {
@@ -1128,7 +1138,7 @@ impl Parser<'_> {
                         Action::Replace {
                             chain,
                             num: self.num.unwrap_or(1),
-                            rule: rules.into_iter().next().unwrap_or_default(),
+                            rule: Box::new(rules.into_iter().next().unwrap_or_default()),
                         }
                     }
                 }
@@ -1241,6 +1251,17 @@ impl Parser<'_> {
                 }
             },
         };
+        // `ipv6_proto_parse`, after the options' checks: an extension
+        // header as `-p` (routing, fragment, ah, dstopts) is no upper layer
+        // protocol, so the rule never matches.
+        if let (Family::V6, Some(p)) = (self.family, &self.rule.proto) {
+            if !p.inv && matches!(p.val, 43 | 44 | 51 | 60) {
+                eprintln!(
+                    "Warning: never matched protocol: {}. use extension match instead.",
+                    self.proto_word.as_deref().unwrap_or("")
+                );
+            }
+        }
         let mut base = std::mem::take(&mut self.rule);
         base.matches = matches;
         base.target = target;
@@ -1283,7 +1304,7 @@ fn long_of(c: char) -> &'static str {
 fn push_ext(v: &mut Vec<LongName<'static>>, options: &'static [ext::OptSpec], slot: usize) {
     for (idx, o) in options.iter().enumerate() {
         let key = EXT_BASE + (slot << 8) + idx;
-        let has_arg = o.args != Args::None;
+        let has_arg = !matches!(o.args, Args::None | Args::OptionalNext);
         v.push(LongName {
             name: o.name,
             has_arg,

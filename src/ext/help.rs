@@ -34,10 +34,13 @@ texts! {
         "set", "policy", "NFLOG", "NFQUEUE", "SET", "TPROXY",
         "CHECKSUM", "CLASSIFY",
         // ipv6 and ipsec headers
+        "esp", "ipcomp", "frag", "hbh", "dst", "rt", "mh", "ipv6header", "eui64", "srh",
 
         // protocols and content
+        "sctp",
 
         // accounting and classification
+        "connbytes", "connlabel", "rateest", "RATEEST", "cgroup", "cpu", "cluster", "ecn", "ECN", "osf", "realm",
 
         // more targets
         "TCPOPTSTRIP", "HMARK", "TEE", "SYNPROXY", "AUDIT", "IDLETIMER", "CONNSECMARK",
@@ -46,6 +49,7 @@ texts! {
     by_family:
         "REJECT", "TCPMSS",
         // ipv6 and ipsec headers
+        "ah",
 
         // protocols and content
 

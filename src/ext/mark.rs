@@ -129,9 +129,9 @@ pub fn mark_text(mark: u32, mask: u32, out: &mut String) {
 mod tests {
     use super::*;
     use crate::ext::Match;
-    use crate::model::{Rule, Target};
     use crate::nft::decode::decode_rule;
     use crate::nft::encode::encode_rule;
+    use crate::rule::{Rule, Target};
 
     fn rule(m: Mark) -> Rule {
         Rule {

@@ -63,10 +63,32 @@ pub mod socket;
 // queues, sets, policy (NFLOG NFQUEUE set SET policy TPROXY)
 
 // ipv6 and ipsec headers (ah esp ipcomp frag hbh dst rt mh srh ipv6header eui64)
+pub mod ah;
+pub mod esp;
+pub mod eui64;
+pub mod frag;
+pub mod hbh;
+pub mod ipcomp;
+pub mod ipv6header;
+pub mod mh;
+pub mod rt;
+pub mod srh;
 
 // protocols and content (sctp dccp string u32 bpf time quota)
+pub mod sctp;
 
 // accounting and classification (connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN)
+pub mod cgroup;
+pub mod cluster;
+pub mod connbytes;
+pub mod connlabel;
+pub mod cpu;
+pub mod ecn;
+pub mod ecn_target;
+pub mod osf;
+pub mod rateest;
+pub mod rateest_target;
+pub mod realm;
 
 // more targets (TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED)
 pub mod audit;
@@ -98,6 +120,9 @@ pub enum Args {
     One,
     /// two values (`--tcp-flags SYN,ACK SYN`)
     Two,
+    /// a flag that takes the next word as its value when that is not an
+    /// option or `!` (old-style parsers reading `argv[optind]`: rateest)
+    OptionalNext,
 }
 
 /// One option of an extension: the Rust form of `xt_option_entry`.
@@ -174,6 +199,13 @@ impl OptSpec {
     pub const fn two(self) -> Self {
         OptSpec {
             args: Args::Two,
+            ..self
+        }
+    }
+    /// Same, a flag taking the next word as value if it is no option.
+    pub const fn optional_next(self) -> Self {
+        OptSpec {
+            args: Args::OptionalNext,
             ..self
         }
     }
@@ -609,10 +641,32 @@ match_registry! {
     Policy => policy::Policy,
 
     // ipv6 and ipsec headers
+    Esp => esp::Esp,
+    Ah => ah::Ah,
+    Ah6 => ah::Ah6,
+    Ipcomp => ipcomp::Ipcomp,
+    Frag => frag::Frag,
+    Hbh => hbh::Hbh,
+    Dst => hbh::Dst,
+    Rt => rt::Rt,
+    Mh => mh::Mh,
+    Ipv6header => ipv6header::Ipv6header,
+    Eui64 => eui64::Eui64,
+    Srh => srh::Srh,
 
     // protocols and content
+    Sctp => sctp::Sctp,
 
     // accounting and classification
+    Connbytes => connbytes::Connbytes,
+    Connlabel => connlabel::Connlabel,
+    Rateest => rateest::Rateest,
+    Cgroup => cgroup::Cgroup,
+    Cpu => cpu::Cpu,
+    Cluster => cluster::Cluster,
+    Ecn => ecn::Ecn,
+    Osf => osf::Osf,
+    Realm => realm::Realm,
 
     // more targets
 
@@ -666,6 +720,8 @@ target_registry! {
     // protocols and content
 
     // accounting and classification
+    RateestTarget => rateest_target::RateestTarget,
+    EcnTarget => ecn_target::EcnTarget,
 
     // more targets
     TcpOptStrip => tcpoptstrip::TcpOptStrip,

@@ -90,7 +90,7 @@ pub(crate) fn canon_pair(
 }
 
 impl Udp {
-    /// The same match in canonical form (see [`canon_ports`]).
+    /// The same match in canonical form (see `canon_ports`).
     pub fn canonical(&self) -> Udp {
         let (spts, dpts, invflags) = canon_pair(self.spts, self.dpts, self.invflags);
         Udp {

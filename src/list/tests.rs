@@ -6,7 +6,8 @@ use crate::ext::icmp6::Icmp6;
 use crate::ext::tcp::Tcp;
 use crate::ext::udp::Udp;
 use crate::ext::Match;
-use crate::model::{Counters, Policy, RuleEntry, Table};
+use crate::model::Table;
+use crate::rule::{Counters, Policy, RuleEntry};
 
 // The expected texts below are iptables-nft / ip6tables-nft 1.8.9
 // output, captured in a private network namespace after the commands

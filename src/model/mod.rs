@@ -4,11 +4,7 @@
 pub mod addr;
 pub mod bytes;
 pub mod netdb;
-pub mod rule;
-pub mod ruleset;
 pub mod table;
 
 pub use addr::{Iface, Inv, Net};
-pub use rule::{Counters, Rule, Target};
-pub use ruleset::{ChainState, Policy, RuleEntry, TableState};
 pub use table::{Family, Table};

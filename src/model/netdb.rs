@@ -84,6 +84,18 @@ pub fn proto_by_exact_name(s: &str) -> Option<u8> {
         .map(|(_, p)| *p)
 }
 
+/// `getprotobyname`: a name or alias of `/etc/protocols` exactly as
+/// written, nothing built in.
+pub fn etc_proto_by_name(s: &str) -> Option<u8> {
+    protocols().by_name.get(s).copied()
+}
+
+/// `getprotobynumber`: the `/etc/protocols` name of a number, nothing
+/// built in.
+pub fn etc_proto_name(p: u8) -> Option<String> {
+    protocols().by_num.get(&p).cloned()
+}
+
 /// The names iptables 1.8.10 and later print without looking anything up
 /// (`xtables_chain_protos`): in save and `-S` output and in `-L -n`. Other
 /// protocols print as numbers there (1.8.9 printed `/etc/protocols` names,
@@ -99,6 +111,7 @@ const PRINT_PROTOS: &[(&str, u8)] = &[
     ("ah", 51),
     ("mobility-header", 135),
     ("dccp", 33),
+    ("ipcomp", 108),
     ("all", 0),
 ];
 

@@ -9,7 +9,8 @@ use crate::ext::{self, Match, NativeCmp, Opaque, TargetExt, MATCHES};
 use crate::ir::{meta, CmpOp, Expr, PayloadBase, Verdict};
 use crate::model::addr::ip_from_bytes;
 use crate::model::bytes::from_bytes;
-use crate::model::{Counters, Family, Iface, Inv, Net, Rule, Target};
+use crate::model::{Family, Iface, Inv, Net};
+use crate::rule::{Counters, Rule, Target};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Load {

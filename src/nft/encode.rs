@@ -6,7 +6,8 @@
 use crate::config::Layout;
 use crate::ext::EncodeCx;
 use crate::ir::{meta, CmpOp, Expr, PayloadBase, RuleCompat, Verdict, REG_1};
-use crate::model::{Family, Iface, Inv, Net, Rule, Target};
+use crate::model::{Family, Iface, Inv, Net};
+use crate::rule::{Rule, Target};
 
 /// Offsets of the source and destination address in the network header.
 pub(crate) fn addr_offsets(family: Family) -> (u32, u32) {

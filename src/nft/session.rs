@@ -1,13 +1,14 @@
 //! Reading the kernel for one family: tables, chains and rules, decoded
 //! into the model, for listings and save (only what a command names is
 //! read), and kernel errors in iptables' words. Changes go through the
-//! restore planner ([`crate::restore::run_command`]).
+//! restore planner ([`crate::applet::restore::run_command`]).
 
 use super::decode::decode_rule;
 use super::sys::{CommitError, Nft, SysError};
 use crate::error::Error;
 use crate::ir::{Expr, NfProto, NftChain, NftRule, Op, Position};
-use crate::model::{ChainState, Counters, Family, Policy, RuleEntry, Table, TableState};
+use crate::model::{Family, Table};
+use crate::rule::{ChainState, Counters, Policy, RuleEntry, TableState};
 
 /// The nf_tables family of an iptables family.
 pub fn nfproto(family: Family) -> NfProto {

@@ -7,7 +7,7 @@
 //! restores and dumps), are encoded and decoded by the pure codec in
 //! [`super::wire`], in the very bytes libnftnl would produce (the tests
 //! here compare the two byte for byte). Requests go through a libmnl socket. Everything that
-//! leaves the module is plain [`super::ir`] data, copied out of libnftnl's
+//! leaves the module is plain [`crate::ir`] data, copied out of libnftnl's
 //! memory at once.
 //!
 //! Behaviour follows iptables-nft 1.8.9 (checked against its netlink

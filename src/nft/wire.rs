@@ -1,6 +1,6 @@
 //! The netlink codec of nf_tables, pure (no kernel, no libnftnl, no
 //! `unsafe`): the uapi constants, a writer of netlink messages and
-//! attributes ([`MsgBuf`]), a reader of messages and attributes, and the
+//! attributes (`MsgBuf`), a reader of messages and attributes, and the
 //! rule codec in the very bytes libnftnl writes (checked byte for byte
 //! against libnftnl by the tests of [`super::sys`]). The socket and the
 //! libnftnl objects (tables, chains) are in [`super::sys`].

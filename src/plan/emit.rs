@@ -6,9 +6,10 @@
 use super::sim::{Chain, Item, Pending, Source, TableView, View};
 use crate::ir::BaseSpec;
 use crate::ir::{NftRule, Op, Position};
-use crate::model::{Counters, Table, Target};
+use crate::model::Table;
 use crate::nft::builtin::base_spec;
 use crate::nft::encode::encode_rule_as;
+use crate::rule::{Counters, Target};
 use std::collections::HashMap;
 
 /// One op of the transaction, or the recipe for one (a new rule is parsed

@@ -22,7 +22,8 @@ use crate::cli::{Action, Command};
 use crate::ext::opt::parse_port_range;
 use crate::ext::{self, MatchDesc, OptHit, ParseCx};
 use crate::model::addr::IFNAME_MAX;
-use crate::model::{netdb, Counters, Family, Iface, Inv, Net, Rule, Table, Target};
+use crate::model::{netdb, Family, Iface, Inv, Net, Table};
+use crate::rule::{Counters, Rule, Target};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// One numeric address of `-s`/`-d`, or `None` if the value is a list, a
@@ -177,6 +178,11 @@ pub fn scan<'a>(
                     "udp" => 17,
                     _ => netdb::proto_by_name(v)?,
                 });
+                // ip6tables warns of an extension header as `-p`: the
+                // full path prints it.
+                if family == Family::V6 && matches!(s.proto, Some(43 | 44 | 51 | 60)) {
+                    return None;
+                }
             }
             // A `-m` after a port option would load a second match.
             "-m" if explicit.is_none() && ports == [None, None] && (v == "tcp" || v == "udp") => {

@@ -11,10 +11,9 @@ use crate::cli::parse;
 use crate::config::Layout;
 use crate::error::Error;
 use crate::ir::{Expr, NftChain, NftRule, Op, Position, Verdict};
-use crate::model::{
-    ChainState, Counters, Family, Policy, Rule, RuleEntry, Table, TableState, Target,
-};
+use crate::model::{Family, Table};
 use crate::nft::decode::decode_rule;
+use crate::rule::{ChainState, Counters, Policy, Rule, RuleEntry, TableState, Target};
 
 #[derive(Debug, Clone)]
 struct MemChain {

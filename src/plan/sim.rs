@@ -39,15 +39,16 @@ use crate::cli::{Action, Command};
 use crate::config::Layout;
 use crate::error::Error;
 use crate::ir::{NftChain, NftRule};
-use crate::model::{Counters, Family, Rule, Table, Target};
+use crate::model::{Family, Table};
 use crate::nft::decode::decode_rule;
+use crate::rule::{Counters, Rule, Target};
 use std::collections::{HashMap, HashSet};
 
-/// What the planner may read from the kernel. [`super::NftKernel`] is the
+/// What the planner may read from the kernel. `NftKernel` (in `applet::restore`) is the
 /// real one; tests use a map.
 pub trait Kernel {
     /// A whole table, decoded, for a `-L`/`-S` line of a restore.
-    fn load_table(&mut self, table: Table) -> Result<crate::model::TableState, Error>;
+    fn load_table(&mut self, table: Table) -> Result<crate::rule::TableState, Error>;
     /// Does the table exist?
     fn table_exists(&mut self, table: Table) -> Result<bool, Error>;
     /// One chain, if it exists.
@@ -914,7 +915,7 @@ impl<'k, 't> Sim<'k, 't> {
                 // A kernel rule is deleted and the new one inserted in its
                 // place.
                 self.remove_item(ti, ci, num - 1, line);
-                self.push_rules(ti, ci, vec![rule], line, Some(num - 1));
+                self.push_rules(ti, ci, vec![*rule], line, Some(num - 1));
                 Ok(())
             }
             Action::Check { chain, rules } => {

@@ -4,7 +4,7 @@
 //! `:CHAIN POLICY [p:b]` lines. Pure functions; nothing here talks to the
 //! kernel.
 
-use crate::model::Counters;
+use crate::rule::Counters;
 
 /// What a line of restore input is, as iptables-restore tells them apart.
 #[derive(Debug, Clone, PartialEq, Eq)]

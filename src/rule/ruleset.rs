@@ -1,8 +1,8 @@
 //! A table as read from the kernel: its chains in listing order, their
 //! policies and counters, and their rules (decoded, or kept as unknown).
 
-use super::rule::{Counters, Rule, Target};
-use super::table::Table;
+use super::{Counters, Rule, Target};
+use crate::model::Table;
 
 /// Policy of a built-in chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

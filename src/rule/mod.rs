@@ -1,8 +1,14 @@
-//! One rule: the base part every rule has (`-s -d -i -o -p -f`), the
-//! extension matches in order, and what happens on a match.
+//! Rules and rulesets: one rule (the base part every rule has, `-s -d -i
+//! -o -p -f`, the extension matches in order, and what happens on a
+//! match) and the state of a table's chains. Above [`crate::model`] (plain
+//! values) and [`crate::ext`] (the extensions), so neither depends on it.
 
-use super::addr::{Iface, Inv, Net};
+pub mod ruleset;
+
+pub use ruleset::{ChainState, Policy, RuleEntry, TableState, SAVE_ORDER};
+
 use crate::ext::{Match, TargetExt};
+use crate::model::addr::{Iface, Inv, Net};
 
 /// Packet and byte counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -71,6 +71,12 @@ impl NameDb {
     }
 }
 
+/// `xtables_ipaddr_to_anyname`/`xtables_ip6addr_to_anyname`, for the list
+/// text of extensions that name an address (`TEE gw:...`).
+pub fn addr_anyname(addr: &IpAddr) -> String {
+    NameDb::system().name(addr)
+}
+
 /// `/etc/hosts`: address, canonical name, aliases.
 fn parse_hosts(text: &str) -> Vec<(IpAddr, String)> {
     text.lines()

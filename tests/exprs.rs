@@ -315,6 +315,22 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A FORWARD -j HMARK --hmark-tuple spi,ct --hmark-sport 1 --hmark-dport 0x1234 --hmark-rnd 1 --hmark-mod 4294967295"),
     (Family::V6, "-A OUTPUT -j HMARK --hmark-src-prefix ffff::ff --hmark-dst-prefix 64 --hmark-spi-mask 0x01020304 --hmark-spi 7 --hmark-rnd 1 --hmark-mod 2"),
     (Family::V6, "-A INPUT -j HMARK --hmark-tuple SRC,d --hmark-rnd 1 --hmark-mod 2"),
+    (Family::V4, "-t mangle -A PREROUTING -j TEE --gateway 1.2.3"),
+    (Family::V4, "-A OUTPUT -j TEE --gateway 127.0.0.1 --oif abcdefghijklmnopqrstuvwxyz"),
+    (Family::V6, "-t mangle -A POSTROUTING -j TEE --gateway 2001:db8::1 --oif eth0"),
+    (Family::V4, "-A INPUT -p tcp -m tcp --dport 42 -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --sack-perm --timestamp --wscale 9 --mss 1460"),
+    (Family::V4, "-A FORWARD -p tcp -j SYNPROXY --ecn --wscale 256 --mss 65535"),
+    (Family::V6, "-A INPUT -p tcp -j SYNPROXY"),
+    (Family::V4, "-A INPUT -j AUDIT --type ACCEPT"),
+    (Family::V4, "-A FORWARD -j AUDIT --type drop"),
+    (Family::V6, "-A OUTPUT -j AUDIT --type reject"),
+    // (IDLETIMER labels are global to the kernel, whatever the namespace:
+    // each test's own, one timer type per label)
+    (Family::V4, "-A INPUT -j IDLETIMER --timeout 42 --label rxt-exprs-a"),
+    (Family::V4, "-A FORWARD -j IDLETIMER --timeout 1 --label rxt-exprs-alarm-0123456789abcdef --alarm"),
+    (Family::V6, "-A OUTPUT -j IDLETIMER --timeout 7 --label \"rxt exprs 6\""),
+    (Family::V4, "-t mangle -A PREROUTING -j CONNSECMARK --restore"),
+    (Family::V6, "-t security -A OUTPUT -j CONNSECMARK --save"),
     (Family::V6, "-A OUTPUT -j ACCEPT"),
 ];
 

@@ -653,6 +653,21 @@ const V4_TGT: &[&str] = &[
     "-A OUTPUT -j HMARK --hmark-src-prefix 1 --hmark-dst-prefix 2 --hmark-sport-mask 0x0003 --hmark-dport-mask 0x0004 --hmark-proto-mask 0x05 --hmark-rnd 0x00000004 --hmark-mod 42 --hmark-offset 1 --hmark-tuple ct",
     "-t mangle -A PREROUTING -j HMARK --hmark-src-prefix 32 --hmark-dst-prefix 32 --hmark-sport-mask 0xffff --hmark-dport-mask 0xffff --hmark-proto-mask 0xffff --hmark-rnd 0xfeedcafe --hmark-mod 10 --hmark-offset 100",
     "-A FORWARD -j HMARK --hmark-spi-mask 0xffffffff --hmark-sport 0x0001 --hmark-dport 0x1234 --hmark-rnd 0x00000001 --hmark-mod 4294967295 --hmark-tuple ct",
+    // TEE
+    "-t mangle -A PREROUTING -j TEE --gateway 1.2.0.3",
+    "-A OUTPUT -p udp -j TEE --gateway 127.0.0.1 --oif abcdefghijklmno",
+    // SYNPROXY
+    "-A INPUT -p tcp -m tcp --dport 42 -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --sack-perm --timestamp --wscale 9 --mss 1460",
+    "-A FORWARD -p tcp -j SYNPROXY --wscale 0 --mss 65535 --ecn",
+    // AUDIT
+    "-A INPUT -j AUDIT --type accept",
+    "-A FORWARD -p tcp -j AUDIT --type reject",
+    // IDLETIMER (labels are global to the kernel: this list's own)
+    "-A INPUT -j IDLETIMER --timeout 42 --label rxt-interop-4",
+    "-A FORWARD -j IDLETIMER --timeout 4000 --label rxt-interop-4-alarm --alarm",
+    // CONNSECMARK
+    "-t mangle -A PREROUTING -j CONNSECMARK --restore",
+    "-t security -A OUTPUT -j CONNSECMARK --save",
 ];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv6).
@@ -662,6 +677,18 @@ const V6_TGT: &[&str] = &[
     // HMARK
     "-A OUTPUT -j HMARK --hmark-src-prefix 128 --hmark-dst-prefix 64 --hmark-spi-mask 0x01020304 --hmark-spi 0x00000007 --hmark-rnd 0x00000001 --hmark-mod 2",
     "-A INPUT -j HMARK --hmark-src-prefix 0 --hmark-sport-mask 0xff00 --hmark-rnd 0x00000001 --hmark-mod 2 --hmark-offset 4294967295 --hmark-tuple ct",
+    // TEE
+    "-t mangle -A POSTROUTING -j TEE --gateway 2001:db8::1 --oif eth0",
+    "-A INPUT -j TEE --gateway ::ffff:1.2.3.4",
+    // SYNPROXY
+    "-A INPUT -p tcp -j SYNPROXY",
+    "-A FORWARD -p tcp -m tcp --dport 80 -j SYNPROXY --sack-perm --mss 1440 --ecn",
+    // AUDIT
+    "-A OUTPUT -j AUDIT --type drop",
+    // IDLETIMER
+    "-A OUTPUT -j IDLETIMER --timeout 1 --label rxt-interop-6",
+    // CONNSECMARK
+    "-t mangle -A POSTROUTING -j CONNSECMARK --save",
 ];
 
 /// multiport (fail2ban, ufw) and limit, both families.

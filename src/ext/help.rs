@@ -43,7 +43,7 @@ texts! {
         "connbytes", "connlabel", "rateest", "RATEEST", "cgroup", "cpu", "cluster", "ecn", "ECN", "osf", "realm",
 
         // more targets
-        "TCPOPTSTRIP", "HMARK",
+        "TCPOPTSTRIP", "HMARK", "TEE", "SYNPROXY", "AUDIT", "IDLETIMER", "CONNSECMARK",
 
     ;
     by_family:

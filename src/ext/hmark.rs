@@ -79,9 +79,10 @@ const TUPLE: [(&str, u32); 7] = [
     ("spi", SPI_MASK),
 ];
 
-/// The HMARK target: the kernel struct as it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hmark(pub HmarkInfo);
+/// The HMARK target: the kernel struct as it is (boxed: rules hold their
+/// targets inline).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hmark(pub Box<HmarkInfo>);
 
 /// `strncasecmp(item, name, strlen(item)) == 0`: the first tuple name
 /// `item` abbreviates.
@@ -267,7 +268,7 @@ impl TargetExtT for Hmark {
         if xflags & (PKT_MASK | 1 << CT) == 0 {
             return Err(param("you have to specify --hmark-tuple at least"));
         }
-        Ok(Hmark(i))
+        Ok(Hmark(Box::new(i)))
     }
 
     fn save(&self, cx: &FmtCx, out: &mut String) {
@@ -385,7 +386,7 @@ impl TargetExtT for Hmark {
 
     fn decode_blob(rev: u32, info: &[u8], _family: Family) -> Result<Self, DecodeError> {
         match (rev, HmarkInfo::from_blob(info)) {
-            (0, Some(i)) => Ok(Hmark(i)),
+            (0, Some(i)) => Ok(Hmark(Box::new(i))),
             _ => Err(DecodeError(format!(
                 "HMARK target revision {rev} of {} bytes",
                 info.len()

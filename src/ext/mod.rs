@@ -96,13 +96,18 @@ pub mod rateest_target;
 pub mod realm;
 
 // more targets (TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED)
+pub mod audit;
+pub mod connsecmark;
 pub mod hmark;
+pub mod idletimer;
 pub mod nflog;
 pub mod nfqueue;
 pub mod policy;
 pub mod set;
 pub mod set_target;
+pub mod synproxy;
 pub mod tcpoptstrip;
+pub mod tee;
 pub mod tproxy;
 
 use crate::error::{DecodeError, Error};
@@ -731,6 +736,11 @@ target_registry! {
     // more targets
     TcpOptStrip => tcpoptstrip::TcpOptStrip,
     Hmark => hmark::Hmark,
+    Tee => tee::Tee,
+    Synproxy => synproxy::Synproxy,
+    Audit => audit::Audit,
+    Idletimer => idletimer::Idletimer,
+    Connsecmark => connsecmark::Connsecmark,
 
 }
 

@@ -1,19 +1,14 @@
 //! `-m connmark [!] --mark value[/mask]` (`libxt_connmark.c`): xt match
 //! `connmark` revision 1, `struct xt_connmark_mtinfo1 { u32 mark, mask; u8
-//! invert; }`. Docker, kube-proxy and VPN setups route on the ct mark.
+//! invert; }` (the mark match's layout and option, so both are shared with
+//! it). Docker, kube-proxy and VPN setups route on the ct mark.
 
-use super::mark::mark_text;
-use super::value::{parse_mark_mask, ValueKind};
+use super::mark::{mark_hit, mark_text, MarkMtInfo1 as ConnmarkMtInfo1};
+use super::value::ValueKind;
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{DecodeError, Error};
 use crate::ir::Expr;
 use crate::model::Family;
-
-crate::xt_struct! {
-    /// `struct xt_connmark_mtinfo1`
-    pub struct ConnmarkMtInfo1 { pub mark: u32, pub mask: u32, pub invert: u8 }
-}
-const _: () = assert!(ConnmarkMtInfo1::SIZE == 12);
 
 /// The connmark match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,15 +28,8 @@ impl MatchExt for Connmark {
         .mandatory()];
 
     fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
-        let h = hits.first();
-        let (mark, mask) = h
-            .and_then(|h| parse_mark_mask(h.arg()))
-            .unwrap_or((0, u32::MAX));
-        Ok(Connmark {
-            mark,
-            mask,
-            inv: h.is_some_and(|h| h.inv),
-        })
+        let (mark, mask, inv) = mark_hit(hits);
+        Ok(Connmark { mark, mask, inv })
     }
 
     fn save(&self, _cx: &FmtCx, out: &mut String) {

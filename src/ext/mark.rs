@@ -12,10 +12,21 @@ use crate::ir::{meta, CmpOp, Expr, REG_1};
 use crate::model::Family;
 
 crate::xt_struct! {
-    /// `struct xt_mark_mtinfo1` (revision 1)
+    /// `struct xt_mark_mtinfo1` (revision 1), laid out as
+    /// `struct xt_connmark_mtinfo1` too
     pub struct MarkMtInfo1 { pub mark: u32, pub mask: u32, pub invert: u8 }
 }
 const _: () = assert!(MarkMtInfo1::SIZE == 12);
+
+/// `[!] --mark value[/mask]` as the mark and connmark matches read it (the
+/// value was checked as the option was read): mark, mask, inverted.
+pub(super) fn mark_hit(hits: &[OptHit]) -> (u32, u32, bool) {
+    let h = hits.first();
+    let (mark, mask) = h
+        .and_then(|h| parse_mark_mask(h.arg()))
+        .unwrap_or((0, u32::MAX));
+    (mark, mask, h.is_some_and(|h| h.inv))
+}
 
 /// The mark match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,15 +46,8 @@ impl MatchExt for Mark {
         .mandatory()];
 
     fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
-        let h = hits.first();
-        let (mark, mask) = h
-            .and_then(|h| parse_mark_mask(h.arg()))
-            .unwrap_or((0, u32::MAX));
-        Ok(Mark {
-            mark,
-            mask,
-            inv: h.is_some_and(|h| h.inv),
-        })
+        let (mark, mask, inv) = mark_hit(hits);
+        Ok(Mark { mark, mask, inv })
     }
 
     fn save(&self, _cx: &FmtCx, out: &mut String) {

@@ -6,12 +6,13 @@
 use crate::config::Layout;
 use crate::error::{Error, VERSION};
 use crate::ir::NfProto;
+use crate::ir::Op;
 use crate::ir::{Expr, NftChain, NftRule};
 use crate::model::{Family, Table};
 use crate::nft::decode::decode_rule;
 use crate::nft::encode::encode_rule;
 use crate::nft::session::{commit_error, nfproto, strerror, Session};
-use crate::nft::sys::{CommitError, Nft, SysError};
+use crate::nft::sys::{trim_heap, CommitError, MappedFile, Nft, SysError};
 use crate::plan::emit::Plan;
 use crate::plan::sim::Kernel;
 use crate::plan::{plan_input, prog_of, Opts, Planned, RestoreError};
@@ -123,26 +124,60 @@ fn parse_args(prog: &'static str, args: &[String]) -> Result<Request, Error> {
     }))
 }
 
-fn read_input(opts: &Opts) -> Result<Vec<u8>, Error> {
+/// The input text: a regular file is mapped (its pages given back while
+/// the batch is built, see [`MappedFile`]), anything else read.
+enum Input {
+    Mapped(MappedFile),
+    Read(Vec<u8>),
+}
+
+impl Input {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Input::Mapped(m) => m.bytes(),
+            Input::Read(v) => v,
+        }
+    }
+
+    /// Let the kernel take the input's pages back (mapped input only).
+    fn release(&self) {
+        if let Input::Mapped(m) = self {
+            m.release();
+        }
+    }
+}
+
+fn read_input(opts: &Opts) -> Result<Input, Error> {
     use std::io::Read;
+    use std::os::fd::AsRawFd;
     match &opts.file {
-        Some(f) => std::fs::read(f).map_err(|e| Error::Raw {
-            msg: format!(
-                "Can't open {f}: {}",
-                strerror(e.raw_os_error().unwrap_or(libc::EIO))
-            ),
-            code: 1,
-        }),
-        None => {
+        Some(f) => {
+            let open_err = |e: std::io::Error| Error::Raw {
+                msg: format!(
+                    "Can't open {f}: {}",
+                    strerror(e.raw_os_error().unwrap_or(libc::EIO))
+                ),
+                code: 1,
+            };
+            let mut file = std::fs::File::open(f).map_err(open_err)?;
+            if let Some(m) = MappedFile::new(file.as_raw_fd()) {
+                return Ok(Input::Mapped(m));
+            }
             let mut v = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut v)
-                .map_err(|e| Error::Raw {
-                    msg: format!("Can't read standard input: {e}"),
-                    code: 1,
-                })?;
-            Ok(v)
+            file.read_to_end(&mut v).map_err(open_err)?;
+            Ok(Input::Read(v))
+        }
+        None => {
+            let stdin = std::io::stdin();
+            if let Some(m) = MappedFile::new(stdin.as_raw_fd()) {
+                return Ok(Input::Mapped(m));
+            }
+            let mut v = Vec::new();
+            stdin.lock().read_to_end(&mut v).map_err(|e| Error::Raw {
+                msg: format!("Can't read standard input: {e}"),
+                code: 1,
+            })?;
+            Ok(Input::Read(v))
         }
     }
 }
@@ -243,10 +278,49 @@ fn without_counter(exprs: &[Expr]) -> Vec<Expr> {
 
 /// Send the plan as one transaction. Its ops are built one by one from the
 /// plan and each is dropped as soon as it is written into the batch, so a
-/// 100k-rule restore never holds every rule's expressions at once.
-fn commit(nft: &mut Nft, fam: NfProto, genid: u32, plan: &Plan<'_>) -> Result<(), CommitError> {
-    nft.commit_iter(fam, Some(genid), plan.ops())
+/// 100k-rule restore never holds every rule's expressions at once; and
+/// the pages of a mapped input, read again to build the rules, are given
+/// back every few thousand ops, so that the input and the batch are not
+/// in memory together.
+fn commit(
+    nft: &mut Nft,
+    fam: NfProto,
+    genid: u32,
+    plan: &Plan<'_>,
+    input: Option<&Input>,
+) -> Result<(), CommitError> {
+    const RELEASE_EVERY: usize = 4096;
+    if let Some(i) = input {
+        i.release();
+    }
+    let ops = plan.ops().enumerate().map(|(n, op)| {
+        if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
+            if let Some(i) = input {
+                i.release();
+            }
+        }
+        op
+    });
+    nft.commit_iter(fam, Some(genid), ExactOps(ops, plan.len()))
 }
+
+/// An iterator of known length (`map` over [`Plan::ops`] keeps it, but not
+/// as a type `commit_iter` can name).
+struct ExactOps<I>(I, usize);
+
+impl<I: Iterator<Item = Op>> Iterator for ExactOps<I> {
+    type Item = Op;
+    fn next(&mut self) -> Option<Op> {
+        let op = self.0.next()?;
+        self.1 = self.1.saturating_sub(1);
+        Some(op)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.1, Some(self.1))
+    }
+}
+
+impl<I: Iterator<Item = Op>> ExactSizeIterator for ExactOps<I> {}
 
 /// Run `*-restore` with its arguments.
 pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Error> {
@@ -258,8 +332,8 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
     let input = read_input(&opts)?;
     // Names and comments are bytes: kept whatever they are
     // (`model::bytes`; valid UTF-8, the usual input, is not copied).
-    let text = crate::model::bytes::from_bytes(&input);
-    let text: &str = &text;
+    let text_src = crate::model::bytes::from_bytes(input.bytes());
+    let text: &str = &text_src;
     let mut nft = Nft::open().map_err(sys_error)?;
     let fam = nfproto(family);
     for _ in 0..MAX_TRIES {
@@ -276,7 +350,9 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
         if opts.test || plan.is_empty() {
             return Ok(out);
         }
-        match commit(&mut nft, fam, genid, &plan) {
+        // The planner's freed memory goes back before the batch is built.
+        trim_heap();
+        match commit(&mut nft, fam, genid, &plan, Some(&input)) {
             Ok(()) => {
                 // The process ends now; leave its memory to the kernel.
                 std::mem::forget(plan);
@@ -340,7 +416,7 @@ pub fn run_command(cmd: &crate::cli::Command, layout: Layout) -> Result<(), Erro
         if plan.is_empty() {
             return Ok(());
         }
-        match commit(&mut nft, fam, genid, &plan) {
+        match commit(&mut nft, fam, genid, &plan, None) {
             Ok(()) => return Ok(()),
             Err(e) if e.is_restart() => continue,
             Err(e) => {

@@ -415,6 +415,7 @@ fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
     {
         return Err(not_found());
     }
+    crate::model::netdb::note_host_lookup();
     let addrs = (host, 0u16).to_socket_addrs().map_err(|_| not_found())?;
     let mut out: Vec<IpAddr> = Vec::new();
     for a in addrs {

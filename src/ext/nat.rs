@@ -478,6 +478,7 @@ pub(crate) fn parse_host(s: &str, family: Family) -> Result<IpAddr, Error> {
         return Err(gai("Name or service not known"));
     }
     use std::net::ToSocketAddrs;
+    crate::model::netdb::note_host_lookup();
     let addrs = (s, 0u16).to_socket_addrs().map_err(|e| {
         let text = e.to_string();
         let text = text

@@ -16,8 +16,12 @@ use std::collections::HashMap;
 /// and encoded only when its op is built).
 #[derive(Debug, Clone)]
 enum Step {
-    /// an op other than a new rule (boxed: there are few)
+    /// an op other than a new rule or user chain (boxed: there are few)
     Op(Box<Op>),
+    /// a new user chain (`AddChain` with `excl`): index into
+    /// [`Plan::chains`], whose name it takes (so that tens of thousands of
+    /// chains hold no op of their own until the batch is written)
+    NewChain(u32),
     /// a new rule
     Rule {
         /// index into [`Plan::chains`]
@@ -93,6 +97,15 @@ impl<'t> Plan<'t> {
     pub fn op(&self, i: usize) -> Op {
         match &self.steps[i] {
             Step::Op(op) => (**op).clone(),
+            Step::NewChain(c) => {
+                let ch = &self.chains[*c as usize];
+                Op::AddChain {
+                    table: ch.table.name().to_string(),
+                    chain: ch.name.clone(),
+                    base: None,
+                    excl: true,
+                }
+            }
             Step::Rule { chain, rule, pos } => {
                 let ch = &self.chains[*chain as usize];
                 self.rule_op(ch, rule, *pos)
@@ -202,17 +215,35 @@ pub(super) fn emit_table(t: TableView, plan: &mut Plan<'_>) {
             );
         }
     }
+    // The chains new rules and new user chains refer to, one entry per
+    // live chain, in the order of `t.chains`.
+    let renames = if renames.is_empty() {
+        None
+    } else {
+        plan.renames.push(renames);
+        Some(plan.renames.len() as u32 - 1)
+    };
+    let first_chain = plan.chains.len() as u32;
+    for c in t.chains.iter().filter(|c| c.live()) {
+        plan.chains.push(RuleChain {
+            table: t.table,
+            name: c.kernel_name().to_string(),
+            renames,
+        });
+    }
     // 5. the table, new chains, policies
     let mut new_chains = t
         .chains
         .iter()
-        .filter(|c| c.live() && c.kernel.is_none())
+        .filter(|c| c.live())
+        .zip(first_chain..)
+        .filter(|(c, _)| c.kernel.is_none())
         .peekable();
-    if let Some(first) = new_chains.peek() {
+    if let Some((first, _)) = new_chains.peek() {
         let line = t.replaced.or(first.created).unwrap_or(0);
         plan.push(Op::AddTable { table: s() }, line);
     }
-    for c in new_chains {
+    for (c, ci) in new_chains {
         let line = c.created.unwrap_or(0);
         let base: Option<BaseSpec> = if c.builtin {
             base_spec(t.table, &c.name).map(|b| BaseSpec {
@@ -222,17 +253,21 @@ pub(super) fn emit_table(t: TableView, plan: &mut Plan<'_>) {
         } else {
             None
         };
-        let is_base = base.is_some();
+        let Some(base) = base else {
+            plan.steps.push(Step::NewChain(ci));
+            plan.lines.push(line);
+            continue;
+        };
         plan.push(
             Op::AddChain {
                 table: s(),
                 chain: c.name.clone(),
-                base,
-                excl: !is_base,
+                base: Some(base),
+                excl: false,
             },
             line,
         );
-        if let (true, Some(p)) = (is_base, c.policy) {
+        if let Some(p) = c.policy {
             if let Some(ctr) = p.counters.filter(|c| *c != Counters::default()) {
                 plan.push(
                     Op::SetPolicy {
@@ -264,12 +299,6 @@ pub(super) fn emit_table(t: TableView, plan: &mut Plan<'_>) {
         }
     }
     // 6. new rules
-    let renames = if renames.is_empty() {
-        None
-    } else {
-        plan.renames.push(renames);
-        Some(plan.renames.len() as u32 - 1)
-    };
     let count: usize = t
         .chains
         .iter()
@@ -278,13 +307,7 @@ pub(super) fn emit_table(t: TableView, plan: &mut Plan<'_>) {
         .sum();
     plan.steps.reserve(count);
     plan.lines.reserve(count);
-    for c in t.chains.into_iter().filter(Chain::live) {
-        let ci = plan.chains.len() as u32;
-        plan.chains.push(RuleChain {
-            table: t.table,
-            name: c.kernel_name().to_string(),
-            renames,
-        });
+    for (c, ci) in t.chains.into_iter().filter(Chain::live).zip(first_chain..) {
         match c.rules {
             View::Lazy { head, tail } => {
                 for p in head {

@@ -14,11 +14,9 @@
 //!
 //! This module is the planner, pure (no kernel, no libnftnl): the
 //! program around it is [`crate::applet::restore`]. Modules: [`text`] (line kinds, word splitting, counter prefixes),
-//! [`parse`] (a rule line to a command, with the [`fast`] path for the
-//! common `-A` lines), [`sim`] (the view), [`emit`] (the ops).
+//! [`parse`] (a rule line to a command), [`sim`] (the view), [`emit`] (the ops).
 
 pub mod emit;
-pub mod fast;
 #[cfg(test)]
 mod mem;
 pub mod parse;
@@ -330,33 +328,34 @@ pub fn plan_input<'t>(
                     line: lineno,
                     msg: None,
                 })?;
-                match parse::rule_line(family, t, prog, l, at, opts.counters)? {
-                    Parsed::Skip => {}
-                    Parsed::Fast(scan) => {
-                        let r = if spans {
-                            sim.append_line(t, &scan, lineno, (start as u32, line.len() as u32))
-                        } else {
-                            match scan.command() {
-                                Some(cmd) => sim.command(cmd, lineno),
-                                None => Err(RestoreError::Other(Error::Raw {
-                                    msg: format!("{prog}: internal error: the rule of line {lineno} could not be built"),
-                                    code: 1,
-                                })),
-                            }
-                        };
+                let lookups = crate::model::netdb::host_lookups();
+                let cmd = match parse::rule_line(family, t, prog, l, at, opts.counters)? {
+                    Parsed::Skip => continue,
+                    Parsed::Cmd(cmd) => cmd,
+                };
+                match &cmd.action {
+                    // The usual line: kept as its place in the input, its
+                    // rule made again when the batch is written, so that
+                    // the planner holds no parsed rules.
+                    Action::Append { chain, rules }
+                        if spans
+                            && rules.len() == 1
+                            && sim::replayable(&rules[0])
+                            && crate::model::netdb::host_lookups() == lookups =>
+                    {
+                        let span = (start as u32, line.len() as u32);
+                        let r = sim.append_line(t, chain, &rules[0], lineno, span);
                         defer(r, &mut failed)?;
                     }
-                    Parsed::Cmd(cmd) => match &cmd.action {
-                        Action::Version => out.push_str(&format!("{prog} {VERSION}\n")),
-                        Action::Help(ext) => {
-                            out.push_str(&crate::cli::help::help_text(family));
-                            out.push_str(ext);
-                        }
-                        Action::List { .. } | Action::ListRules { .. } => {
-                            listings.push((out.len(), lineno, *cmd));
-                        }
-                        _ => defer(sim.command(*cmd, lineno), &mut failed)?,
-                    },
+                    Action::Version => out.push_str(&format!("{prog} {VERSION}\n")),
+                    Action::Help(ext) => {
+                        out.push_str(&crate::cli::help::help_text(family));
+                        out.push_str(ext);
+                    }
+                    Action::List { .. } | Action::ListRules { .. } => {
+                        listings.push((out.len(), lineno, *cmd));
+                    }
+                    _ => defer(sim.command(*cmd, lineno), &mut failed)?,
                 }
             }
             LineKind::Stray => {

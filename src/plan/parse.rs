@@ -4,7 +4,6 @@
 //! refused; a line with `-6` is skipped by iptables-restore and one with
 //! `-4` by ip6tables-restore.
 
-use super::fast;
 use super::text::{rule_counters, split_words};
 use super::RestoreError;
 use crate::cli::{self, Command};
@@ -12,15 +11,9 @@ use crate::error::{param, Error};
 use crate::model::{Family, Table};
 
 /// What a rule line asks for.
-// Returned by value once per line and consumed at once; boxing the scan
-// would cost an allocation per line.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
-pub enum Parsed<'a> {
-    /// an `-A` line of the fast subset, checked (its rule is made later,
-    /// from the line)
-    Fast(fast::Scan<'a>),
-    /// any other command
+pub enum Parsed {
+    /// a command
     Cmd(Box<Command>),
     /// a line for the other family (`-6` in iptables-restore): ignored
     Skip,
@@ -72,51 +65,24 @@ pub struct LineAt {
 }
 
 /// Parse a rule line (the whole line, `[p:b]` prefix included, without its
-/// newline) of a block for `table`. `counters` is `--counters`.
-pub fn rule_line<'a>(
+/// newline) of a block for `table`. `counters` is `--counters`. Split the
+/// words as iptables-restore does and run them through the iptables
+/// command-line parser: the one parser of every command line.
+pub fn rule_line(
     family: Family,
     table: Table,
     prog: &str,
-    line: &'a str,
+    line: &str,
     at: LineAt,
     counters: bool,
-) -> Result<Parsed<'a>, RestoreError> {
-    let lineno = at.lineno;
-    let perr = |err: Error| RestoreError::Param { line: lineno, err };
-    let (rest, pc) =
-        rule_counters(line, lineno as usize).map_err(|e| perr(param(e.to_string())))?;
-    let pc = if counters { pc } else { None };
-    if let Some(scan) = fast::scan(family, table, rest, pc) {
-        #[cfg(debug_assertions)]
-        {
-            // The fast path must agree with the full parser, always.
-            let slow = full(family, table, prog, rest, pc, at);
-            let fast = scan.command();
-            let same = matches!((&slow, &fast), (Ok(Parsed::Cmd(c)), Some(f)) if **c == *f);
-            debug_assert!(
-                same,
-                "fast path differs, line {lineno}: {line}: {slow:?} {fast:?}"
-            );
-        }
-        return Ok(Parsed::Fast(scan));
-    }
-    full(family, table, prog, rest, pc, at)
-}
-
-/// The general path: split the words as iptables-restore does and run
-/// them through the iptables command-line parser.
-fn full(
-    family: Family,
-    table: Table,
-    prog: &str,
-    rest: &str,
-    pc: Option<(&str, &str)>,
-    at: LineAt,
-) -> Result<Parsed<'static>, RestoreError> {
+) -> Result<Parsed, RestoreError> {
     let perr = |err: Error| RestoreError::Param {
         line: at.lineno,
         err,
     };
+    let (rest, pc) =
+        rule_counters(line, at.lineno as usize).map_err(|e| perr(param(e.to_string())))?;
+    let pc = if counters { pc } else { None };
     let words = split_words(rest, at.eol).map_err(|e| perr(param(e.to_string())))?;
     let mut args: Vec<String> = Vec::with_capacity(words.len() + 3);
     if let Some((p, b)) = pc {
@@ -165,7 +131,7 @@ mod tests {
     use super::*;
     use crate::cli::Action;
 
-    fn p(family: Family, l: &str) -> Result<Parsed<'_>, RestoreError> {
+    fn p(family: Family, l: &str) -> Result<Parsed, RestoreError> {
         rule_line(
             family,
             Table::Filter,
@@ -179,7 +145,7 @@ mod tests {
         )
     }
 
-    fn msg(r: Result<Parsed<'_>, RestoreError>) -> String {
+    fn msg(r: Result<Parsed, RestoreError>) -> String {
         match r {
             Err(RestoreError::Param { err, line: 7 }) => err.to_string(),
             other => panic!("{other:?}"),
@@ -228,7 +194,7 @@ mod tests {
         // Values that look like those options are values.
         assert!(matches!(
             p(Family::V4, "-A INPUT -p tcp -j X-t").unwrap(),
-            Parsed::Fast(_)
+            Parsed::Cmd(_)
         ));
         assert!(matches!(
             p(Family::V4, "-A INPUT -p tcp -m tcp --dport 1 -j X -t").unwrap_err(),
@@ -261,7 +227,6 @@ mod tests {
                 AT1,
                 counters,
             ) {
-                Ok(Parsed::Fast(s)) => s.command().unwrap(),
                 Ok(Parsed::Cmd(c)) => *c,
                 other => panic!("{other:?}"),
             };

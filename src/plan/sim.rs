@@ -26,15 +26,15 @@
 //! it is used. Each op remembers the input line it stands for, so that a
 //! kernel error names that line.
 //!
-//! Memory: a new rule read by the fast path is kept as the place of its
-//! line in the input (the fast path depends on nothing but the text), and
-//! parsed and encoded again only when its op is built, one at a time while
-//! the batch is written; other rules are kept as model rules.
+//! Memory: an `-A` rule whose reading depends on nothing but its text
+//! ([`replayable`]) is kept as the place of its line in the input, and
+//! parsed (by the same parser) and encoded again only when its op is
+//! built, one at a time while the batch is written; other rules are kept
+//! as model rules.
 
 use super::emit::{emit_table, Plan};
-use super::fast;
-use super::text::rule_counters;
-use super::RestoreError;
+use super::parse::{rule_line, LineAt, Parsed};
+use super::{prog_of, RestoreError};
 use crate::cli::{Action, Command};
 use crate::config::Layout;
 use crate::error::Error;
@@ -89,7 +89,7 @@ fn chain_busy(line: u32, chain: &str) -> RestoreError {
 #[derive(Debug, Clone)]
 pub(super) enum Src {
     /// the input line it came from (`start`, `len` in the input text),
-    /// read again by the fast path
+    /// read again when its op is built
     Line { start: u32, len: u32 },
     /// the rule
     Rule(Box<Rule>),
@@ -118,14 +118,23 @@ pub struct Source<'t> {
 }
 
 impl Source<'_> {
-    /// The rule of a line the fast path read, read again.
+    /// The rule of a line kept as its place in the input, read again by
+    /// the same parser.
     fn reparse(&self, table: Table, start: u32, len: u32) -> Option<Rule> {
-        let line = self
-            .text
-            .get(start as usize..(start as usize + len as usize))?;
-        let (rest, pc) = rule_counters(line, 0).ok()?;
-        let pc = if self.counters { pc } else { None };
-        fast::scan(self.family, table, rest, pc)?.rule()
+        let (start, end) = (start as usize, start as usize + len as usize);
+        let line = self.text.get(start..end)?;
+        let at = LineAt {
+            lineno: 0,
+            eol: self.text.as_bytes().get(end) == Some(&b'\n'),
+        };
+        let prog = prog_of(self.family);
+        match rule_line(self.family, table, prog, line, at, self.counters).ok()? {
+            Parsed::Cmd(cmd) => match cmd.action {
+                Action::Append { mut rules, .. } if rules.len() == 1 => rules.pop(),
+                _ => None,
+            },
+            Parsed::Skip => None,
+        }
     }
 
     pub(super) fn rule(&self, table: Table, p: &Pending) -> Option<Rule> {
@@ -134,6 +143,58 @@ impl Source<'_> {
             Src::Line { start, len } => self.reparse(table, *start, *len),
         }
     }
+}
+
+/// Is reading this rule from its text again sure to give the same rule?
+/// True of the extensions whose options are read from the text alone
+/// (no user, group, set or file lookups); host names are caught apart
+/// (see [`crate::model::netdb::host_lookups`]).
+pub fn replayable(rule: &Rule) -> bool {
+    const MATCHES: &[&str] = &[
+        "comment",
+        "tcp",
+        "udp",
+        "statistic",
+        "mark",
+        "multiport",
+        "icmp",
+        "icmp6",
+        "conntrack",
+        "state",
+        "addrtype",
+        "limit",
+        "connmark",
+        "mac",
+        "iprange",
+        "length",
+        "ttl",
+        "tos",
+        "dscp",
+        "pkttype",
+        "physdev",
+        "sctp",
+        "ah",
+        "esp",
+    ];
+    const TARGETS: &[&str] = &[
+        "DNAT",
+        "SNAT",
+        "MASQUERADE",
+        "REDIRECT",
+        "MARK",
+        "CONNMARK",
+        "REJECT",
+        "LOG",
+        "NFLOG",
+        "NFQUEUE",
+        "TCPMSS",
+        "NOTRACK",
+    ];
+    rule.matches.iter().all(|m| MATCHES.contains(&m.name()))
+        && match &rule.target {
+            Target::Ext(t) => TARGETS.contains(&t.name()),
+            _ => true,
+        }
 }
 
 /// A rule of a chain whose rules are known.
@@ -796,25 +857,25 @@ impl<'k, 't> Sim<'k, 't> {
         }
     }
 
-    /// `-A` of a line the fast path checked: the rule is kept as its
-    /// place in the input (`start`, `len`) and made when the batch is
-    /// written.
+    /// `-A` of one rule that reads the same from its line again
+    /// ([`replayable`]): the rule is kept as its place in the input
+    /// (`start`, `len`) and read again when the batch is written.
     pub fn append_line(
         &mut self,
         table: Table,
-        scan: &fast::Scan<'_>,
+        chain: &str,
+        rule: &Rule,
         line: u32,
         span: (u32, u32),
     ) -> Res<()> {
         let ti = self.tv(table);
-        if let fast::Jump::Chain(c) = scan.target {
-            self.check_target(ti, Some(c), line)?;
-        }
-        let ci = self.rule_chain(ti, scan.chain, line)?;
-        let target = match scan.target {
-            fast::Jump::Chain(c) => Some(self.intern(c)),
+        let jump = match &rule.target {
+            Target::Jump(c) | Target::Goto(c) => Some(c.as_str()),
             _ => None,
         };
+        self.check_target(ti, jump, line)?;
+        let ci = self.rule_chain(ti, chain, line)?;
+        let target = jump.map(|c| self.intern(c));
         self.add_ref(ti, target);
         let p = Pending {
             line,

@@ -25,6 +25,10 @@ type ChainRules = (String, Vec<RuleEntry>);
 pub struct Session {
     nft: Nft,
     family: Family,
+    /// every chain of the family, as dumped at this generation: a chain
+    /// dump always walks every table's chains (and restarts the walk for
+    /// each buffer it fills), so a save of several tables reads them once
+    chains: Option<(u32, Vec<NftChain>)>,
 }
 
 fn sys_err(e: SysError) -> Error {
@@ -108,6 +112,7 @@ impl Session {
         Ok(Session {
             nft: Nft::open().map_err(sys_err)?,
             family,
+            chains: None,
         })
     }
 
@@ -156,7 +161,7 @@ impl Session {
         let mut tries = 0;
         loop {
             let before = self.genid()?;
-            let st = self.load_table_once(table)?;
+            let st = self.load_table_once(table, before)?;
             if self.genid()? == before || tries == 10 {
                 return Ok(st);
             }
@@ -164,11 +169,29 @@ impl Session {
         }
     }
 
-    fn load_table_once(&mut self, table: Table) -> Result<TableState, Error> {
+    /// The chains of `table`, from the family's chain list read at
+    /// generation `genid` (read now unless it is at hand).
+    fn table_chains(&mut self, table: Table, genid: u32) -> Result<Vec<NftChain>, Error> {
+        if self.chains.as_ref().is_none_or(|(g, _)| *g != genid) {
+            let fam = self.fam();
+            let all = self.nft.chains_in(fam, None).map_err(sys_err)?;
+            self.chains = Some((genid, all));
+        }
+        let all = self.chains.as_ref().map_or(&[][..], |(_, v)| v.as_slice());
+        Ok(all
+            .iter()
+            .filter(|c| c.table == table.name())
+            .cloned()
+            .collect())
+    }
+
+    /// `genid`: the generation read before; a table read while another
+    /// writer commits is read again by the caller.
+    fn load_table_once(&mut self, table: Table, genid: u32) -> Result<TableState, Error> {
         let fam = self.fam();
         let family = self.family;
         let mut st = TableState::empty(table);
-        let chains = self.nft.chains(fam, table.name()).map_err(sys_err)?;
+        let chains = self.table_chains(table, genid)?;
         if chains.is_empty() && !self.table_exists(table)? {
             return Ok(st);
         }

@@ -836,21 +836,34 @@ impl Nft {
     /// All chains of table `table`, in kernel order; none if the table
     /// does not exist.
     pub fn chains(&mut self, fam: NfProto, table: &str) -> Result<Vec<NftChain>, SysError> {
+        self.chains_in(fam, Some(table))
+    }
+
+    /// The chains of every table of the family (`None`) or of one table:
+    /// the kernel dumps them all either way.
+    pub fn chains_in(
+        &mut self,
+        fam: NfProto,
+        table: Option<&str>,
+    ) -> Result<Vec<NftChain>, SysError> {
         let mut out = Vec::new();
         let cell = std::cell::RefCell::new(&mut out);
         self.dump(
             "list chains",
             |b, seq| {
                 let mut c = Chain::new()?;
-                c.set_str(nl::NFTNL_CHAIN_TABLE, table)?;
-                chain_msg(b, NFT_MSG_GETCHAIN, fam, NLM_F_DUMP, seq, &c, table.len())
+                if let Some(t) = table {
+                    c.set_str(nl::NFTNL_CHAIN_TABLE, t)?;
+                }
+                let strs = table.map_or(0, str::len);
+                chain_msg(b, NFT_MSG_GETCHAIN, fam, NLM_F_DUMP, seq, &c, strs)
             },
             || cell.borrow_mut().clear(),
             |m| {
                 if m.ty == nft_type(NFT_MSG_NEWCHAIN) {
                     let c = Chain::parse(m)?.to_ir();
                     // The kernel does not filter chain dumps by table.
-                    if c.table == table {
+                    if table.is_none_or(|t| c.table == t) {
                         cell.borrow_mut().push(c);
                     }
                 }

@@ -380,13 +380,9 @@ pub fn check_chain_name(name: &str) -> Result<(), Error> {
 fn parse_ipv4_numeric(s: &str) -> Option<Ipv4Addr> {
     // iptables reads 1 to 4 dotted parts; missing trailing parts are 0
     // (`10/8` is 10.0.0.0/8).
-    let parts: Vec<&str> = s.split('.').collect();
-    if parts.is_empty() || parts.len() > 4 {
-        return None;
-    }
     let mut o = [0u8; 4];
-    for (i, p) in parts.iter().enumerate() {
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+    for (i, p) in s.split('.').enumerate() {
+        if i >= 4 || p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         o[i] = p.parse::<u8>().ok()?;

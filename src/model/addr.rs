@@ -64,6 +64,24 @@ impl Net {
 
     /// A net from address and mask; the address is masked.
     pub fn with_mask(addr: IpAddr, mask: IpAddr) -> Net {
+        // The usual case, same family, without byte vectors.
+        match (addr, mask) {
+            (IpAddr::V4(a), IpAddr::V4(m)) => {
+                let a = Ipv4Addr::from(u32::from(a) & u32::from(m));
+                return Net {
+                    addr: IpAddr::V4(a),
+                    mask,
+                };
+            }
+            (IpAddr::V6(a), IpAddr::V6(m)) => {
+                let a = Ipv6Addr::from(u128::from(a) & u128::from(m));
+                return Net {
+                    addr: IpAddr::V6(a),
+                    mask,
+                };
+            }
+            _ => {}
+        }
         let a = bytes(&addr);
         let m = bytes(&mask);
         let masked: Vec<u8> = a.iter().zip(m.iter()).map(|(x, y)| x & y).collect();

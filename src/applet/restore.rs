@@ -324,18 +324,36 @@ const MAX_TRIES: usize = 1000;
 /// each command does and how it fails, one transaction carries it, planned
 /// again when another writer got in first.
 pub fn run_command(cmd: &crate::cli::Command, layout: Layout) -> Result<(), Error> {
-    let family = cmd.family;
-    let mut nft = Nft::open().map_err(sys_error)?;
+    transact(cmd.family, |k| {
+        crate::plan::plan_command(cmd, layout, k).map_err(RestoreError::Other)
+    })
+    .map_err(crate::plan::single_error)
+}
+
+/// Plans a transaction with `plan` against the kernel as it is now and
+/// commits it as ONE batch bound to the ruleset generation it was planned
+/// from: all of it happens or none of it. When another writer changed the
+/// ruleset in between, the kernel refuses the batch and `plan` is called
+/// again with the new state. An empty plan commits nothing. A kernel
+/// refusal is [`RestoreError::Kernel`], naming the input line of the op it
+/// refused. (The library's transactions, [`crate::firewall`], and single
+/// commands use this; `iptables-restore` itself has its own loop, which also
+/// prints its output and keeps `--test` from committing.)
+pub fn transact<'t>(
+    family: Family,
+    mut plan: impl FnMut(&mut dyn Kernel) -> Result<Plan<'t>, RestoreError>,
+) -> Result<(), RestoreError> {
+    let mut nft = Nft::open().map_err(|e| RestoreError::Other(sys_error(e)))?;
     let fam = nfproto(family);
     for _ in 0..MAX_TRIES {
-        let genid = nft.genid().map_err(sys_error)?;
+        let genid = nft.genid().map_err(|e| RestoreError::Other(sys_error(e)))?;
         let plan = {
             let mut k = NftKernel {
                 nft: &mut nft,
                 family,
                 session: None,
             };
-            crate::plan::plan_command(cmd, layout, &mut k)?
+            plan(&mut k)?
         };
         if plan.is_empty() {
             return Ok(());
@@ -344,18 +362,32 @@ pub fn run_command(cmd: &crate::cli::Command, layout: Layout) -> Result<(), Erro
             Ok(()) => return Ok(()),
             Err(e) if e.is_restart() => continue,
             Err(e) => {
+                let line = e.index.and_then(|i| plan.line(i));
+                if e.index.is_some_and(|i| plan.broken(i)) {
+                    return Err(RestoreError::Other(Error::Raw {
+                        msg: format!(
+                            "internal error: the rule of line {} could not be built again; nothing was changed",
+                            line.unwrap_or(0)
+                        ),
+                        code: 1,
+                    }));
+                }
                 let failed = e.index.map(|i| plan.op(i));
-                return Err(commit_error(
+                let msg = match commit_error(
                     failed.as_slice(),
                     &CommitError {
                         index: e.index.map(|_| 0),
                         errno: e.errno,
                     },
-                ));
+                ) {
+                    Error::Resource(m) => m,
+                    other => format!(" {other}"),
+                };
+                return Err(RestoreError::Kernel { line, msg });
             }
         }
     }
-    Err(Error::Resource(format!(
+    Err(RestoreError::Other(Error::Resource(format!(
         "the ruleset kept changing; gave up after {MAX_TRIES} attempts"
-    )))
+    ))))
 }

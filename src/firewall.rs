@@ -683,7 +683,9 @@ impl Firewall {
     }
 
     /// `-C`: does `chain` hold a rule equal to `rule` (counters aside)?
-    /// A missing chain or a bad rule is an error, not `false`.
+    /// A chain that does not exist holds none (`false`, as `iptables -C`
+    /// answers the same for both); a rule that cannot be in the table (a
+    /// jump to a missing chain, ...) is an error.
     ///
     /// ```no_run
     /// use rxtables::firewall::{parse_rule, Family, Firewall, Table};
@@ -865,7 +867,9 @@ impl Firewall {
         self.session.load_table(table)
     }
 
-    /// The names of the chains of `table` that exist, built-in ones first.
+    /// The names of the chains of `table` that exist, built-in ones first
+    /// (as with iptables-nft, a built-in chain exists once a rule or
+    /// policy has used it).
     pub fn chains(&mut self, table: Table) -> Result<Vec<String>, Error> {
         let st = self.table(table)?;
         Ok(st

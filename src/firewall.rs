@@ -894,8 +894,9 @@ impl Firewall {
     }
 
     /// `-S chain` as values: the rules of `chain`, in order, with their
-    /// counters. A missing chain is an error, and so is a rule rxtables
-    /// cannot express (use [`Firewall::table`] to see such rules).
+    /// counters. A user chain that does not exist is an error (a built-in
+    /// one not made yet has no rules), and so is a rule rxtables cannot
+    /// express (use [`Firewall::table`] to see such rules).
     ///
     /// ```no_run
     /// use rxtables::firewall::{Family, Firewall, Table, Target};
@@ -909,9 +910,14 @@ impl Firewall {
     /// # Ok::<(), rxtables::error::Error>(())
     /// ```
     pub fn rules(&mut self, table: Table, chain: &str) -> Result<Vec<Rule>, Error> {
-        let ch = self
-            .chain(table, chain)?
-            .ok_or_else(|| Error::Op("No chain/target/match by that name".into()))?;
+        let Some(ch) = self.chain(table, chain)? else {
+            // A built-in chain not made yet holds no rule (`iptables -S
+            // INPUT` lists it on a fresh machine too).
+            if table.is_builtin(chain) {
+                return Ok(Vec::new());
+            }
+            return Err(Error::Op("No chain/target/match by that name".into()));
+        };
         ch.rules
             .into_iter()
             .enumerate()

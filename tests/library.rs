@@ -309,11 +309,10 @@ fn inner_single_changes_and_typed_read_back() {
         .unwrap();
     let drop = RuleBuilder::new(f).jump("DROP").build().unwrap();
 
-    // nothing there yet: chain INPUT exists only once the table does
-    assert!(
-        fw.rules(Table::Filter, "INPUT").is_err()
-            || fw.rules(Table::Filter, "INPUT").unwrap().is_empty()
-    );
+    // nothing there yet: INPUT is not made, and has no rules
+    assert!(fw.chain(Table::Filter, "INPUT").unwrap().is_none());
+    assert_eq!(fw.rules(Table::Filter, "INPUT").unwrap(), vec![]);
+    assert!(fw.rules(Table::Filter, "NOCHAIN").is_err());
     fw.append(Table::Filter, "INPUT", &ssh).unwrap();
     fw.append(Table::Filter, "INPUT", &drop).unwrap();
     fw.insert(Table::Filter, "INPUT", 1, &lo).unwrap();

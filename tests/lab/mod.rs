@@ -389,12 +389,82 @@ impl Host {
         .unwrap_or_else(|_| Err("client thread panicked".into()))
     }
 
+    /// One TCP connection to `dst` (say hello, read the answer line), with
+    /// `wait` for the connection and again for the answer: what came of it
+    /// and how long it took. Unlike [`Host::tcp_connect`], an error keeps
+    /// its errno, so a test can tell a reset from an ICMP error.
+    pub fn tcp_probe(&self, dst: SocketAddr, wait: Duration) -> (Probe, Duration) {
+        in_ns(&self.name, move || {
+            let start = Instant::now();
+            let p = (|| {
+                let mut s = TcpStream::connect_timeout(&dst, wait).map_err(Probe::from)?;
+                s.set_read_timeout(Some(wait)).map_err(Probe::from)?;
+                s.write_all(b"hello\n").map_err(Probe::from)?;
+                let mut line = String::new();
+                BufReader::new(&s)
+                    .read_line(&mut line)
+                    .map_err(Probe::from)?;
+                Ok::<_, Probe>(Probe::Answer(line.trim_end().to_string()))
+            })();
+            (p.unwrap_or_else(|e| e), start.elapsed())
+        })
+        .join()
+        .unwrap_or_else(|_| (Probe::Error(-1), Duration::ZERO))
+    }
+
+    /// One UDP datagram from `src` to `dst` over a *connected* socket, so
+    /// that an ICMP/ICMPv6 error for it comes back as the socket's error
+    /// (an unconnected socket never sees one): what came of it, and how
+    /// long it took.
+    pub fn udp_probe(&self, src: IpAddr, dst: SocketAddr, wait: Duration) -> (Probe, Duration) {
+        in_ns(&self.name, move || {
+            let start = Instant::now();
+            let p = (|| {
+                let s = UdpSocket::bind(SocketAddr::new(src, 0)).map_err(Probe::from)?;
+                s.connect(dst).map_err(Probe::from)?;
+                s.set_read_timeout(Some(wait)).map_err(Probe::from)?;
+                s.send(b"hello\n").map_err(Probe::from)?;
+                let mut buf = [0u8; 512];
+                let n = s.recv(&mut buf).map_err(Probe::from)?;
+                Ok::<_, Probe>(Probe::Answer(
+                    String::from_utf8_lossy(&buf[..n]).trim_end().to_string(),
+                ))
+            })();
+            (p.unwrap_or_else(|e| e), start.elapsed())
+        })
+        .join()
+        .unwrap_or_else(|_| (Probe::Error(-1), Duration::ZERO))
+    }
+
     /// One ICMP echo from `src` (or the kernel's choice) to `dst`; true if
     /// the reply came within [`TIMEOUT`] (like `ping -c1 -W1`).
     pub fn ping(&self, src: Option<IpAddr>, dst: IpAddr) -> bool {
         in_ns(&self.name, move || icmp::echo(src, dst, TIMEOUT))
             .join()
             .unwrap_or(false)
+    }
+}
+
+/// What came of a [`Host::tcp_probe`] or [`Host::udp_probe`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// the peer's answer line
+    Answer(String),
+    /// the socket's error: an errno (`libc::ECONNREFUSED`, ...)
+    Error(i32),
+    /// nothing came back in time
+    Silence,
+}
+
+impl From<std::io::Error> for Probe {
+    fn from(e: std::io::Error) -> Probe {
+        match (e.raw_os_error(), e.kind()) {
+            (Some(libc::EAGAIN), _) | (Some(libc::ETIMEDOUT), _) => Probe::Silence,
+            (Some(n), _) => Probe::Error(n),
+            (None, std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => Probe::Silence,
+            // e.g. "closed without answering": not an errno
+            (None, _) => Probe::Error(0),
+        }
     }
 }
 

@@ -409,7 +409,7 @@ impl Host {
             (p.unwrap_or_else(|e| e), start.elapsed())
         })
         .join()
-        .unwrap_or_else(|_| (Probe::Error(-1), Duration::ZERO))
+        .unwrap_or((Probe::Error(-1), Duration::ZERO))
     }
 
     /// One UDP datagram from `src` to `dst` over a *connected* socket, so
@@ -433,7 +433,7 @@ impl Host {
             (p.unwrap_or_else(|e| e), start.elapsed())
         })
         .join()
-        .unwrap_or_else(|_| (Probe::Error(-1), Duration::ZERO))
+        .unwrap_or((Probe::Error(-1), Duration::ZERO))
     }
 
     /// One ICMP echo from `src` (or the kernel's choice) to `dst`; true if

@@ -19,6 +19,11 @@
 //!   are SNAT sources; tests may drop the route back to the client net to
 //!   show that only NAT makes an answer possible).
 //! - Forwarding is switched on inside the router namespace only.
+//! - Deterministic: no address goes through duplicate address detection
+//!   (`nodad`, and `accept_dad=0` for the link-local ones), ICMP errors are
+//!   not rate limited, and a lab is handed out only when every link has its
+//!   carrier, no address is tentative and each host has reached its
+//!   neighbours (bounded waits; a lab that never gets there panics).
 //! - Traffic is bounded: one TCP connection or UDP datagram or ICMP echo
 //!   per call, each with a timeout of about a second. Sockets are made in
 //!   a thread that has joined the namespace (`setns`), so no tool beyond
@@ -238,6 +243,53 @@ impl Host {
             return;
         }
         self.rx_ok(args);
+    }
+
+    /// Wait (at most 5 s, else panic) until every link of this host that
+    /// is up has its carrier and a link-local IPv6 address, and no IPv6
+    /// address is tentative (`ip -6 addr show tentative` prints nothing).
+    pub fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let why = self.not_ready();
+            match why {
+                None => return,
+                Some(w) if Instant::now() > deadline => {
+                    panic!("{} not ready after 5 s: {w}", self.name)
+                }
+                Some(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+
+    /// What [`Host::wait_ready`] still waits for, if anything.
+    fn not_ready(&self) -> Option<String> {
+        let tentative = self.ip(&["-6", "-o", "addr", "show", "tentative"]);
+        if !tentative.stdout.is_empty() {
+            return Some(format!(
+                "tentative: {}",
+                String::from_utf8_lossy(&tentative.stdout)
+            ));
+        }
+        let links = self.ip(&["-o", "link", "show", "up"]);
+        for line in String::from_utf8_lossy(&links.stdout).lines() {
+            // "2: eth0@if3: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu ..."
+            let Some(dev) = line.split(": ").nth(1) else {
+                continue;
+            };
+            let dev = dev.split('@').next().unwrap_or(dev);
+            if dev == "lo" {
+                continue;
+            }
+            if !line.contains("LOWER_UP") {
+                return Some(format!("{dev} has no carrier"));
+            }
+            let ll = self.ip(&["-6", "-o", "addr", "show", "dev", dev, "scope", "link"]);
+            if ll.stdout.is_empty() {
+                return Some(format!("{dev} has no link-local address yet"));
+            }
+        }
+        None
     }
 
     /// Write a sysctl of this namespace (`net/ipv4/ip_forward`).
@@ -535,6 +587,19 @@ impl Lab {
 
     fn wire(&self) {
         let (c, r, s) = (&self.client, &self.router, &self.server);
+        for h in [c, r, s] {
+            // No duplicate address detection, for the link-local addresses
+            // the kernel makes either (its devices copy `default`): while
+            // one is tentative, a router's neighbour solicitation for a
+            // forwarded packet (sent from the link-local address) is not
+            // sent at all, and the packet waits a second or more.
+            h.sysctl("net/ipv6/conf/default/accept_dad", "0");
+            h.sysctl("net/ipv6/conf/all/accept_dad", "0");
+            // Tests send ICMP errors in quick succession (REJECT, closed
+            // ports): none may be lost to the per-peer rate limit.
+            h.sysctl("net/ipv6/icmp/ratelimit", "0");
+            h.sysctl("net/ipv4/icmp_ratelimit", "0");
+        }
         r.ip(&[
             "link", "add", "lan0", "type", "veth", "peer", "name", "eth0", "netns", &c.name,
         ]);
@@ -595,6 +660,9 @@ impl Lab {
         }
         for net in ["fd99:1::/64", "fd99:3::/64"] {
             s.ip(&["-6", "route", "add", net, "via", "fd99:2::1"]);
+        }
+        for h in [c, r, s] {
+            h.wait_ready();
         }
         // Wait (bounded) until both links carry packets both ways.
         for (h, dst) in [

@@ -37,6 +37,9 @@
 //! `RX_LAB_OMIT_RULES=1` in the environment it does nothing, and every test
 //! must then fail (this is how one checks that each test depends on its
 //! rule); `RX_LAB_OMIT_RULE=K` leaves out only the K-th rule of each test.
+//! With `RX_LAB_REFERENCE=1` every rxtables command of a test runs with
+//! iptables 1.8.13 (`/opt/iptables-sid/bin`) instead: every test must pass
+//! then too (this is how one checks the tests themselves).
 #![allow(dead_code)]
 
 use std::fs::File;
@@ -82,6 +85,9 @@ pub const SERVER6: Ipv6Addr = Ipv6Addr::new(0xfd99, 2, 0, 0, 0, 0, 0, 2);
 pub const SNAT6: Ipv6Addr = Ipv6Addr::new(0xfd99, 3, 0, 0, 0, 0, 0, 1);
 /// The IPv6 address the DNAT tests connect to: no host has it.
 pub const VIRTUAL6: Ipv6Addr = Ipv6Addr::new(0xfd99, 4, 0, 0, 0, 0, 0, 4);
+
+/// Where iptables 1.8.13, the reference, is (for `RX_LAB_REFERENCE=1`).
+const REFERENCE_DIR: &str = "/opt/iptables-sid/bin";
 
 /// The rxtables binary under test.
 pub fn rxtables() -> &'static str {
@@ -210,8 +216,14 @@ impl Host {
     }
 
     /// rxtables as an applet (`iptables`, `ip6tables`, `iptables-save`, ...)
-    /// inside this namespace, whatever its result.
+    /// inside this namespace, whatever its result. With
+    /// `RX_LAB_REFERENCE=1`, iptables 1.8.13 instead (see the module doc).
     pub fn rx(&self, args: &[&str]) -> Output {
+        if std::env::var("RX_LAB_REFERENCE").is_ok_and(|v| v == "1") {
+            if let Some((applet, rest)) = args.split_first() {
+                return self.exec(&format!("{REFERENCE_DIR}/{applet}"), rest);
+            }
+        }
         self.exec(rxtables(), args)
     }
 

@@ -707,6 +707,16 @@ const MULTIPORT: &[&str] = &[
     "-A INPUT -p tcp -m multiport --dports 80 -m multiport --sports 1024:65535 -m conntrack --ctstate NEW",
 ];
 
+/// nfacct, both families. Each name must exist first (`nfacct add`, a
+/// per-namespace object, see [`setup`]): the kernel refuses the rule
+/// otherwise.
+const NFACCT: &[&str] = &[
+    "-A INPUT -m nfacct --nfacct-name acct1",
+    "-A FORWARD -p tcp -m nfacct --nfacct-name web-in -j ACCEPT",
+    "-A OUTPUT -m nfacct --nfacct-name abcdefghijklmnopqrstuvwxyz01234 -j DROP",
+    "-A INPUT -m nfacct --nfacct-name acct1 -m nfacct --nfacct-name acct_2",
+];
+
 /// conntrack and state (Docker, ufw, kube-proxy), both families.
 const CONNTRACK: &[&str] = &[
     "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
@@ -789,13 +799,22 @@ fn setup(spec: &str) -> Vec<String> {
             }
         }
     }
+    // nfacct objects a form names (created in the test's namespace)
+    for p in w.windows(2) {
+        if p[0] == "--nfacct-name" {
+            let c = format!("nfacct add {}", p[1]);
+            if !cmds.contains(&c) {
+                cmds.push(c);
+            }
+        }
+    }
     cmds
 }
 
 /// A command of [`setup`] as run with `tool`: iptables arguments get the
-/// tool in front, `ipset` commands run as they are.
+/// tool in front, `ipset` and `nfacct` commands run as they are.
 fn setup_cmd(tool: &str, s: &str) -> String {
-    if s.starts_with("ipset ") {
+    if s.starts_with("ipset ") || s.starts_with("nfacct ") {
         s.to_string()
     } else {
         format!("{tool} {s}")
@@ -1085,6 +1104,8 @@ form_tests! {
     v6_acct: Fam::V6, V6_ACCT;
     v4_tgt: Fam::V4, V4_TGT;
     v6_tgt: Fam::V6, V6_TGT;
+    v4_nfacct: Fam::V4, NFACCT;
+    v6_nfacct: Fam::V6, NFACCT;
 }
 
 /// `! --sport :1023`: 1.8.11+ write it as `sport > 1023` and print it as
@@ -1140,6 +1161,7 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V4_PROTO,
             V4_ACCT,
             V4_TGT,
+            NFACCT,
         ],
         Fam::V6 => &[
             V6_ADDRESSES,
@@ -1161,6 +1183,7 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V6_PROTO,
             V6_ACCT,
             V6_TGT,
+            NFACCT,
         ],
     };
     lists.iter().flat_map(|l| l.iter().copied()).collect()

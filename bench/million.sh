@@ -18,6 +18,9 @@
 #   RXTABLES=path (default target/release/rxtables)
 #   GEN_RULESET=path (default ../shared/bench/gen-ruleset)
 #   REF_RESTORE=iptables-nft-restore  REF_SAVE=iptables-nft-save
+#   STEPS="restore save" (default both)
+#   SETUP=ref|rx: which restore loads the ruleset a save reads (untimed;
+#     default ref; the kernel holds the same ruleset either way)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,6 +32,8 @@ RXTABLES=${RXTABLES:-$top/target/release/rxtables}
 GEN=${GEN_RULESET:-$top/../shared/bench/gen-ruleset}
 REF_RESTORE=${REF_RESTORE:-iptables-nft-restore}
 REF_SAVE=${REF_SAVE:-iptables-nft-save}
+STEPS=${STEPS:-restore save}
+SETUP=${SETUP:-ref}
 [ -x "$RXTABLES" ] || { echo "bench: $RXTABLES not found; run: cargo build --release" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 [ -e "$GEN" ] || { echo "bench: $GEN not found" >&2; exit 1; }
@@ -59,11 +64,25 @@ for kind in $KINDS; do
     f="$work/$kind.rules"
     python3 "$GEN" --kind "$kind" --rules "$N" --seed 1 >"$f"
     echo "== $kind: $(grep -c '^-A ' "$f") rules, $(wc -c <"$f") bytes; $RUNS pair(s); wall user sys KiB"
+    case $SETUP in
+        ref) load="$REF_RESTORE < $f" ;;
+        rx) load="$work/iptables-restore < $f" ;;
+        *) echo "bench: SETUP is ref or rx" >&2; exit 1 ;;
+    esac
     for ((i = 0; i < RUNS; i++)); do
-        measure "ref-restore-$kind" "true" "$REF_RESTORE < $f"
-        measure "rx-restore-$kind" "true" "$work/iptables-restore < $f"
-        measure "ref-save-$kind" "$REF_RESTORE < $f" "$REF_SAVE"
-        measure "rx-save-$kind" "$REF_RESTORE < $f" "$work/iptables-save"
+        for what in $STEPS; do
+            case $what in
+                restore)
+                    measure "ref-restore-$kind" "true" "$REF_RESTORE < $f"
+                    measure "rx-restore-$kind" "true" "$work/iptables-restore < $f"
+                    ;;
+                save)
+                    measure "ref-save-$kind" "$load" "$REF_SAVE"
+                    measure "rx-save-$kind" "$load" "$work/iptables-save"
+                    ;;
+                *) echo "bench: unknown step $what" >&2; exit 1 ;;
+            esac
+        done
     done
     results+=("$kind")
 done
@@ -73,7 +92,7 @@ echo "reference: $("$REF_RESTORE" --version 2>&1 | head -n1); rxtables: $RXTABLE
 printf '%-16s %8s %8s %8s %9s | %8s %8s %8s %9s | %7s %7s\n' "medians" \
     ref-wall ref-user ref-sys ref-MiB rx-wall rx-user rx-sys rx-MiB time× mem×
 for kind in "${results[@]}"; do
-    for what in restore save; do
+    for what in $STEPS; do
         r="ref-$what-$kind" x="rx-$what-$kind"
         rw=$(col "$r" 1) xw=$(col "$x" 1) rm=$(col "$r" 4) xm=$(col "$x" 4)
         printf '%-16s %8.2f %8.2f %8.2f %9.1f | %8.2f %8.2f %8.2f %9.1f | %6.2fx %6.2fx\n' \

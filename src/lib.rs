@@ -16,6 +16,7 @@
 pub mod applet;
 pub mod cli;
 pub mod config;
+pub mod doc;
 pub mod error;
 pub mod ext;
 pub mod ir;

@@ -140,14 +140,17 @@ _rxtables_builtin_chains() {
     esac
 }
 
-# Chain names of TABLE (FAMILY 4 or 6): the table's built-in chains and those
-# the running ruleset has, read by `rxtables list-chains` (nothing without
-# permission, no messages), each once.
+# Chain names of TABLE (FAMILY 4 or 6): the table's built-in chains (not with
+# a third argument `user`: targets of -j and -g) and those the running ruleset
+# has, read by `rxtables list-chains` (nothing without permission, no
+# messages), each once.
 _rxtables_chains() {
-    local bin=rxtables
+    local bin=rxtables builtin skip=
     [[ ${COMP_WORDS[0]##*/} == rxtables && -x ${COMP_WORDS[0]} ]] && bin=${COMP_WORDS[0]}
+    builtin=$(_rxtables_builtin_chains "$1")
+    [[ $3 == user ]] && skip=$builtin
     {
-        _rxtables_builtin_chains "$1"
+        [[ $3 == user ]] || printf '%s\n' $builtin
         if command -v "$bin" >/dev/null 2>&1; then
             if [[ $2 == 6 ]]; then
                 "$bin" list-chains -6 "$1" 2>/dev/null
@@ -155,7 +158,7 @@ _rxtables_chains() {
                 "$bin" list-chains "$1" 2>/dev/null
             fi
         fi
-    } | awk '!seen[$0]++'
+    } | awk -v skip="$skip" 'BEGIN { n = split(skip, b); for (i = 1; i <= n; i++) seen[b[i]] = 1 } !seen[$0]++'
 }
 
 # iptables/ip6tables: words from index $1 on, family $2.
@@ -186,12 +189,14 @@ _rxtables_iptables() {
             -m|--match)
                 COMPREPLY=($(compgen -W "$matches" -- "$cur")); return ;;
             -j|--jump)
-                COMPREPLY=($(compgen -W "$_rxtables_targets_std $targets $(_rxtables_chains "$table" "$fam")" -- "$cur")); return ;;
+                COMPREPLY=($(compgen -W "$_rxtables_targets_std $targets $(_rxtables_chains "$table" "$fam" user)" -- "$cur")); return ;;
+            -g|--goto)
+                COMPREPLY=($(compgen -W "$(_rxtables_chains "$table" "$fam" user)" -- "$cur")); return ;;
             -p|--protocol)
                 COMPREPLY=($(compgen -W "$_rxtables_protos" -- "$cur")); return ;;
             -i|--in-interface|-o|--out-interface)
                 COMPREPLY=($(compgen -W "$(command ls /sys/class/net 2>/dev/null)" -- "$cur")); return ;;
-            -A|--append|-C|--check|-D|--delete|-I|--insert|-R|--replace|-L|--list|-S|--list-rules|-F|--flush|-Z|--zero|-X|--delete-chain|-P|--policy|-E|--rename-chain|-g|--goto)
+            -A|--append|-C|--check|-D|--delete|-I|--insert|-R|--replace|-L|--list|-S|--list-rules|-F|--flush|-Z|--zero|-X|--delete-chain|-P|--policy|-E|--rename-chain)
                 COMPREPLY=($(compgen -W "$(_rxtables_chains "$table" "$fam")" -- "$cur")); return ;;
         esac
         if (( COMP_CWORD > start + 1 )); then

@@ -215,7 +215,7 @@ function __rxtables_implicit
     end
 end
 
-function __rxtables_chains
+function __rxtables_builtin_chains
     switch $argv[1]
         case filter
             printf '%s\n' INPUT FORWARD OUTPUT
@@ -228,16 +228,25 @@ function __rxtables_chains
         case security
             printf '%s\n' INPUT FORWARD OUTPUT
     end
+end
+
+function __rxtables_chains
+    set -l builtin (__rxtables_builtin_chains $argv[1])
+    test "$argv[3]" = user; or printf '%s\n' $builtin
     set -l bin rxtables
     set -l first (commandline -opc)[1]
     if test (basename -- $first) = rxtables; and test -x $first
         set bin $first
     end
     if command -q $bin; or test -x $bin
+        set -l found
         if test "$argv[2]" = 6
-            $bin list-chains -6 $argv[1] 2>/dev/null
+            set found ($bin list-chains -6 $argv[1] 2>/dev/null)
         else
-            $bin list-chains $argv[1] 2>/dev/null
+            set found ($bin list-chains $argv[1] 2>/dev/null)
+        end
+        for c in $found
+            contains -- $c $builtin; or printf '%s\n' $c
         end
     end
 end
@@ -280,12 +289,14 @@ function __rxtables_iptables
         case -m --match
             printf '%s\n' $matches; return
         case -j --jump
-            printf '%s\n' ACCEPT DROP RETURN $targets (__rxtables_chains $table $fam); return
+            printf '%s\n' ACCEPT DROP RETURN $targets (__rxtables_chains $table $fam user); return
+        case -g --goto
+            __rxtables_chains $table $fam user; return
         case -p --protocol
             printf '%s\n' tcp udp udplite icmp icmpv6 ipv6-icmp esp ah sctp mh ipv6-mh mobility-header dccp ipcomp gre all; return
         case -i --in-interface -o --out-interface
             command ls /sys/class/net 2>/dev/null; return
-        case '-A' '--append' '-C' '--check' '-D' '--delete' '-I' '--insert' '-R' '--replace' '-L' '--list' '-S' '--list-rules' '-F' '--flush' '-Z' '--zero' '-X' '--delete-chain' '-P' '--policy' '-E' '--rename-chain' '-g' '--goto'
+        case '-A' '--append' '-C' '--check' '-D' '--delete' '-I' '--insert' '-R' '--replace' '-L' '--list' '-S' '--list-rules' '-F' '--flush' '-Z' '--zero' '-X' '--delete-chain' '-P' '--policy' '-E' '--rename-chain'
             __rxtables_chains $table $fam; return
     end
     if test $n -ge 2; and contains -- $words[(math $n - 1)] -P --policy

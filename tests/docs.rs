@@ -9,7 +9,7 @@
 
 mod common;
 use rxtables::ext::{MATCHES, TARGETS};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 fn top() -> PathBuf {
@@ -347,6 +347,7 @@ fn bash_completion_reads_chains_of_the_ruleset() {
     let out = common::ns_bash(&format!(
         r#"set -e
 "$RX" iptables -N WEB-IN
+"$RX" iptables -A INPUT -j WEB-IN
 "$RX" iptables -t nat -N DOCKER
 "$RX" ip6tables -N SIX
 source {s}
@@ -354,6 +355,7 @@ c() {{ COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _rxtables; echo "${{COMPREPLY[
 c "$RX" iptables -A ''
 c "$RX" iptables -t nat -I D
 c "$RX" ip6tables -j S
+c "$RX" iptables -g ''
 d=$(mktemp -d); ln -s "$RX" "$d/rxtables"
 PATH=$d:$PATH c iptables -D W
 rm -rf "$d"
@@ -365,7 +367,8 @@ echo "-- list-chains"; "$RX" list-chains filter
     assert_eq!(out.stderr, "");
     assert_eq!(
         out.stdout,
-        "INPUT FORWARD OUTPUT WEB-IN\nDOCKER\nSET SNAT SYNPROXY SIX\nWEB-IN\n-- list-chains\nWEB-IN\n"
+        "INPUT FORWARD OUTPUT WEB-IN\nDOCKER\nSET SNAT SYNPROXY SIX\nWEB-IN\nWEB-IN\n\
+         -- list-chains\nWEB-IN\nINPUT\n"
     );
     // Without permission (an unprivileged user namespace): no names, no
     // message from the completion; list-chains itself says why, exit 1.
@@ -396,6 +399,29 @@ fn zsh_and_fish_scripts_parse() {
     if has("zsh") {
         let out = run(Command::new("zsh").arg("-n").arg(&zsh));
         assert_eq!(out.status, 0, "zsh -n: {}", out.stderr);
+        // the function itself, with compadd stubbed to print its words
+        // (outside the completion system; zsh filters by $PREFIX itself)
+        let out = run(Command::new("zsh").args([
+            "-f",
+            "-c",
+            &format!(
+                r#"compadd() {{ if [[ $1 == -a ]]; then print -l -- ${{(P)2}}; else [[ $1 == -- ]] && shift; print -l -- "$@"; fi }}
+words=(iptables -A INPUT -m tcp --d); CURRENT=6; PREFIX=--d
+source {} > /dev/null
+_rxtables | grep -x -e --dport -e --syn
+echo --
+words=(rxtables ip6tables -t nat -j M); CURRENT=6; PREFIX=M
+_rxtables | grep -x -e MASQUERADE -e POSTROUTING -e icmp6
+echo --
+words=(ip6tables -m ''); CURRENT=3; PREFIX=
+_rxtables | grep -x -e icmp6 -e icmp"#,
+                common::shell_quote(&zsh.display().to_string())
+            ),
+        ]));
+        assert_eq!(
+            out.stdout, "--dport\n--syn\n--\nMASQUERADE\n--\nicmp6\n",
+            "{out:?}"
+        );
     } else {
         eprintln!("zsh not installed: _rxtables not checked");
     }
@@ -429,5 +455,4 @@ fn zsh_and_fish_scripts_parse() {
     } else {
         eprintln!("fish not installed: rxtables.fish not checked");
     }
-    let _ = Path::new("");
 }

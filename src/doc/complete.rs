@@ -146,8 +146,6 @@ const CHAIN_OPTS: &[&str] = &[
     "--policy",
     "-E",
     "--rename-chain",
-    "-g",
-    "--goto",
 ];
 
 fn names(kind: Kind, family: Family) -> Vec<&'static str> {
@@ -239,14 +237,17 @@ _rxtables_builtin_chains() {{
 {builtin}    esac
 }}
 
-# Chain names of TABLE (FAMILY 4 or 6): the table's built-in chains and those
-# the running ruleset has, read by `rxtables list-chains` (nothing without
-# permission, no messages), each once.
+# Chain names of TABLE (FAMILY 4 or 6): the table's built-in chains (not with
+# a third argument `user`: targets of -j and -g) and those the running ruleset
+# has, read by `rxtables list-chains` (nothing without permission, no
+# messages), each once.
 _rxtables_chains() {{
-    local bin=rxtables
+    local bin=rxtables builtin skip=
     [[ ${{COMP_WORDS[0]##*/}} == rxtables && -x ${{COMP_WORDS[0]}} ]] && bin=${{COMP_WORDS[0]}}
+    builtin=$(_rxtables_builtin_chains "$1")
+    [[ $3 == user ]] && skip=$builtin
     {{
-        _rxtables_builtin_chains "$1"
+        [[ $3 == user ]] || printf '%s\n' $builtin
         if command -v "$bin" >/dev/null 2>&1; then
             if [[ $2 == 6 ]]; then
                 "$bin" list-chains -6 "$1" 2>/dev/null
@@ -254,7 +255,7 @@ _rxtables_chains() {{
                 "$bin" list-chains "$1" 2>/dev/null
             fi
         fi
-    }} | awk '!seen[$0]++'
+    }} | awk -v skip="$skip" 'BEGIN {{ n = split(skip, b); for (i = 1; i <= n; i++) seen[b[i]] = 1 }} !seen[$0]++'
 }}
 
 # iptables/ip6tables: words from index $1 on, family $2.
@@ -285,7 +286,9 @@ _rxtables_iptables() {{
             -m|--match)
                 COMPREPLY=($(compgen -W "$matches" -- "$cur")); return ;;
             -j|--jump)
-                COMPREPLY=($(compgen -W "$_rxtables_targets_std $targets $(_rxtables_chains "$table" "$fam")" -- "$cur")); return ;;
+                COMPREPLY=($(compgen -W "$_rxtables_targets_std $targets $(_rxtables_chains "$table" "$fam" user)" -- "$cur")); return ;;
+            -g|--goto)
+                COMPREPLY=($(compgen -W "$(_rxtables_chains "$table" "$fam" user)" -- "$cur")); return ;;
             -p|--protocol)
                 COMPREPLY=($(compgen -W "$_rxtables_protos" -- "$cur")); return ;;
             -i|--in-interface|-o|--out-interface)
@@ -436,7 +439,8 @@ _rxtables_chains() {{
     local bin=rxtables
     [[ ${{words[1]:t}} == rxtables && -x ${{words[1]}} ]] && bin=${{words[1]}}
     _rxtables_builtin_chains "$1"
-    local -a found
+    local -a found builtin
+    builtin=($reply)
     if (( $+commands[$bin] )) || [[ -x $bin ]]; then
         if [[ $2 == 6 ]]; then
             found=(${{(f)"$("$bin" list-chains -6 "$1" 2>/dev/null)"}})
@@ -444,7 +448,12 @@ _rxtables_chains() {{
             found=(${{(f)"$("$bin" list-chains "$1" 2>/dev/null)"}})
         fi
     fi
-    reply=($reply $found)
+    found=(${{found:|builtin}})
+    if [[ $3 == user ]]; then
+        reply=($found)
+    else
+        reply=($builtin $found)
+    fi
 }}
 
 _rxtables_iptables() {{
@@ -473,8 +482,11 @@ _rxtables_iptables() {{
             (-t|--table) compadd -- {tables}; return ;;
             (-m|--match) compadd -a matches; return ;;
             (-j|--jump)
-                _rxtables_chains "$table" "$fam"
+                _rxtables_chains "$table" "$fam" user
                 compadd -- {std} $targets $reply; return ;;
+            (-g|--goto)
+                _rxtables_chains "$table" "$fam" user
+                compadd -a reply; return ;;
             (-p|--protocol) compadd -- {protos}; return ;;
             (-i|--in-interface|-o|--out-interface) compadd -- /sys/class/net/*(N:t); return ;;
             ({chain_opts})
@@ -600,19 +612,28 @@ function __rxtables_implicit
 {implicit}    end
 end
 
-function __rxtables_chains
+function __rxtables_builtin_chains
     switch $argv[1]
 {builtin}    end
+end
+
+function __rxtables_chains
+    set -l builtin (__rxtables_builtin_chains $argv[1])
+    test "$argv[3]" = user; or printf '%s\n' $builtin
     set -l bin rxtables
     set -l first (commandline -opc)[1]
     if test (basename -- $first) = rxtables; and test -x $first
         set bin $first
     end
     if command -q $bin; or test -x $bin
+        set -l found
         if test "$argv[2]" = 6
-            $bin list-chains -6 $argv[1] 2>/dev/null
+            set found ($bin list-chains -6 $argv[1] 2>/dev/null)
         else
-            $bin list-chains $argv[1] 2>/dev/null
+            set found ($bin list-chains $argv[1] 2>/dev/null)
+        end
+        for c in $found
+            contains -- $c $builtin; or printf '%s\n' $c
         end
     end
 end
@@ -655,7 +676,9 @@ function __rxtables_iptables
         case -m --match
             printf '%s\n' $matches; return
         case -j --jump
-            printf '%s\n' {std} $targets (__rxtables_chains $table $fam); return
+            printf '%s\n' {std} $targets (__rxtables_chains $table $fam user); return
+        case -g --goto
+            __rxtables_chains $table $fam user; return
         case -p --protocol
             printf '%s\n' {protos}; return
         case -i --in-interface -o --out-interface

@@ -226,7 +226,10 @@ _rxtables() {
         applet=${COMP_WORDS[1]}
         start=2
     fi
+    # the reference's names (iptables-nft-save) and the package's
+    # (iptables-rxtables-save) are the applets too
     applet=${applet/-nft/}
+    applet=${applet/-rxtables/}
     local prev=${COMP_WORDS[COMP_CWORD-1]}
     case "$applet" in
         iptables) _rxtables_iptables "$start" 4 ;;

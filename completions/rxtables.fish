@@ -323,7 +323,10 @@ function __rxtables_complete
         set applet $words[2]
         set rest $words[3..-1]
     end
+    # the reference's names (iptables-nft-save) and the package's
+    # (iptables-rxtables-save) are the applets too
     set applet (string replace -- -nft '' $applet)
+    set applet (string replace -- -rxtables '' $applet)
     set -l prev ''
     test (count $rest) -ge 1; and set prev $rest[-1]
     switch $applet

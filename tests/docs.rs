@@ -238,12 +238,13 @@ fn version_and_help_of_rxtables_itself() {
 }
 
 /// Completes `words` (the last one being completed) with the bash script:
-/// `complete -p` of `name`, then COMPREPLY one a line.
+/// `complete -p` of the command's name (or `not registered`), then
+/// COMPREPLY one a line.
 fn bash_complete(words: &[&str], extra_env: &[(&str, &str)]) -> common::Output {
     let script = top().join("completions/rxtables.bash");
     let quoted: Vec<String> = words.iter().map(|w| common::shell_quote(w)).collect();
     let body = format!(
-        "source {}\ncomplete -p {}\nCOMP_WORDS=({})\nCOMP_CWORD={}\n_rxtables\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        "source {}\ncomplete -p {} 2>/dev/null || echo not registered\nCOMP_WORDS=({})\nCOMP_CWORD={}\n_rxtables\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
         common::shell_quote(&script.display().to_string()),
         common::shell_quote(words[0].rsplit('/').next().unwrap_or(words[0])),
         quoted.join(" "),
@@ -270,6 +271,27 @@ fn bash_completion_of_options_names_and_tables() {
         out.stdout.lines().next(),
         Some("complete -F _rxtables iptables")
     );
+    let all = run(Command::new("bash").args([
+        "--norc",
+        "-c",
+        &format!(
+            "source {}; complete -p",
+            common::shell_quote(
+                &top()
+                    .join("completions/rxtables.bash")
+                    .display()
+                    .to_string()
+            )
+        ),
+    ]));
+    for name in common::APPLETS.iter().map(|(n, _)| *n).chain(["rxtables"]) {
+        assert!(
+            all.stdout
+                .contains(&format!("complete -F _rxtables {name}\n")),
+            "{name} not registered: {}",
+            all.stdout
+        );
+    }
     let r = replies(&out);
     for want in ["--dport", "--destination-port", "--destination", "--delete"] {
         assert!(r.contains(&want.to_string()), "{want} not in {r:?}");
@@ -320,6 +342,11 @@ fn bash_completion_of_options_names_and_tables() {
     assert_eq!(r, ["MARK", "MASQUERADE"]);
     let r = replies(&bash_complete(&["iptables", "-t", ""], &[]));
     assert_eq!(r, ["filter", "nat", "mangle", "raw", "security"]);
+    // the reference's and the package's names of the applets
+    for save in ["iptables-nft-save", "/usr/sbin/ip6tables-rxtables-save"] {
+        let r = replies(&bash_complete(&[save, "-t", "r"], &[]));
+        assert_eq!(r, ["raw"], "{save}");
+    }
     // built-in chains of the table named, with nothing readable
     let r = replies(&bash_complete(
         &["iptables", "-t", "raw", "-A", ""],

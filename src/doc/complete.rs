@@ -323,7 +323,10 @@ _rxtables() {{
         applet=${{COMP_WORDS[1]}}
         start=2
     fi
+    # the reference's names (iptables-nft-save) and the package's
+    # (iptables-rxtables-save) are the applets too
     applet=${{applet/-nft/}}
+    applet=${{applet/-rxtables/}}
     local prev=${{COMP_WORDS[COMP_CWORD-1]}}
     case "$applet" in
         iptables) _rxtables_iptables "$start" 4 ;;
@@ -517,7 +520,10 @@ _rxtables() {{
         applet=${{words[2]}}
         start=3
     fi
+    # the reference's names (iptables-nft-save) and the package's
+    # (iptables-rxtables-save) are the applets too
     applet=${{applet/-nft/}}
+    applet=${{applet/-rxtables/}}
     local prev=${{words[CURRENT-1]}}
     case "$applet" in
         (iptables) _rxtables_iptables $start 4 ;;
@@ -710,7 +716,10 @@ function __rxtables_complete
         set applet $words[2]
         set rest $words[3..-1]
     end
+    # the reference's names (iptables-nft-save) and the package's
+    # (iptables-rxtables-save) are the applets too
     set applet (string replace -- -nft '' $applet)
+    set applet (string replace -- -rxtables '' $applet)
     set -l prev ''
     test (count $rest) -ge 1; and set prev $rest[-1]
     switch $applet

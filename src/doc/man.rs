@@ -364,19 +364,22 @@ pub fn rxtables_page(applets: &[&str]) -> String {
          \\fBiptables \\-m\\fR \\fIname\\fR \\fB\\-h\\fR prints one extension's.\n",
     );
     out.push_str(
-        ".SH INSTALLATION\nInstall the binary (from a package, which also makes the links, or with \
-         \\fBcargo install \\-\\-path .\\fR in the source) and make the applet links in a directory that comes before \
-         the system's on \\fBPATH\\fR, e.g.\n\
+        ".SH INSTALLATION\nFrom the Debian package: it installs \\fI/usr/sbin/rxtables\\fR, the names \
+         \\fBiptables\\-rxtables\\fR, \\fBiptables\\-rxtables\\-save\\fR, \\fBiptables\\-rxtables\\-restore\\fR and their \
+         \\fBip6tables\\fR twins, and registers them with \\fBupdate\\-alternatives\\fR(1) below iptables\\-nft and \
+         iptables\\-legacy, so installing it changes nothing. Switching a machine over, and back:\n\
+         .PP\n.RS 4\n.nf\n\
+         update\\-alternatives \\-\\-set iptables /usr/sbin/iptables\\-rxtables\n\
+         update\\-alternatives \\-\\-set ip6tables /usr/sbin/ip6tables\\-rxtables\n\
+         update\\-alternatives \\-\\-set iptables /usr/sbin/iptables\\-nft      # back\n\
+         update\\-alternatives \\-\\-set ip6tables /usr/sbin/ip6tables\\-nft\n\
+         .fi\n.RE\n\
+         .PP\nWithout the package: \\fBcargo install \\-\\-path .\\fR in the source, then make the applet links in a \
+         directory that comes before \\fI/usr/sbin\\fR on \\fBPATH\\fR (and remove them to switch back):\n\
          .PP\n.RS 4\n.nf\nrxtables install\\-links /usr/local/sbin\n.fi\n.RE\n\
-         .PP\nor register it as an alternative beside iptables\\-nft and iptables\\-legacy on Debian:\n\
-         .PP\n.RS 4\n.nf\nupdate\\-alternatives \\-\\-install /usr/sbin/iptables iptables /usr/sbin/rxtables 5 \\e\n\
-         \x20 \\-\\-slave /usr/sbin/iptables\\-save iptables\\-save /usr/sbin/rxtables \\e\n\
-         \x20 \\-\\-slave /usr/sbin/iptables\\-restore iptables\\-restore /usr/sbin/rxtables\n\
-         update\\-alternatives \\-\\-set iptables /usr/sbin/rxtables\n.fi\n.RE\n\
-         .PP\n(likewise \\fBip6tables\\fR). The rules in the kernel stay as they are: rxtables reads what iptables\\-nft \
-         wrote and the other way round, so switching over, and back with \\fBupdate\\-alternatives \\-\\-set iptables \
-         /usr/sbin/iptables\\-nft\\fR or by removing the links, needs no reload. Shell completion: \
-         \\fBrxtables completion bash\\fR (or \\fBzsh\\fR, \\fBfish\\fR) prints the script.\n",
+         .PP\nThe rules in the kernel stay as they are either way: rxtables reads what iptables\\-nft wrote and the \
+         other way round, so switching needs no reload. Shell completion: \\fBrxtables completion bash\\fR (or \
+         \\fBzsh\\fR, \\fBfish\\fR) prints the script; the package installs them.\n",
     );
     out.push_str(
         ".SH FILES\n.TP\n.I /etc/rxtables.conf\nMachine-wide settings; \\fBlayout = 1.8.9\\fR makes rxtables write the rule \

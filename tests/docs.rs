@@ -381,7 +381,7 @@ source {s}
 c() {{ COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _rxtables; echo "${{COMPREPLY[*]}}"; }}
 c "$RX" iptables -A ''
 c "$RX" iptables -t nat -I D
-c "$RX" ip6tables -j S
+c "$RX" ip6tables -j SI
 c "$RX" iptables -g ''
 d=$(mktemp -d); ln -s "$RX" "$d/rxtables"
 PATH=$d:$PATH c iptables -D W
@@ -394,7 +394,7 @@ echo "-- list-chains"; "$RX" list-chains filter
     assert_eq!(out.stderr, "");
     assert_eq!(
         out.stdout,
-        "INPUT FORWARD OUTPUT WEB-IN\nDOCKER\nSET SNAT SYNPROXY SIX\nWEB-IN\nWEB-IN\n\
+        "INPUT FORWARD OUTPUT WEB-IN\nDOCKER\nSIX\nWEB-IN\nWEB-IN\n\
          -- list-chains\nWEB-IN\nINPUT\n"
     );
     // Without permission (an unprivileged user namespace): no names, no

@@ -20,6 +20,7 @@
 pub mod applet;
 pub mod cli;
 pub mod config;
+pub mod doc;
 pub mod error;
 pub mod ext;
 #[cfg(feature = "nftnl")]

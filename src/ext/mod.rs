@@ -75,6 +75,7 @@ pub mod rt;
 pub mod srh;
 
 // protocols and content (sctp dccp string u32 bpf time quota)
+pub mod bpf;
 pub mod dccp;
 pub mod quota;
 pub mod sctp;
@@ -100,9 +101,13 @@ pub mod audit;
 pub mod connsecmark;
 pub mod hmark;
 pub mod idletimer;
+pub mod led;
 pub mod nflog;
 pub mod nfqueue;
+pub mod npt;
 pub mod policy;
+pub mod probe;
+pub mod secmark;
 pub mod set;
 pub mod set_target;
 pub mod synproxy;
@@ -666,6 +671,7 @@ match_registry! {
     Quota => quota::Quota,
     Time => time::Time,
     U32 => u32::U32,
+    Bpf => bpf::Bpf,
 
     // accounting and classification
     Connbytes => connbytes::Connbytes,
@@ -741,6 +747,10 @@ target_registry! {
     Audit => audit::Audit,
     Idletimer => idletimer::Idletimer,
     Connsecmark => connsecmark::Connsecmark,
+    Snpt => npt::Snpt,
+    Dnpt => npt::Dnpt,
+    Secmark => secmark::Secmark,
+    Led => led::Led,
 
 }
 

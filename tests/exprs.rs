@@ -307,6 +307,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A INPUT -m connbytes --connbytes 0:1000 --connbytes-mode packets --connbytes-dir original"),
     (Family::V4, "-A INPUT -m connbytes ! --connbytes 1000 --connbytes-mode avgpkt --connbytes-dir both"),
     (Family::V6, "-A FORWARD -m connbytes ! --connbytes 10:18446744073709551614 --connbytes-mode bytes --connbytes-dir reply"),
+    (Family::V4, "-A FORWARD -m devgroup ! --src-group 0x10/0xff --dst-group default"),
+    (Family::V6, "-A INPUT -m devgroup --src-group 4294967295"),
     (Family::V4, "-A OUTPUT -j ACCEPT"),
     // more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED
     (Family::V4, "-t mangle -A OUTPUT -p tcp -j TCPOPTSTRIP"),

@@ -622,6 +622,8 @@ const V4_ACCT: &[&str] = &[
     "-A INPUT -m connlabel ! --label \"41\" --set",
     "-A INPUT -j RATEEST --rateest-name RE1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms",
     "-A FORWARD -j RATEEST --rateest-name RE1234567890123 --rateest-interval 8.0s --rateest-ewmalog 64.0s",
+    "-A INPUT -m rateest --rateest RE1 --rateest-lt --rateest-bps 8bit",
+    "-A FORWARD -m rateest --rateest-delta --rateest1 RE1 --rateest-bps1 1000Kbit --rateest-gt --rateest-bps2 2000Kbit --rateest2 RE2",
     "-t mangle -A INPUT -m cgroup ! --cgroup 16",
     "-A OUTPUT -m cgroup --path \"/\"",
     "-A INPUT -m cpu ! --cpu 0",
@@ -633,6 +635,7 @@ const V4_ACCT: &[&str] = &[
     "-A INPUT -p tcp -m osf --genre linux --ttl 0 --log 0",
     "-A INPUT -m realm --realm 0x1/0x2a",
     "-A INPUT -m realm ! --realm cosmos",
+    "-A FORWARD -m devgroup ! --src-group 0x10/0xff --dst-group default",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv6).
@@ -640,10 +643,12 @@ const V6_ACCT: &[&str] = &[
     "-A FORWARD -m connbytes ! --connbytes 10:20 --connbytes-mode bytes --connbytes-dir reply",
     "-A INPUT -m connlabel --label \"40\"",
     "-A OUTPUT -j RATEEST --rateest-name RE1 --rateest-interval 500.0ms --rateest-ewmalog 2.0s",
+    "-A OUTPUT -m rateest --rateest1 RE1 ! --rateest-eq --rateest-pps --rateest2 RE2",
     "-A OUTPUT -m cgroup ! --path \"/\"",
     "-A INPUT -m cpu --cpu 4294967295",
     "-t mangle -A PREROUTING -m cluster --cluster-local-nodemask 0x00000002 --cluster-total-nodes 2 --cluster-hash-seed 0xfeedcafe",
     "-A INPUT -p tcp -m ecn ! --ecn-tcp-ece --ecn-tcp-cwr ! --ecn-ip-ect 2",
+    "-A INPUT -m devgroup --src-group 0x1",
 ];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv4).
@@ -792,6 +797,16 @@ fn setup(spec: &str) -> Vec<String> {
                 ""
             };
             let c = format!("ipset -exist create {} hash:ip skbinfo{fam}", p[1]);
+            if !cmds.contains(&c) {
+                cmds.push(c);
+            }
+        }
+        // the estimators a rateest form names exist first (in INPUT)
+        if matches!(p[0], "--rateest" | "--rateest1" | "--rateest2") {
+            let c = format!(
+                "-A INPUT -j RATEEST --rateest-name {} --rateest-interval 250ms --rateest-ewmalog 500ms",
+                p[1]
+            );
             if !cmds.contains(&c) {
                 cmds.push(c);
             }

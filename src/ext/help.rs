@@ -41,6 +41,7 @@ texts! {
 
         // accounting and classification
         "connbytes", "connlabel", "rateest", "RATEEST", "cgroup", "cpu", "cluster", "ecn", "ECN", "osf", "realm",
+        "devgroup", "ipvs",
 
         // more targets
         "TCPOPTSTRIP", "HMARK", "TEE", "SYNPROXY", "AUDIT", "IDLETIMER", "CONNSECMARK",

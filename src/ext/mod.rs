@@ -89,8 +89,10 @@ pub mod cluster;
 pub mod connbytes;
 pub mod connlabel;
 pub mod cpu;
+pub mod devgroup;
 pub mod ecn;
 pub mod ecn_target;
+pub mod ipvs;
 pub mod osf;
 pub mod rateest;
 pub mod rateest_target;
@@ -683,6 +685,8 @@ match_registry! {
     Ecn => ecn::Ecn,
     Osf => osf::Osf,
     Realm => realm::Realm,
+    Devgroup => devgroup::Devgroup,
+    Ipvs => ipvs::Ipvs,
 
     // more targets
 

@@ -622,8 +622,6 @@ const V4_ACCT: &[&str] = &[
     "-A INPUT -m connlabel ! --label \"41\" --set",
     "-A INPUT -j RATEEST --rateest-name RE1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms",
     "-A FORWARD -j RATEEST --rateest-name RE1234567890123 --rateest-interval 8.0s --rateest-ewmalog 64.0s",
-    "-A INPUT -m rateest --rateest RE1 --rateest-lt --rateest-bps 8bit",
-    "-A FORWARD -m rateest --rateest-delta --rateest1 RE1 --rateest-bps1 1000Kbit --rateest-gt --rateest-bps2 2000Kbit --rateest2 RE2",
     "-t mangle -A INPUT -m cgroup ! --cgroup 16",
     "-A OUTPUT -m cgroup --path \"/\"",
     "-A INPUT -m cpu ! --cpu 0",
@@ -643,7 +641,6 @@ const V6_ACCT: &[&str] = &[
     "-A FORWARD -m connbytes ! --connbytes 10:20 --connbytes-mode bytes --connbytes-dir reply",
     "-A INPUT -m connlabel --label \"40\"",
     "-A OUTPUT -j RATEEST --rateest-name RE1 --rateest-interval 500.0ms --rateest-ewmalog 2.0s",
-    "-A OUTPUT -m rateest --rateest1 RE1 ! --rateest-eq --rateest-pps --rateest2 RE2",
     "-A OUTPUT -m cgroup ! --path \"/\"",
     "-A INPUT -m cpu --cpu 4294967295",
     "-t mangle -A PREROUTING -m cluster --cluster-local-nodemask 0x00000002 --cluster-total-nodes 2 --cluster-hash-seed 0xfeedcafe",
@@ -797,16 +794,6 @@ fn setup(spec: &str) -> Vec<String> {
                 ""
             };
             let c = format!("ipset -exist create {} hash:ip skbinfo{fam}", p[1]);
-            if !cmds.contains(&c) {
-                cmds.push(c);
-            }
-        }
-        // the estimators a rateest form names exist first (in INPUT)
-        if matches!(p[0], "--rateest" | "--rateest1" | "--rateest2") {
-            let c = format!(
-                "-A INPUT -j RATEEST --rateest-name {} --rateest-interval 250ms --rateest-ewmalog 500ms",
-                p[1]
-            );
             if !cmds.contains(&c) {
                 cmds.push(c);
             }

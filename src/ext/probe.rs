@@ -118,9 +118,29 @@ pub fn real_name(name: &str) -> &str {
     }
 }
 
-/// [`Cached::choose`] with the installed probe (without one: the highest
-/// of `revs`, no warning).
+/// A shared, answer-keeping probe.
+type Shared = std::rc::Rc<Cached<Box<dyn RevisionProbe>>>;
+
+thread_local! {
+    /// A probe for this thread only ([`with_probe`]): a test's fake kernel.
+    static LOCAL: std::cell::RefCell<Option<Shared>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with `probe` standing for the kernel on this thread (tests
+/// fake kernels with it without touching the process's probe).
+pub fn with_probe<R>(probe: Box<dyn RevisionProbe>, f: impl FnOnce() -> R) -> R {
+    let old = LOCAL.with(|l| l.replace(Some(std::rc::Rc::new(Cached::new(probe)))));
+    let r = f();
+    LOCAL.with(|l| *l.borrow_mut() = old);
+    r
+}
+
+/// [`Cached::choose`] with this thread's probe, else the installed one
+/// (without either: the highest of `revs`, no warning).
 pub fn choose(family: Family, name: &str, target: bool, revs: &[u32]) -> (u32, Option<String>) {
+    if let Some(p) = LOCAL.with(|l| l.borrow().clone()) {
+        return p.choose(family, name, target, revs);
+    }
     match PROBE.get() {
         Some(p) => p.choose(family, name, target, revs),
         None => (revs.first().copied().unwrap_or(0), None),
@@ -141,7 +161,11 @@ pub fn missing_warning(name: &str) -> String {
 /// `-j`): prints the missing-module warning to stderr when the kernel has
 /// no such extension.
 pub fn load(family: Family, name: &str, target: bool) {
-    if let Some(p) = PROBE.get() {
+    if let Some(p) = LOCAL.with(|l| l.borrow().clone()) {
+        if !p.exists(family, real_name(name), target) {
+            eprintln!("{}", missing_warning(name));
+        }
+    } else if let Some(p) = PROBE.get() {
         if !p.exists(family, real_name(name), target) {
             eprintln!("{}", missing_warning(name));
         }

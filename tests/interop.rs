@@ -600,6 +600,7 @@ const V4_PROTO: &[&str] = &[
     "-A INPUT -m time --datestop 2038-01-19T03:14:07",
     "-A INPUT -m u32 --u32 \"0x0=0x0&&0x0=0x1\"",
     "-A INPUT -m u32 ! --u32 \"0x6&0xff=0x1,0x2:0x3&&0x4>>0x5@0xc<<0x1&0x7=0x0:0x10\" -j DROP",
+    "-A INPUT -m bpf --bytecode \"4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0\" -j ACCEPT",
 ];
 
 /// protocols and content: sctp dccp string u32 bpf time quota (IPv6).
@@ -611,6 +612,7 @@ const V6_PROTO: &[&str] = &[
     "-A OUTPUT -m quota ! --quota 0 -j DROP",
     "-A OUTPUT -m time --monthdays 2,30 --weekdays Tue,Sat --datestart 2038-12-31T00:00:00 --datestop 2038-01-19T03:14:07",
     "-A OUTPUT -m u32 --u32 \"0x28&0xffff=0x1:0x3e8\"",
+    "-A OUTPUT -m bpf --bytecode \"3,21 0 1 70000,6 0 0 4294967295,6 0 0 0\"",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv4).
@@ -631,6 +633,7 @@ const V4_ACCT: &[&str] = &[
     "-A INPUT -p tcp -m osf --genre linux --ttl 0 --log 0",
     "-A INPUT -m realm --realm 0x1/0x2a",
     "-A INPUT -m realm ! --realm cosmos",
+    "-A FORWARD -m devgroup ! --src-group 0x10/0xff --dst-group default",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv6).
@@ -642,6 +645,7 @@ const V6_ACCT: &[&str] = &[
     "-A INPUT -m cpu --cpu 4294967295",
     "-t mangle -A PREROUTING -m cluster --cluster-local-nodemask 0x00000002 --cluster-total-nodes 2 --cluster-hash-seed 0xfeedcafe",
     "-A INPUT -p tcp -m ecn ! --ecn-tcp-ece --ecn-tcp-cwr ! --ecn-ip-ect 2",
+    "-A INPUT -m devgroup --src-group 0x1",
 ];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv4).
@@ -689,6 +693,12 @@ const V6_TGT: &[&str] = &[
     "-A OUTPUT -j IDLETIMER --timeout 1 --label rxt-interop-6",
     // CONNSECMARK
     "-t mangle -A POSTROUTING -j CONNSECMARK --save",
+    // SNPT, DNPT (not with ::/0 prefixes: every release saves them as a
+    // bare `-j SNPT`, which no release reads back)
+    "-t mangle -A POSTROUTING -j SNPT --src-pfx dead::/64 --dst-pfx 1c3::/64",
+    "-t mangle -A INPUT -j SNPT --src-pfx 2001:db8:1::/48 --dst-pfx 2001:db8:2::/48",
+    "-t mangle -A PREROUTING -j DNPT --src-pfx 1c3::/64 --dst-pfx dead::/64",
+    "-t mangle -A OUTPUT -p tcp -j DNPT --src-pfx 2001:db8::/32 --dst-pfx 2001:db9::/32",
 ];
 
 /// multiport (fail2ban, ufw) and limit, both families.

@@ -62,6 +62,8 @@ pub use crate::cli::help::help_text;
 /// Run an applet with its arguments (program name removed). Returns what
 /// goes to stdout and, on failure, the stderr text and exit status.
 pub fn run(applet: Applet, args: &[String]) -> (String, Option<(String, i32)>) {
+    // extensions are loaded as iptables loads them: asking the kernel
+    crate::ext::probe::install(Box::new(crate::nft::session::KernelProbe));
     // Only the writers need the setting; a broken one stops them before
     // they write a layout nobody asked for.
     let layout = || {

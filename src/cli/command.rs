@@ -941,6 +941,7 @@ impl Parser<'_> {
                 let name = v();
                 if c == 'j' {
                     if let Some(d) = ext::find_target(&name, self.family) {
+                        ext::probe::load(self.family, d.name, true);
                         self.target_desc = Some(d);
                         self.longs_stale = true;
                     }
@@ -957,6 +958,7 @@ impl Parser<'_> {
                         "Couldn't load match `{name}':No such file or directory\n"
                     ))
                 })?;
+                ext::probe::load(self.family, desc.name, false);
                 self.longs_stale = true;
                 self.matches.push(Loaded {
                     desc,

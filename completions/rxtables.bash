@@ -8,10 +8,10 @@ _rxtables_subcommands='install-links completion gen-man list-chains --help --ver
 _rxtables_tables='filter nat mangle raw security'
 _rxtables_protos='tcp udp udplite icmp icmpv6 ipv6-icmp esp ah sctp mh ipv6-mh mobility-header dccp ipcomp gre all'
 _rxtables_targets_std='ACCEPT DROP RETURN'
-_rxtables_matches4='addrtype ah cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp dscp ecn esp hashlimit helper icmp ipcomp iprange length limit mac mark multiport nfacct osf owner physdev pkttype policy quota rateest realm recent rpfilter sctp set socket state statistic string tcp tcpmss time tos ttl u32 udp'
-_rxtables_matches6='addrtype ah cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp dscp dst ecn esp eui64 frag hashlimit hbh helper hl icmp6 ipcomp iprange ipv6header length limit mac mark mh multiport nfacct owner physdev pkttype policy quota rateest recent rpfilter rt sctp set socket srh state statistic string tcp tcpmss time tos u32 udp'
-_rxtables_targets4='AUDIT CHECKSUM CLASSIFY CONNMARK CONNSECMARK CT DNAT DSCP ECN HMARK IDLETIMER LOG MARK MASQUERADE NETMAP NFLOG NFQUEUE NOTRACK RATEEST REDIRECT REJECT SET SNAT SYNPROXY TCPMSS TCPOPTSTRIP TEE TOS TPROXY TRACE TTL'
-_rxtables_targets6='AUDIT CHECKSUM CLASSIFY CONNMARK CONNSECMARK CT DNAT DSCP HL HMARK IDLETIMER LOG MARK MASQUERADE NETMAP NFLOG NFQUEUE NOTRACK RATEEST REDIRECT REJECT SET SNAT SYNPROXY TCPMSS TCPOPTSTRIP TEE TOS TPROXY TRACE'
+_rxtables_matches4='addrtype ah bpf cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp devgroup dscp ecn esp hashlimit helper icmp ipcomp iprange ipvs length limit mac mark multiport nfacct osf owner physdev pkttype policy quota rateest realm recent rpfilter sctp set socket state statistic string tcp tcpmss time tos ttl u32 udp'
+_rxtables_matches6='addrtype ah bpf cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp devgroup dscp dst ecn esp eui64 frag hashlimit hbh helper hl icmp6 ipcomp iprange ipv6header ipvs length limit mac mark mh multiport nfacct owner physdev pkttype policy quota rateest recent rpfilter rt sctp set socket srh state statistic string tcp tcpmss time tos u32 udp'
+_rxtables_targets4='AUDIT CHECKSUM CLASSIFY CONNMARK CONNSECMARK CT DNAT DSCP ECN HMARK IDLETIMER LED LOG MARK MASQUERADE NETMAP NFLOG NFQUEUE NOTRACK RATEEST REDIRECT REJECT SECMARK SET SNAT SYNPROXY TCPMSS TCPOPTSTRIP TEE TOS TPROXY TRACE TTL'
+_rxtables_targets6='AUDIT CHECKSUM CLASSIFY CONNMARK CONNSECMARK CT DNAT DNPT DSCP HL HMARK IDLETIMER LED LOG MARK MASQUERADE NETMAP NFLOG NFQUEUE NOTRACK RATEEST REDIRECT REJECT SECMARK SET SNAT SNPT SYNPROXY TCPMSS TCPOPTSTRIP TEE TOS TPROXY TRACE'
 _rxtables_opts='-A --append -C --check -D --delete -I --insert -R --replace -L --list -S --list-rules -F --flush -Z --zero -N --new -X --delete-chain -P --policy -E --rename-chain -h --help -V --version -4 --ipv4 -6 --ipv6 -p --protocol -s --source -d --destination -i --in-interface -o --out-interface -j --jump -g --goto -m --match -n --numeric -t --table -v --verbose -w --wait -W --wait-interval --line-numbers -x --exact -f --fragment --modprobe -c --set-counters'
 _rxtables_save_opts='-t --table -c --counters -f --file -M --modprobe -d --dump -V --version'
 _rxtables_restore_opts='-c --counters -v --verbose -V --version -t --test -h --help -n --noflush -T --table -M --modprobe -w --wait -W --wait-interval'
@@ -21,6 +21,7 @@ _rxtables_ext_opts() {
     case "$1" in
         m:addrtype) echo '--src-type --dst-type --limit-iface-in --limit-iface-out' ;;
         m:ah) echo '--ahspi --ahlen --ahres' ;;
+        m:bpf) echo '--bytecode --object-pinned' ;;
         m:cgroup) echo '--path --cgroup' ;;
         m:cluster) echo '--cluster-total-nodes --cluster-local-node --cluster-local-nodemask --cluster-hash-seed' ;;
         m:comment) echo '--comment' ;;
@@ -31,6 +32,7 @@ _rxtables_ext_opts() {
         m:conntrack) echo '--ctstate --ctproto --ctorigsrc --ctorigdst --ctreplsrc --ctrepldst --ctstatus --ctexpire --ctorigsrcport --ctorigdstport --ctreplsrcport --ctrepldstport --ctdir' ;;
         m:cpu) echo '--cpu' ;;
         m:dccp) echo '--source-port --sport --destination-port --dport --dccp-types --dccp-option' ;;
+        m:devgroup) echo '--src-group --dst-group' ;;
         m:dscp) echo '--dscp --dscp-class' ;;
         m:dst) echo '--dst-len --dst-opts' ;;
         m:ecn) echo '--ecn-tcp-cwr --ecn-tcp-ece --ecn-ip-ect' ;;
@@ -46,6 +48,7 @@ _rxtables_ext_opts() {
         m:ipcomp) echo '--ipcompspi --compres' ;;
         m:iprange) echo '--src-range --dst-range' ;;
         m:ipv6header) echo '--header --soft' ;;
+        m:ipvs) echo '--ipvs --vproto --vaddr --vport --vdir --vmethod --vportctl' ;;
         m:length) echo '--length' ;;
         m:limit) echo '--limit --limit-burst' ;;
         m:mac) echo '--mac-source' ;;
@@ -85,11 +88,13 @@ _rxtables_ext_opts() {
         j:CONNSECMARK) echo '--save --restore' ;;
         j:CT) echo '--notrack --helper --timeout --ctevents --expevents --zone-orig --zone-reply --zone' ;;
         j:DNAT) echo '--to-destination --random --persistent' ;;
+        j:DNPT) echo '--src-pfx --dst-pfx' ;;
         j:DSCP) echo '--set-dscp --set-dscp-class' ;;
         j:ECN) echo '--ecn-tcp-remove --ecn-tcp-cwr --ecn-tcp-ece --ecn-ip-ect' ;;
         j:HL) echo '--hl-set --hl-dec --hl-inc' ;;
         j:HMARK) echo '--hmark-tuple --hmark-src-prefix --hmark-dst-prefix --hmark-sport-mask --hmark-dport-mask --hmark-spi-mask --hmark-sport --hmark-dport --hmark-spi --hmark-proto-mask --hmark-rnd --hmark-mod --hmark-offset' ;;
         j:IDLETIMER) echo '--timeout --label --alarm' ;;
+        j:LED) echo '--led-trigger-id --led-delay --led-always-blink' ;;
         j:LOG) echo '--log-level --log-prefix --log-tcp-sequence --log-tcp-options --log-ip-options --log-uid --log-macdecode' ;;
         j:MARK) echo '--set-xmark --set-mark --and-mark --or-mark --xor-mark' ;;
         j:MASQUERADE) echo '--to-ports --random --random-fully' ;;
@@ -100,8 +105,10 @@ _rxtables_ext_opts() {
         j:RATEEST) echo '--rateest-name --rateest-interval --rateest-ewmalog' ;;
         j:REDIRECT) echo '--to-ports --random' ;;
         j:REJECT) echo '--reject-with' ;;
+        j:SECMARK) echo '--selctx' ;;
         j:SET) echo '--add-set --del-set --exist --timeout --map-set --map-mark --map-prio --map-queue' ;;
         j:SNAT) echo '--to-source --random --random-fully --persistent' ;;
+        j:SNPT) echo '--src-pfx --dst-pfx' ;;
         j:SYNPROXY) echo '--sack-perm --timestamp --wscale --mss --ecn' ;;
         j:TCPMSS) echo '--set-mss --clamp-mss-to-pmtu' ;;
         j:TCPOPTSTRIP) echo '--strip-options' ;;

@@ -9,6 +9,8 @@ function __rxtables_ext_opts
             printf '%s\n' --src-type --dst-type --limit-iface-in --limit-iface-out
         case 'm:ah'
             printf '%s\n' --ahspi --ahlen --ahres
+        case 'm:bpf'
+            printf '%s\n' --bytecode --object-pinned
         case 'm:cgroup'
             printf '%s\n' --path --cgroup
         case 'm:cluster'
@@ -29,6 +31,8 @@ function __rxtables_ext_opts
             printf '%s\n' --cpu
         case 'm:dccp'
             printf '%s\n' --source-port --sport --destination-port --dport --dccp-types --dccp-option
+        case 'm:devgroup'
+            printf '%s\n' --src-group --dst-group
         case 'm:dscp'
             printf '%s\n' --dscp --dscp-class
         case 'm:dst'
@@ -59,6 +63,8 @@ function __rxtables_ext_opts
             printf '%s\n' --src-range --dst-range
         case 'm:ipv6header'
             printf '%s\n' --header --soft
+        case 'm:ipvs'
+            printf '%s\n' --ipvs --vproto --vaddr --vport --vdir --vmethod --vportctl
         case 'm:length'
             printf '%s\n' --length
         case 'm:limit'
@@ -137,6 +143,8 @@ function __rxtables_ext_opts
             printf '%s\n' --notrack --helper --timeout --ctevents --expevents --zone-orig --zone-reply --zone
         case 'j:DNAT'
             printf '%s\n' --to-destination --random --persistent
+        case 'j:DNPT'
+            printf '%s\n' --src-pfx --dst-pfx
         case 'j:DSCP'
             printf '%s\n' --set-dscp --set-dscp-class
         case 'j:ECN'
@@ -147,6 +155,8 @@ function __rxtables_ext_opts
             printf '%s\n' --hmark-tuple --hmark-src-prefix --hmark-dst-prefix --hmark-sport-mask --hmark-dport-mask --hmark-spi-mask --hmark-sport --hmark-dport --hmark-spi --hmark-proto-mask --hmark-rnd --hmark-mod --hmark-offset
         case 'j:IDLETIMER'
             printf '%s\n' --timeout --label --alarm
+        case 'j:LED'
+            printf '%s\n' --led-trigger-id --led-delay --led-always-blink
         case 'j:LOG'
             printf '%s\n' --log-level --log-prefix --log-tcp-sequence --log-tcp-options --log-ip-options --log-uid --log-macdecode
         case 'j:MARK'
@@ -167,10 +177,14 @@ function __rxtables_ext_opts
             printf '%s\n' --to-ports --random
         case 'j:REJECT'
             printf '%s\n' --reject-with
+        case 'j:SECMARK'
+            printf '%s\n' --selctx
         case 'j:SET'
             printf '%s\n' --add-set --del-set --exist --timeout --map-set --map-mark --map-prio --map-queue
         case 'j:SNAT'
             printf '%s\n' --to-source --random --random-fully --persistent
+        case 'j:SNPT'
+            printf '%s\n' --src-pfx --dst-pfx
         case 'j:SYNPROXY'
             printf '%s\n' --sack-perm --timestamp --wscale --mss --ecn
         case 'j:TCPMSS'
@@ -275,11 +289,11 @@ function __rxtables_iptables
                 test -n "$im"; and set -a exts m:$im
         end
     end
-    set -l matches addrtype ah cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp dscp ecn esp hashlimit helper icmp ipcomp iprange length limit mac mark multiport nfacct osf owner physdev pkttype policy quota rateest realm recent rpfilter sctp set socket state statistic string tcp tcpmss time tos ttl u32 udp
-    set -l targets AUDIT CHECKSUM CLASSIFY CONNMARK CONNSECMARK CT DNAT DSCP ECN HMARK IDLETIMER LOG MARK MASQUERADE NETMAP NFLOG NFQUEUE NOTRACK RATEEST REDIRECT REJECT SET SNAT SYNPROXY TCPMSS TCPOPTSTRIP TEE TOS TPROXY TRACE TTL
+    set -l matches addrtype ah bpf cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp devgroup dscp ecn esp hashlimit helper icmp ipcomp iprange ipvs length limit mac mark multiport nfacct osf owner physdev pkttype policy quota rateest realm recent rpfilter sctp set socket state statistic string tcp tcpmss time tos ttl u32 udp
+    set -l targets AUDIT CHECKSUM CLASSIFY CONNMARK CONNSECMARK CT DNAT DSCP ECN HMARK IDLETIMER LED LOG MARK MASQUERADE NETMAP NFLOG NFQUEUE NOTRACK RATEEST REDIRECT REJECT SECMARK SET SNAT SYNPROXY TCPMSS TCPOPTSTRIP TEE TOS TPROXY TRACE TTL
     if test $fam = 6
-        set matches addrtype ah cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp dscp dst ecn esp eui64 frag hashlimit hbh helper hl icmp6 ipcomp iprange ipv6header length limit mac mark mh multiport nfacct owner physdev pkttype policy quota rateest recent rpfilter rt sctp set socket srh state statistic string tcp tcpmss time tos u32 udp
-        set targets AUDIT CHECKSUM CLASSIFY CONNMARK CONNSECMARK CT DNAT DSCP HL HMARK IDLETIMER LOG MARK MASQUERADE NETMAP NFLOG NFQUEUE NOTRACK RATEEST REDIRECT REJECT SET SNAT SYNPROXY TCPMSS TCPOPTSTRIP TEE TOS TPROXY TRACE
+        set matches addrtype ah bpf cgroup cluster comment connbytes connlabel connlimit connmark conntrack cpu dccp devgroup dscp dst ecn esp eui64 frag hashlimit hbh helper hl icmp6 ipcomp iprange ipv6header ipvs length limit mac mark mh multiport nfacct owner physdev pkttype policy quota rateest recent rpfilter rt sctp set socket srh state statistic string tcp tcpmss time tos u32 udp
+        set targets AUDIT CHECKSUM CLASSIFY CONNMARK CONNSECMARK CT DNAT DNPT DSCP HL HMARK IDLETIMER LED LOG MARK MASQUERADE NETMAP NFLOG NFQUEUE NOTRACK RATEEST REDIRECT REJECT SECMARK SET SNAT SNPT SYNPROXY TCPMSS TCPOPTSTRIP TEE TOS TPROXY TRACE
     end
     set -l prev ''
     test $n -ge 1; and set prev $words[$n]

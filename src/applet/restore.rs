@@ -248,6 +248,23 @@ fn commit(nft: &mut Nft, fam: NfProto, genid: u32, plan: &Plan<'_>) -> Result<()
     nft.commit_iter(fam, Some(genid), plan.ops())
 }
 
+/// Each line of `input` cut at its first NUL byte (its newline kept).
+fn cut_at_nul(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    for line in input.split_inclusive(|b| *b == b'\n') {
+        match line.iter().position(|b| *b == 0) {
+            Some(i) => {
+                out.extend_from_slice(&line[..i]);
+                if line.ends_with(b"\n") {
+                    out.push(b'\n');
+                }
+            }
+            None => out.extend_from_slice(line),
+        }
+    }
+    out
+}
+
 /// Run `*-restore` with its arguments.
 pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Error> {
     let prog = prog_of(family);
@@ -255,7 +272,12 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
         Request::Print(s) => return Ok(s),
         Request::Restore(o) => Opts { layout, ..o },
     };
-    let input = read_input(&opts)?;
+    let mut input = read_input(&opts)?;
+    // iptables-restore reads lines with fgets and sees each one up to its
+    // first NUL byte: the rest of that line is never read.
+    if input.contains(&0) {
+        input = cut_at_nul(&input);
+    }
     // Names and comments are bytes: kept whatever they are
     // (`model::bytes`; valid UTF-8, the usual input, is not copied).
     let text = crate::model::bytes::from_bytes(&input);

@@ -182,16 +182,19 @@ const GLOBAL_LONGS: &[(&str, bool, char)] = &[
     ("exact", false, 'x'),
     ("set-counters", true, 'c'),
     ("wait", false, 'w'),
-    ("wait-interval", true, 'W'),
+    ("wait-interval", false, 'W'),
     ("modprobe", true, 'M'),
     ("ipv4", false, '4'),
     ("ipv6", false, '6'),
 ];
 
 /// Short letters that take a value (`A:` in getopt's string).
-const SHORT_WITH_ARG: &str = "ACDRIMNEPopsdjitmcgW";
+const SHORT_WITH_ARG: &str = "ACDRIMNEPopsdjitmcg";
 /// Short letters that stand alone.
-const SHORT_FLAGS: &str = "LSFZXVhfvnxw46";
+const SHORT_FLAGS: &str = "fvnx46";
+/// Short letters with an optional argument (`F::` in getopt's string):
+/// a glued rest is their value (`-FINPUT`, `-Ln` lists chain `n`).
+const SHORT_OPT_ARG: &str = "LSFZXhwW";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cmd {
@@ -299,6 +302,8 @@ struct Parser<'a> {
     proto_word: Option<String>,
     wait: bool,
     wait_interval: bool,
+    /// words left after `--`
+    leftover: bool,
     warnings: Vec<String>,
     longs_cache: std::rc::Rc<Vec<LongName<'static>>>,
     longs_stale: bool,
@@ -342,6 +347,7 @@ pub fn parse_in(family: Family, args: &[String], table: Option<Table>) -> Result
         proto_word: None,
         wait: false,
         wait_interval: false,
+        leftover: false,
         warnings: Vec::new(),
         longs_cache: std::rc::Rc::new(Vec::new()),
         longs_stale: true,
@@ -351,10 +357,47 @@ pub fn parse_in(family: Family, args: &[String], table: Option<Table>) -> Result
 }
 
 fn parse_rulenum(s: &str) -> Result<usize, Error> {
-    s.parse::<usize>()
-        .ok()
-        .filter(|n| *n >= 1)
+    xt_strtoui(s, 1, i32::MAX as u64)
+        .and_then(|n| usize::try_from(n).ok())
         .ok_or_else(|| param(format!("Invalid rule number `{s}'")))
+}
+
+/// `xtables_strtoui(s, NULL, .., min, max)`: the whole string a number in
+/// any base `strtoul` reads (`0x10`, `010`), leading blanks allowed, no
+/// minus sign.
+pub fn xt_strtoui(s: &str, min: u64, max: u64) -> Option<u64> {
+    if s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c'])
+        .starts_with('-')
+    {
+        return None;
+    }
+    let (v, end) = crate::ext::value::strtoumax(s)?;
+    (end == s.len() && v != u64::MAX && (min..=max).contains(&v)).then_some(v)
+}
+
+/// `sscanf(s, "%i")` (for `-w`) or `"%u"` (for `-W`): blanks, a sign,
+/// then digits (any base for `%i`); `None` when no digit comes.
+fn scan_int(s: &str, any_base: bool) -> Option<i64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if t.starts_with(['+', '-', ' ']) {
+        return None;
+    }
+    let v = if any_base {
+        crate::ext::value::strtoumax(t)?.0
+    } else {
+        let n = t.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return None;
+        }
+        t[..n].parse::<u64>().unwrap_or(u64::MAX)
+    };
+    let v = v as i64;
+    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 /// iptables' checks of a chain name given on the command line.
@@ -377,19 +420,49 @@ pub fn check_chain_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn parse_ipv4_numeric(s: &str) -> Option<Ipv4Addr> {
-    // iptables reads 1 to 4 dotted parts; missing trailing parts are 0
-    // (`10/8` is 10.0.0.0/8).
-    let parts: Vec<&str> = s.split('.').collect();
-    if parts.is_empty() || parts.len() > 4 {
-        return None;
+/// `assert_valid_chain_name`, which `-N` and `-E` apply to the new name as
+/// they read it: the generic checks, then no target's name (the empty
+/// name is the standard target's).
+pub fn assert_valid_chain_name(name: &str, family: Family) -> Result<(), Error> {
+    if crate::model::bytes::byte_len(name) > CHAIN_MAX || name.starts_with(['-', '!']) {
+        return check_chain_name(name);
     }
+    if matches!(
+        name,
+        "" | "ACCEPT" | "DROP" | "RETURN" | "QUEUE" | "standard"
+    ) || ext::find_target(name, family).is_some()
+    {
+        return Err(param("chain name may not clash with target name"));
+    }
+    check_chain_name(name)
+}
+
+fn parse_ipv4_numeric(s: &str) -> Option<Ipv4Addr> {
+    numeric_to_ipaddr(s, false)
+}
+
+/// `__numeric_to_ipaddr`: up to 4 dotted parts, each a `strtoul` number
+/// of any base in 0..=255; an address may stop early (`10/8` is
+/// 10.0.0.0/8), a mask may not. iptables reads only the first 19 bytes.
+fn numeric_to_ipaddr(s: &str, is_mask: bool) -> Option<Ipv4Addr> {
+    let b = s.as_bytes();
+    let b = &b[..b.len().min(19)];
+    let s = std::str::from_utf8(b).ok()?;
     let mut o = [0u8; 4];
-    for (i, p) in parts.iter().enumerate() {
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+    let mut rest = s;
+    for (i, byte) in o.iter_mut().enumerate() {
+        let (part, next) = match rest.split_once('.') {
+            Some((p, n)) if i < 3 => (p, Some(n)),
+            _ => (rest, None),
+        };
+        if next.is_none() && i < 3 && is_mask {
             return None;
         }
-        o[i] = p.parse::<u8>().ok()?;
+        *byte = u8::try_from(xt_strtoui(part, 0, 255)?).ok()?;
+        match next {
+            Some(n) => rest = n,
+            None => break,
+        }
     }
     Some(Ipv4Addr::from(o))
 }
@@ -435,7 +508,14 @@ fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
 
 /// Parse `-s`/`-d` values: a comma list of `host[/mask]`.
 pub fn parse_nets(s: &str, family: Family) -> Result<Vec<Net>, Error> {
+    parse_nets_counted(s, family).map(|(v, _)| v)
+}
+
+/// [`parse_nets`], with the number of addresses before duplicates are
+/// dropped (iptables' `naddrs`).
+pub fn parse_nets_counted(s: &str, family: Family) -> Result<(Vec<Net>, usize), Error> {
     let mut out = Vec::new();
+    let mut count = 0;
     for item in s.split(',') {
         let (host, mask) = match item.rsplit_once('/') {
             Some((h, m)) => (h, Some(m)),
@@ -448,26 +528,27 @@ pub fn parse_nets(s: &str, family: Family) -> Result<Vec<Net>, Error> {
                 None => Net::with_prefix(a, width),
                 Some(m) => {
                     let bad = || param(format!("invalid mask `{m}' specified"));
-                    if let Ok(len) = m.parse::<u32>() {
-                        if len > width {
-                            return Err(bad());
+                    // as `parse_ipmask`: a dotted mask first, then a length
+                    let dotted: Option<IpAddr> = match family {
+                        Family::V4 => numeric_to_ipaddr(m, true).map(IpAddr::V4),
+                        Family::V6 => m.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
+                    };
+                    match dotted {
+                        Some(mask) => Net::with_mask(a, mask),
+                        None => {
+                            let len = xt_strtoui(m, 0, u64::from(width)).ok_or_else(bad)?;
+                            Net::with_prefix(a, len as u32)
                         }
-                        Net::with_prefix(a, len)
-                    } else {
-                        let mask: IpAddr = match family {
-                            Family::V4 => IpAddr::V4(parse_ipv4_numeric(m).ok_or_else(bad)?),
-                            Family::V6 => IpAddr::V6(m.parse::<Ipv6Addr>().map_err(|_| bad())?),
-                        };
-                        Net::with_mask(a, mask)
                     }
                 }
             };
+            count += 1;
             if !out.contains(&net) {
                 out.push(net);
             }
         }
     }
-    Ok(out)
+    Ok((out, count))
 }
 
 /// Check an interface name for `-i`/`-o`.
@@ -627,6 +708,11 @@ impl Parser<'_> {
                     }
                     self.invert = true;
                 }
+                Opt::Word(w) if w == "--" => {
+                    // getopt stops at `--`; anything after it is left over
+                    self.leftover = self.pos < self.args.len();
+                    break;
+                }
                 Opt::Word(w) => return Err(Error::ParamBare(format!("Bad argument `{w}'"))),
                 Opt::Short(c, glued) => {
                     if SHORT_WITH_ARG.contains(c) {
@@ -637,13 +723,16 @@ impl Parser<'_> {
                             })?,
                         };
                         self.option(c, Some(val))?;
+                    } else if SHORT_OPT_ARG.contains(c) {
+                        self.option(c, glued)?;
+                    } else if c == 'V' {
+                        // iptables prints its version as soon as it reads -V
+                        self.version = true;
+                        self.pos = self.args.len();
                     } else if SHORT_FLAGS.contains(c) {
                         self.option(c, None)?;
                         if let Some(rest) = glued {
-                            // `-nvL`: the rest are more flags; `-w5`: a value.
-                            if c == 'w' {
-                                continue;
-                            }
+                            // `-nvL`: the rest are more flags
                             pending_short = Some(format!("-{rest}"));
                         }
                     } else {
@@ -861,16 +950,18 @@ impl Parser<'_> {
                 }
             }
             'N' => {
+                assert_valid_chain_name(&v(), self.family)?;
                 self.set_cmd(Cmd::NewChain)?;
                 self.chain = Some(v());
             }
             'E' => {
                 self.set_cmd(Cmd::Rename)?;
                 self.chain = Some(v());
-                self.second = Some(
-                    self.optional_positional()
-                        .ok_or_else(|| param("-E requires old-chain-name and new-chain-name"))?,
-                );
+                let new = self
+                    .optional_positional()
+                    .ok_or_else(|| param("-E requires old-chain-name and new-chain-name"))?;
+                assert_valid_chain_name(&new, self.family)?;
+                self.second = Some(new);
             }
             'P' => {
                 self.set_cmd(Cmd::SetPolicy)?;
@@ -880,7 +971,10 @@ impl Parser<'_> {
                         .ok_or_else(|| param("-P requires a chain and a policy"))?,
                 );
             }
-            'V' => self.version = true,
+            'V' => {
+                self.version = true;
+                self.pos = self.args.len();
+            }
             'h' => {
                 // iptables prints the help as soon as it reads -h: nothing
                 // after it is looked at (an argument to it is ignored).
@@ -1001,22 +1095,30 @@ impl Parser<'_> {
             }
             'w' => {
                 // Accepted and ignored, as iptables-nft does: `-w`, `-w5`,
-                // `-w 5`, `--wait=5`.
+                // `-w 5`, `--wait=5`; the value is read as `sscanf("%i")`.
                 self.wait = true;
-                if let Some(v) = &val {
-                    if v.parse::<u32>().is_err() {
+                let arg = match val {
+                    Some(v) => Some(v),
+                    None => self.optional_positional(),
+                };
+                if let Some(a) = arg {
+                    if scan_int(&a, true).is_none() {
                         return Err(param("wait seconds not numeric"));
-                    }
-                }
-                if val.is_none() {
-                    if let Some(n) = self.args.get(self.pos) {
-                        if n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() {
-                            self.pos += 1;
-                        }
                     }
                 }
             }
             'W' => {
+                let arg = match val {
+                    Some(v) => v,
+                    None => self
+                        .optional_positional()
+                        .ok_or_else(|| param("wait interval value required"))?,
+                };
+                let usec =
+                    scan_int(&arg, false).ok_or_else(|| param("wait interval not numeric"))? as u32;
+                if usec > 999_999 {
+                    return Err(param(format!("too long usec wait {usec} > 999999 usec")));
+                }
                 if !self.wait_interval {
                     self.warnings
                         .push("Ignoring deprecated --wait-interval option.".into());
@@ -1040,6 +1142,20 @@ impl Parser<'_> {
     fn finish(mut self) -> Result<Command, Error> {
         if self.help {
             return Ok(self.help_command());
+        }
+        if self.version {
+            return Ok(Command {
+                family: self.family,
+                table: self.default_table,
+                action: Action::Version,
+                numeric: false,
+                verbose: false,
+                exact: false,
+                line_numbers: false,
+            });
+        }
+        if self.leftover {
+            return Err(param("unknown arguments found on commandline"));
         }
         if self.invert {
             return Err(param("unexpected trailing !"));
@@ -1163,17 +1279,7 @@ impl Parser<'_> {
                 chain: self.chain.clone(),
                 num: self.num,
             },
-            Cmd::NewChain => {
-                if chain == "ACCEPT"
-                    || chain == "DROP"
-                    || chain == "RETURN"
-                    || chain == "QUEUE"
-                    || ext::find_target(&chain, self.family).is_some()
-                {
-                    return Err(param("chain name may not clash with target name"));
-                }
-                Action::NewChain { chain }
-            }
+            Cmd::NewChain => Action::NewChain { chain },
             Cmd::DelChain => Action::DeleteChain {
                 chain: self.chain.clone(),
             },
@@ -1182,11 +1288,10 @@ impl Parser<'_> {
                 policy: self.second.clone().unwrap_or_default(),
                 counters: self.counters,
             },
-            Cmd::Rename => {
-                let new = self.second.clone().unwrap_or_default();
-                check_chain_name(&new)?;
-                Action::Rename { old: chain, new }
-            }
+            Cmd::Rename => Action::Rename {
+                old: chain,
+                new: self.second.clone().unwrap_or_default(),
+            },
         };
         Ok(mk(action))
     }
@@ -1266,20 +1371,24 @@ impl Parser<'_> {
         base.matches = matches;
         base.target = target;
         base.counters = self.counters.unwrap_or_default();
-        let srcs: Vec<Option<Inv<Net>>> = match &self.srcs {
-            None => vec![None],
-            Some((inv, s)) => parse_nets(s, self.family)?
-                .into_iter()
-                .map(|n| Some(Inv::new(*inv, n)))
-                .collect(),
-        };
-        let dsts: Vec<Option<Inv<Net>>> = match &self.dsts {
-            None => vec![None],
-            Some((inv, s)) => parse_nets(s, self.family)?
-                .into_iter()
-                .map(|n| Some(Inv::new(*inv, n)))
-                .collect(),
-        };
+        let parse =
+            |a: &Option<(bool, String)>| -> Result<(Vec<Option<Inv<Net>>>, usize, bool), Error> {
+                match a {
+                    None => Ok((vec![None], 0, false)),
+                    Some((inv, s)) => {
+                        let (nets, n) = parse_nets_counted(s, self.family)?;
+                        let v = nets.into_iter().map(|n| Some(Inv::new(*inv, n))).collect();
+                        Ok((v, n, *inv))
+                    }
+                }
+            };
+        let (srcs, ns, sinv) = parse(&self.srcs)?;
+        let (dsts, nd, dinv) = parse(&self.dsts)?;
+        if (ns > 1 || nd > 1) && (sinv || dinv) {
+            return Err(param(
+                "! not allowed with multiple source or destination IP addresses",
+            ));
+        }
         let mut rules = Vec::with_capacity(srcs.len() * dsts.len());
         for s in &srcs {
             for d in &dsts {

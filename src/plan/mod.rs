@@ -185,15 +185,7 @@ pub struct Planned<'t> {
 
 /// `assert_valid_chain_name` of a `:CHAIN` line.
 fn check_declared_chain(name: &str, family: Family) -> Result<(), Error> {
-    crate::cli::command::check_chain_name(name)?;
-    if matches!(name, "ACCEPT" | "DROP" | "RETURN" | "QUEUE")
-        || crate::ext::find_target(name, family).is_some()
-    {
-        return Err(Error::Param(
-            "chain name may not clash with target name".into(),
-        ));
-    }
-    Ok(())
+    crate::cli::command::assert_valid_chain_name(name, family)
 }
 
 /// Parse and check the whole input against the kernel state `k` and plan
@@ -228,11 +220,16 @@ pub fn plan_input<'t>(
     // kernel will refuse (iptables-nft learns those when it sends the
     // batch). Commands after a failure are still applied to the view, so
     // that later checks see what iptables-restore sees.
+    // With `--test`, iptables-restore only parses: what a command would do
+    // to the ruleset is never checked.
+    let test = opts.test;
     let mut failed: [Option<RestoreError>; 2] = [None, None];
     let defer = |r: Result<(), RestoreError>, failed: &mut [Option<RestoreError>; 2]| {
         let slot = match &r {
             Ok(()) => return Ok(()),
             Err(RestoreError::Other(_)) => return r,
+            Err(RestoreError::Param { .. }) => 0,
+            Err(_) if test => return Ok(()),
             Err(RestoreError::Kernel { .. }) => 1,
             Err(_) => 0,
         };
@@ -268,7 +265,7 @@ pub fn plan_input<'t>(
                 if let Some(e) = failed.iter_mut().find_map(Option::take) {
                     return Err(e);
                 }
-                if let Some(t) = cur {
+                if let Some(t) = cur.filter(|_| !test) {
                     sim.commit_check(t)?;
                     if opts.verbose && !opts.noflush && !opts.test {
                         for c in t.builtin_chains() {

@@ -683,10 +683,12 @@ impl<'k, 't> Sim<'k, 't> {
         counters: Option<Counters>,
         line: u32,
     ) -> Res<()> {
+        // `nft_chain_set` always sends counters: none given means [0:0]
+        // (`-P INPUT DROP` and a `:INPUT DROP` line reset them).
+        let counters = Some(counters.unwrap_or_default());
         match self.find(ti, name).map_err(|e| op_msg(e, line))? {
             Some(ci) => {
                 let ch = &mut self.tables[ti].chains[ci];
-                let counters = counters.or(ch.policy.and_then(|o| o.counters));
                 ch.policy = Some(PolicySet {
                     accept,
                     counters,
@@ -996,7 +998,10 @@ impl<'k, 't> Sim<'k, 't> {
                     "DROP" => false,
                     _ => return Err(op(Error::Invalid("Bad policy name".into()))),
                 };
-                self.set_policy(ti, &chain, accept, counters, line)
+                // iptables-nft 1.8.10+ pass no counters for -P (`-c` is
+                // read and ignored): the chain's counters become [0:0].
+                let _ = counters;
+                self.set_policy(ti, &chain, accept, None, line)
             }
             Action::Rename { old, new } => self.rename(ti, &old, &new, line),
             Action::Zero { chain, num } => {

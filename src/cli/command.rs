@@ -375,6 +375,23 @@ pub fn xt_strtoui(s: &str, min: u64, max: u64) -> Option<u64> {
     (end == s.len() && v != u64::MAX && (min..=max).contains(&v)).then_some(v)
 }
 
+/// `sscanf(s, "%llu")`: blanks, a sign, decimal digits (too many
+/// saturate, a minus wraps around); `None` when no digit comes.
+fn scan_llu(s: &str) -> Option<u64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let n = t.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 {
+        return None;
+    }
+    let v = t[..n].parse::<u64>().unwrap_or(u64::MAX);
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
 /// `sscanf(s, "%i")` (for `-w`) or `"%u"` (for `-W`): blanks, a sign,
 /// then digits (any base for `%i`); `None` when no digit comes.
 fn scan_int(s: &str, any_base: bool) -> Option<i64> {
@@ -1085,12 +1102,11 @@ impl Parser<'_> {
                         (first, b)
                     }
                 };
-                let packets = p
-                    .parse::<u64>()
-                    .map_err(|_| param("--set-counters packet counter not numeric"))?;
-                let bytes = b
-                    .parse::<u64>()
-                    .map_err(|_| param("--set-counters byte counter not numeric"))?;
+                // `sscanf("%llu")`: a number at the start is enough
+                let packets = scan_llu(&p)
+                    .ok_or_else(|| param("--set-counters packet counter not numeric"))?;
+                let bytes =
+                    scan_llu(&b).ok_or_else(|| param("--set-counters byte counter not numeric"))?;
                 self.counters = Some(Counters { packets, bytes });
             }
             'w' => {
@@ -1163,15 +1179,13 @@ impl Parser<'_> {
         if self.cmd.is_none() && !self.version {
             return Err(param("no command specified"));
         }
-        let table = match &self.table_name {
-            None => self.default_table,
+        // An unknown table is found when the command runs, after every
+        // check of the line (made meanwhile as for the default table).
+        let (table, bad_table) = match &self.table_name {
+            None => (self.default_table, None),
             Some(n) => match Table::from_name(n) {
-                Some(t) => t,
-                None => {
-                    // Checked after the rest of the line, as iptables does.
-                    self.table_check_deferred()?;
-                    return Err(Error::Version(format!("table '{n}' does not exist")));
-                }
+                Some(t) => (t, None),
+                None => (self.default_table, Some(n.clone())),
             },
         };
         for w in &self.warnings {
@@ -1223,8 +1237,12 @@ impl Parser<'_> {
         {
             return Err(param("Illegal option `-m' with this command"));
         }
+        // do_parse checks only the length of the command's chain; a name
+        // no chain can have is then simply not found.
         if let Some(c) = &self.chain {
-            check_chain_name(c)?;
+            if crate::model::bytes::byte_len(c) > CHAIN_MAX {
+                check_chain_name(c)?;
+            }
         }
         // `xshared.c do_parse`: DROP is no nat policy or nat verdict.
         let drop_policy = cmd == Cmd::SetPolicy && self.second.as_deref() == Some("DROP");
@@ -1293,11 +1311,10 @@ impl Parser<'_> {
                 new: self.second.clone().unwrap_or_default(),
             },
         };
+        if let Some(n) = bad_table {
+            return Err(Error::Version(format!("table '{n}' does not exist")));
+        }
         Ok(mk(action))
-    }
-
-    fn table_check_deferred(&self) -> Result<(), Error> {
-        Ok(())
     }
 
     fn build_rules(&mut self, table: Table, chain: &str) -> Result<Vec<Rule>, Error> {

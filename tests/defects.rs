@@ -224,3 +224,16 @@ fn restore_test_only_parses() {
         2,
     );
 }
+
+#[test]
+fn restore_verbose_prints_flushes_and_rules() {
+    restore_agree(
+        b"*filter\n:KEEP - [0:0]\n:NEW - [0:0]\n-A KEEP -j ACCEPT\n-I INPUT -s 1.2.3.4 -p tcp --dport 5 -j DROP\nCOMMIT\n",
+        "-v",
+        0,
+    );
+    // printed even when a line then fails
+    restore_agree(b"*filter\n-A KEEP -j ACCEPT\n-D INPUT 9\nCOMMIT\n", "-v", 1);
+    // nothing with --noflush
+    restore_agree(b"*filter\n-A KEEP -j ACCEPT\nCOMMIT\n", "-v --noflush", 0);
+}

@@ -14,7 +14,7 @@ use crate::nft::session::{commit_error, nfproto, strerror, Session};
 use crate::nft::sys::{CommitError, Nft, SysError};
 use crate::plan::emit::Plan;
 use crate::plan::sim::Kernel;
-use crate::plan::{plan_input, prog_of, Opts, Planned, RestoreError};
+use crate::plan::{plan_input_into, prog_of, Opts, Planned, RestoreError};
 use crate::rule::{Rule, TableState};
 use clap::{Arg, ArgAction};
 
@@ -292,7 +292,23 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
                 family,
                 session: None,
             };
-            plan_input(text, family, &opts, &mut k).map_err(|e| e.into_error(prog))?
+            let mut out = String::new();
+            match plan_input_into(text, family, &opts, &mut k, &mut out) {
+                Ok(plan) => Planned { plan, out },
+                // what -v printed before the failure is still printed
+                Err(e) => {
+                    let e = e.into_error(prog);
+                    return Err(if out.is_empty() {
+                        e
+                    } else {
+                        Error::Partial {
+                            msg: e.render(prog),
+                            code: e.exit_code(),
+                            out,
+                        }
+                    });
+                }
+            }
         };
         let Planned { plan, out } = planned;
         if opts.test || plan.is_empty() {
@@ -327,7 +343,15 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
                     Error::Resource(m) => m,
                     other => format!(" {other}"),
                 };
-                return Err(RestoreError::Kernel { line, msg }.into_error(prog));
+                let e = RestoreError::Kernel { line, msg }.into_error(prog);
+                if out.is_empty() {
+                    return Err(e);
+                }
+                return Err(Error::Partial {
+                    msg: e.render(prog),
+                    code: e.exit_code(),
+                    out,
+                });
             }
         }
     }

@@ -196,8 +196,21 @@ pub fn plan_input<'t>(
     opts: &Opts,
     k: &mut dyn Kernel,
 ) -> Result<Planned<'t>, RestoreError> {
-    let prog = prog_of(family);
     let mut out = String::new();
+    let plan = plan_input_into(text, family, opts, k, &mut out)?;
+    Ok(Planned { plan, out })
+}
+
+/// [`plan_input`], writing what goes to stdout into `out` as it goes, so a
+/// failed input still shows what iptables-restore printed before failing.
+pub fn plan_input_into<'t>(
+    text: &'t str,
+    family: Family,
+    opts: &Opts,
+    k: &mut dyn Kernel,
+    out: &mut String,
+) -> Result<Plan<'t>, RestoreError> {
+    let prog = prog_of(family);
     // Listings (`-L`/`-S` lines, rare) are made once the planner has let go
     // of the kernel handle; they show the state before the transaction.
     let mut listings: Vec<(usize, u32, crate::cli::Command)> = Vec::new();
@@ -223,6 +236,9 @@ pub fn plan_input<'t>(
     // With `--test`, iptables-restore only parses: what a command would do
     // to the ruleset is never checked.
     let test = opts.test;
+    // `-v` without --noflush or --test: the flushes and each rule added are
+    // printed (as `iptables -v` prints a rule)
+    let echo = opts.verbose && !opts.noflush && !opts.test;
     let mut failed: [Option<RestoreError>; 2] = [None, None];
     let defer = |r: Result<(), RestoreError>, failed: &mut [Option<RestoreError>; 2]| {
         let slot = match &r {
@@ -267,11 +283,6 @@ pub fn plan_input<'t>(
                 }
                 if let Some(t) = cur.filter(|_| !test) {
                     sim.commit_check(t)?;
-                    if opts.verbose && !opts.noflush && !opts.test {
-                        for c in t.builtin_chains() {
-                            out.push_str(&format!("Flushing chain `{c}'\n"));
-                        }
-                    }
                 }
             }
             LineKind::Table(None) => {
@@ -289,6 +300,23 @@ pub fn plan_input<'t>(
                 if opts.noflush {
                     sim.open_table(t);
                 } else {
+                    if echo {
+                        // iptables-restore -v flushes every chain the table
+                        // has (the built-in ones always), then deletes the
+                        // user-defined ones
+                        let users = sim.kernel_user_chains(t, lineno)?;
+                        for c in t
+                            .builtin_chains()
+                            .iter()
+                            .copied()
+                            .chain(users.iter().map(String::as_str))
+                        {
+                            out.push_str(&format!("Flushing chain `{c}'\n"));
+                        }
+                        for c in &users {
+                            out.push_str(&format!("Deleting chain `{c}'\n"));
+                        }
+                    }
                     sim.replace_table(t, lineno)?;
                 }
             }
@@ -330,6 +358,15 @@ pub fn plan_input<'t>(
                 match parse::rule_line(family, t, prog, l, at, opts.counters)? {
                     Parsed::Skip => {}
                     Parsed::Fast(scan) => {
+                        if echo {
+                            if let Some(Action::Append { rules, .. }) =
+                                scan.command().map(|c| c.action)
+                            {
+                                for r in &rules {
+                                    out.push_str(&list::rule_echo(r, family));
+                                }
+                            }
+                        }
                         let r = if spans {
                             sim.append_line(t, &scan, lineno, (start as u32, line.len() as u32))
                         } else {
@@ -352,6 +389,16 @@ pub fn plan_input<'t>(
                         Action::List { .. } | Action::ListRules { .. } => {
                             listings.push((out.len(), lineno, *cmd));
                         }
+                        Action::Append { rules, .. } | Action::Insert { rules, .. } if echo => {
+                            for r in rules {
+                                out.push_str(&list::rule_echo(r, family));
+                            }
+                            defer(sim.command(*cmd, lineno), &mut failed)?
+                        }
+                        Action::Replace { rule, .. } if echo => {
+                            out.push_str(&list::rule_echo(rule, family));
+                            defer(sim.command(*cmd, lineno), &mut failed)?
+                        }
                         _ => defer(sim.command(*cmd, lineno), &mut failed)?,
                     },
                 }
@@ -373,9 +420,9 @@ pub fn plan_input<'t>(
     }
     let plan = sim.finish();
     if !listings.is_empty() {
-        out = insert_listings(out, listings, family, k)?;
+        *out = insert_listings(std::mem::take(out), listings, family, k)?;
     }
-    Ok(Planned { plan, out })
+    Ok(plan)
 }
 
 /// Put the output of `-L`/`-S` lines (the kernel's state before the

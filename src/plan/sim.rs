@@ -349,6 +349,23 @@ impl<'k, 't> Sim<'k, 't> {
         Ok(())
     }
 
+    /// The user-defined chains the kernel's `table` has, by name (what
+    /// `iptables-restore -v` reports deleting).
+    pub fn kernel_user_chains(&mut self, table: Table, line: u32) -> Res<Vec<String>> {
+        let ti = self.tv(table);
+        if !self.kernel_exists(ti).map_err(|e| op_msg(e, line))? {
+            return Ok(Vec::new());
+        }
+        let list = self.kernel.chains(table).map_err(|e| op_msg(e, line))?;
+        let mut v: Vec<String> = list
+            .into_iter()
+            .filter(|c| !(c.base.is_some() && table.is_builtin(&c.name)))
+            .map(|c| c.name)
+            .collect();
+        v.sort();
+        Ok(v)
+    }
+
     /// `*table` with `--noflush`: just make sure the table is tracked.
     pub fn open_table(&mut self, table: Table) {
         self.tv(table);

@@ -237,3 +237,26 @@ fn restore_verbose_prints_flushes_and_rules() {
     // nothing with --noflush
     restore_agree(b"*filter\n-A KEEP -j ACCEPT\nCOMMIT\n", "-v --noflush", 0);
 }
+
+#[test]
+fn fuzzer_classes_of_commands() {
+    agree(&[
+        ("iptables -Z INPUT 5", 1),
+        ("iptables -Z INPUT 1", 0),
+        ("iptables -L INPUT -m tcp", 0),
+        ("iptables -F KEEP -m comment --comment x", 0),
+        ("iptables -A INPUT -c 0x10 5", 0),
+        ("iptables -A INPUT -c 1 18446744073709551616", 0),
+        ("iptables -A --line-numbers -j ACCEPT", 1),
+        ("iptables -t -j -A INPUT -j TEE", 2),
+    ]);
+}
+
+#[test]
+fn restore_flags_twice_and_long_lines() {
+    restore_agree(b"*filter\n-A INPUT -j ACCEPT\nCOMMIT\n", "-c -c -n -n", 0);
+    let mut long = b"*filter\n# ".to_vec();
+    long.extend(std::iter::repeat_n(b'x', 30000));
+    long.extend_from_slice(b"\n-A INPUT -j ACCEPT\nCOMMIT\n");
+    restore_agree(&long, "", 2);
+}

@@ -42,6 +42,8 @@ fn cli(prog: &'static str) -> clap::Command {
             .action(ArgAction::SetTrue)
     };
     clap::Command::new(prog)
+        // getopt takes a flag given twice (`-c -c`)
+        .args_override_self(true)
         .disable_version_flag(true)
         .disable_help_flag(true)
         .arg(flag("counters", 'c', "counters"))
@@ -248,18 +250,28 @@ fn commit(nft: &mut Nft, fam: NfProto, genid: u32, plan: &Plan<'_>) -> Result<()
     nft.commit_iter(fam, Some(genid), plan.ops())
 }
 
-/// Each line of `input` cut at its first NUL byte (its newline kept).
-fn cut_at_nul(input: &[u8]) -> Vec<u8> {
+/// fgets' buffer in iptables-restore, with room for the NUL.
+const FGETS_MAX: usize = 10240 - 1;
+
+fn has_long_line(input: &[u8]) -> bool {
+    input.len() > FGETS_MAX
+        && input
+            .split(|b| *b == b'\n')
+            .any(|l| l.len() + 1 > FGETS_MAX)
+}
+
+/// The lines of `input` as `fgets(buffer, 10240, ..)` reads them: at most
+/// 10239 bytes each (a longer line goes on as the next one), each cut at
+/// its first NUL byte; every piece ends with a newline.
+fn fgets_lines(input: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len());
     for line in input.split_inclusive(|b| *b == b'\n') {
-        match line.iter().position(|b| *b == 0) {
-            Some(i) => {
-                out.extend_from_slice(&line[..i]);
-                if line.ends_with(b"\n") {
-                    out.push(b'\n');
-                }
+        for piece in line.chunks(FGETS_MAX) {
+            let end = piece.iter().position(|b| *b == 0).unwrap_or(piece.len());
+            out.extend_from_slice(&piece[..end]);
+            if !out.ends_with(b"\n") || end < piece.len() {
+                out.push(b'\n');
             }
-            None => out.extend_from_slice(line),
         }
     }
     out
@@ -273,10 +285,10 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
         Request::Restore(o) => Opts { layout, ..o },
     };
     let mut input = read_input(&opts)?;
-    // iptables-restore reads lines with fgets and sees each one up to its
-    // first NUL byte: the rest of that line is never read.
-    if input.contains(&0) {
-        input = cut_at_nul(&input);
+    // iptables-restore reads lines with fgets into 10240 bytes: a longer
+    // line is read as several, and each is seen up to its first NUL byte.
+    if input.contains(&0) || has_long_line(&input) {
+        input = fgets_lines(&input);
     }
     // Names and comments are bytes: kept whatever they are
     // (`model::bytes`; valid UTF-8, the usual input, is not copied).

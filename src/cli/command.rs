@@ -1229,14 +1229,7 @@ impl Parser<'_> {
                 )));
             }
         }
-        if !self.matches.is_empty()
-            && !matches!(
-                cmd,
-                Cmd::Append | Cmd::Check | Cmd::Delete | Cmd::Insert | Cmd::Replace
-            )
-        {
-            return Err(param("Illegal option `-m' with this command"));
-        }
+        // iptables 1.8.10+ take (and ignore) matches with the other commands
         // do_parse checks only the length of the command's chain; a name
         // no chain can have is then simply not found.
         if let Some(c) = &self.chain {

@@ -1125,6 +1125,10 @@ impl<'k, 't> Sim<'k, 't> {
             }
         }
         self.load(ti, ci, true)?;
+        // `-Z CHAIN N` of a rule that is not there fails as iptables' does
+        if num.is_some_and(|n| n > self.items(ti, ci).len()) {
+            return Err(bad_rule());
+        }
         let mut items = std::mem::take(self.items(ti, ci));
         let mut deleted = Vec::new();
         for (i, it) in items.iter_mut().enumerate() {

@@ -249,6 +249,10 @@ fn fuzzer_classes_of_commands() {
         ("iptables -A INPUT -c 1 18446744073709551616", 0),
         ("iptables -A --line-numbers -j ACCEPT", 1),
         ("iptables -t -j -A INPUT -j TEE", 2),
+        ("iptables -A INPUT -m dscp --dscp 0x00 ! -w", 0),
+        ("iptables -A INPUT -p tcp --dport 0x10 --sport 010:0x20", 0),
+        ("iptables -A INPUT -p tcp -m multiport --dports 0x10,010", 0),
+        ("iptables -v -A INPUT -j NOPE", 2),
     ]);
 }
 

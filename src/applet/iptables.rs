@@ -79,7 +79,8 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
             let adds = matches!(cmd.action, Action::Append { .. } | Action::Insert { .. });
             match crate::applet::restore::run_command(cmd, layout) {
                 Ok(()) => Ok(echo),
-                Err(e) if adds => Err(Error::Partial {
+                // not printed for a parameter problem found when planning
+                Err(e) if adds && e.exit_code() != 2 => Err(Error::Partial {
                     out: echo,
                     msg: e.render(family.prog()),
                     code: e.exit_code(),

@@ -362,18 +362,7 @@ fn parse_rulenum(s: &str) -> Result<usize, Error> {
         .ok_or_else(|| param(format!("Invalid rule number `{s}'")))
 }
 
-/// `xtables_strtoui(s, NULL, .., min, max)`: the whole string a number in
-/// any base `strtoul` reads (`0x10`, `010`), leading blanks allowed, no
-/// minus sign.
-pub fn xt_strtoui(s: &str, min: u64, max: u64) -> Option<u64> {
-    if s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c'])
-        .starts_with('-')
-    {
-        return None;
-    }
-    let (v, end) = crate::ext::value::strtoumax(s)?;
-    (end == s.len() && v != u64::MAX && (min..=max).contains(&v)).then_some(v)
-}
+pub use crate::ext::value::xt_strtoui;
 
 /// `sscanf(s, "%llu")`: blanks, a sign, decimal digits (too many
 /// saturate, a minus wraps around); `None` when no digit comes.
@@ -1149,6 +1138,9 @@ impl Parser<'_> {
             }
             _ => return Err(unknown_option(&format!("-{c}"), &self.longs())),
         }
+        // iptables drops a `!` after any option that did not take it
+        // (`! -w` is accepted)
+        self.invert = false;
         if c == '4' && self.family == Family::V6 {
             return Err(param("This is the IPv6 version of ip6tables."));
         }

@@ -234,6 +234,9 @@ fn restore_verbose_prints_flushes_and_rules() {
     );
     // printed even when a line then fails
     restore_agree(b"*filter\n-A KEEP -j ACCEPT\n-D INPUT 9\nCOMMIT\n", "-v", 1);
+    // nothing for a block that does not parse up to its COMMIT
+    restore_agree(b"*filter\n-A INPUT -m mac --mac-source 1 -j DROP\nCOMMIT\n", "-v", 2);
+    restore_agree(b"*filter\n-A INPUT -j ACCEPT\n", "-v", 1);
     // nothing with --noflush
     restore_agree(b"*filter\n-A KEEP -j ACCEPT\nCOMMIT\n", "-v --noflush", 0);
 }
@@ -253,6 +256,9 @@ fn fuzzer_classes_of_commands() {
         ("iptables -A INPUT -p tcp --dport 0x10 --sport 010:0x20", 0),
         ("iptables -A INPUT -p tcp -m multiport --dports 0x10,010", 0),
         ("iptables -v -A INPUT -j NOPE", 2),
+        ("iptables -A INPUT -s 2147483648 -d 1.2.300 -j ACCEPT", 0),
+        ("iptables -A INPUT -d 0x7f000001 -p 0x10 -j ACCEPT", 0),
+        ("iptables -A INPUT -s 4294967296 -j ACCEPT", 2),
     ]);
 }
 

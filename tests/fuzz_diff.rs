@@ -1466,9 +1466,24 @@ fn differential_fuzz() {
 
 #[test]
 fn known_class_patterns() {
-    assert!(glob("iptables|*|unsupported-extension", "iptables|-A|unsupported-extension"));
-    assert!(glob("*-restore|ruleset-atomic|*", "ip6tables-restore|ruleset-atomic|2"));
-    assert!(glob("iptables|-A|status|0->2|flag", "iptables|-A|status|0->2|flag"));
-    assert!(!glob("iptables|-A|status|0->2|flag", "iptables|-A|status|0->2|bang"));
-    assert!(!glob("iptables|*|unsupported-extension", "ip6tables|-A|unsupported-extension"));
+    assert!(glob(
+        "iptables|*|unsupported-extension",
+        "iptables|-A|unsupported-extension"
+    ));
+    assert!(glob(
+        "*-restore|ruleset-atomic|*",
+        "ip6tables-restore|ruleset-atomic|2"
+    ));
+    assert!(glob(
+        "iptables|-A|status|0->2|flag",
+        "iptables|-A|status|0->2|flag"
+    ));
+    assert!(!glob(
+        "iptables|-A|status|0->2|flag",
+        "iptables|-A|status|0->2|bang"
+    ));
+    assert!(!glob(
+        "iptables|*|unsupported-extension",
+        "ip6tables|-A|unsupported-extension"
+    ));
 }

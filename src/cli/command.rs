@@ -473,6 +473,33 @@ fn numeric_to_ipaddr(s: &str, is_mask: bool) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(o))
 }
 
+/// `inet_aton`: 1 to 4 parts, each a number in any base (no sign); the
+/// last part fills the bytes left (`a`, `a.b` with b 24 bits, `a.b.c` with
+/// c 16 bits, `a.b.c.d`).
+fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut v: Vec<u64> = Vec::with_capacity(4);
+    for p in &parts {
+        if !p.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        v.push(crate::ext::value::xt_strtoui(p, 0, u64::from(u32::MAX))?);
+    }
+    let last = *v.last()?;
+    let head = &v[..v.len() - 1];
+    if head.iter().any(|x| *x > 255) || last >= 1u64 << (8 * (4 - head.len())) {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for (i, x) in head.iter().enumerate() {
+        n |= x << (24 - 8 * i);
+    }
+    Some(Ipv4Addr::from((n | last) as u32))
+}
+
 fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
     let not_found = || param(format!("host/network `{host}' not found"));
     match family {
@@ -485,6 +512,13 @@ fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
             if let Ok(a) = host.parse::<Ipv6Addr>() {
                 return Ok(vec![IpAddr::V6(a)]);
             }
+        }
+    }
+    if family == Family::V4 {
+        // what getaddrinfo takes as a number: inet_aton's forms (`2147483648`
+        // is 128.0.0.0, `10.1` is 10.0.0.1)
+        if let Some(a) = inet_aton(host) {
+            return Ok(vec![IpAddr::V4(a)]);
         }
     }
     if host.is_empty()
@@ -997,7 +1031,9 @@ impl Parser<'_> {
             'p' => {
                 let inv = self.use_opt(3)?;
                 let s = v();
-                let p = netdb::proto_by_name(&s).ok_or_else(|| {
+                // `xtables_parse_protocol`: a number in any base, else a name
+                let num = xt_strtoui(&s, 0, 255).map(|n| n as u8);
+                let p = num.or_else(|| netdb::proto_by_name(&s)).ok_or_else(|| {
                     param(format!(
                         "unknown protocol \"{}\" specified",
                         s.to_ascii_lowercase()

@@ -239,6 +239,9 @@ pub fn plan_input_into<'t>(
     // `-v` without --noflush or --test: the flushes and each rule added are
     // printed (as `iptables -v` prints a rule)
     let echo = opts.verbose && !opts.noflush && !opts.test;
+    // iptables-restore prints a block's flushes and rules when it reaches
+    // the block's COMMIT: a block that does not parse prints nothing
+    let mut pending = String::new();
     let mut failed: [Option<RestoreError>; 2] = [None, None];
     let defer = |r: Result<(), RestoreError>, failed: &mut [Option<RestoreError>; 2]| {
         let slot = match &r {
@@ -278,6 +281,8 @@ pub fn plan_input_into<'t>(
             }
             LineKind::Commit => {
                 in_table = false;
+                out.push_str(&pending);
+                pending.clear();
                 if let Some(e) = failed.iter_mut().find_map(Option::take) {
                     return Err(e);
                 }
@@ -311,10 +316,10 @@ pub fn plan_input_into<'t>(
                             .copied()
                             .chain(users.iter().map(String::as_str))
                         {
-                            out.push_str(&format!("Flushing chain `{c}'\n"));
+                            pending.push_str(&format!("Flushing chain `{c}'\n"));
                         }
                         for c in &users {
-                            out.push_str(&format!("Deleting chain `{c}'\n"));
+                            pending.push_str(&format!("Deleting chain `{c}'\n"));
                         }
                     }
                     sim.replace_table(t, lineno)?;
@@ -363,7 +368,7 @@ pub fn plan_input_into<'t>(
                                 scan.command().map(|c| c.action)
                             {
                                 for r in &rules {
-                                    out.push_str(&list::rule_echo(r, family));
+                                    pending.push_str(&list::rule_echo(r, family));
                                 }
                             }
                         }
@@ -391,12 +396,12 @@ pub fn plan_input_into<'t>(
                         }
                         Action::Append { rules, .. } | Action::Insert { rules, .. } if echo => {
                             for r in rules {
-                                out.push_str(&list::rule_echo(r, family));
+                                pending.push_str(&list::rule_echo(r, family));
                             }
                             defer(sim.command(*cmd, lineno), &mut failed)?
                         }
                         Action::Replace { rule, .. } if echo => {
-                            out.push_str(&list::rule_echo(rule, family));
+                            pending.push_str(&list::rule_echo(rule, family));
                             defer(sim.command(*cmd, lineno), &mut failed)?
                         }
                         _ => defer(sim.command(*cmd, lineno), &mut failed)?,

@@ -1409,17 +1409,16 @@ impl Parser<'_> {
         base.matches = matches;
         base.target = target;
         base.counters = self.counters.unwrap_or_default();
-        let parse =
-            |a: &Option<(bool, String)>| -> Result<(Vec<Option<Inv<Net>>>, usize, bool), Error> {
-                match a {
-                    None => Ok((vec![None], 0, false)),
-                    Some((inv, s)) => {
-                        let (nets, n) = parse_nets_counted(s, self.family)?;
-                        let v = nets.into_iter().map(|n| Some(Inv::new(*inv, n))).collect();
-                        Ok((v, n, *inv))
-                    }
+        let parse = |a: &Option<(bool, String)>| -> Result<AddrList, Error> {
+            match a {
+                None => Ok((vec![None], 0, false)),
+                Some((inv, s)) => {
+                    let (nets, n) = parse_nets_counted(s, self.family)?;
+                    let v = nets.into_iter().map(|n| Some(Inv::new(*inv, n))).collect();
+                    Ok((v, n, *inv))
                 }
-            };
+            }
+        };
         let (srcs, ns, sinv) = parse(&self.srcs)?;
         let (dsts, nd, dinv) = parse(&self.dsts)?;
         if (ns > 1 || nd > 1) && (sinv || dinv) {
@@ -1439,6 +1438,9 @@ impl Parser<'_> {
         Ok(rules)
     }
 }
+
+/// The rules' addresses of one side, how many were given, and `!`.
+type AddrList = (Vec<Option<Inv<Net>>>, usize, bool);
 
 fn long_of(c: char) -> &'static str {
     GLOBAL_LONGS

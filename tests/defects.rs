@@ -235,7 +235,11 @@ fn restore_verbose_prints_flushes_and_rules() {
     // printed even when a line then fails
     restore_agree(b"*filter\n-A KEEP -j ACCEPT\n-D INPUT 9\nCOMMIT\n", "-v", 1);
     // nothing for a block that does not parse up to its COMMIT
-    restore_agree(b"*filter\n-A INPUT -m mac --mac-source 1 -j DROP\nCOMMIT\n", "-v", 2);
+    restore_agree(
+        b"*filter\n-A INPUT -m mac --mac-source 1 -j DROP\nCOMMIT\n",
+        "-v",
+        2,
+    );
     restore_agree(b"*filter\n-A INPUT -j ACCEPT\n", "-v", 1);
     // nothing with --noflush
     restore_agree(b"*filter\n-A KEEP -j ACCEPT\nCOMMIT\n", "-v --noflush", 0);

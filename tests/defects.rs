@@ -263,6 +263,14 @@ fn fuzzer_classes_of_commands() {
         ("iptables -A INPUT -s 2147483648 -d 1.2.300 -j ACCEPT", 0),
         ("iptables -A INPUT -d 0x7f000001 -p 0x10 -j ACCEPT", 0),
         ("iptables -A INPUT -s 4294967296 -j ACCEPT", 2),
+        (
+            "iptables -A INPUT -m comment --comment a -m comment --commen b",
+            0,
+        ),
+        (
+            "iptables -A INPUT -m recent --rcheck --name x -m recent --rcheck --name y --rsour",
+            0,
+        ),
     ]);
 }
 

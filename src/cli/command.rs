@@ -1451,15 +1451,21 @@ fn long_of(c: char) -> &'static str {
 }
 
 fn push_ext(v: &mut Vec<LongName<'static>>, options: &'static [ext::OptSpec], slot: usize) {
+    // A name an extension loaded later already has is hidden, as in
+    // iptables' merged option table: `-m comment ... -m comment --commen x`
+    // is not ambiguous, it is the later match's.
+    let taken = |v: &[LongName], name: &str| v.iter().any(|l| l.key >= EXT_BASE && l.name == name);
     for (idx, o) in options.iter().enumerate() {
         let key = EXT_BASE + (slot << 8) + idx;
         let has_arg = !matches!(o.args, Args::None | Args::OptionalNext);
-        v.push(LongName {
-            name: o.name,
-            has_arg,
-            key,
-        });
-        if !o.alias.is_empty() {
+        if !taken(v, o.name) {
+            v.push(LongName {
+                name: o.name,
+                has_arg,
+                key,
+            });
+        }
+        if !o.alias.is_empty() && !taken(v, o.alias) {
             v.push(LongName {
                 name: o.alias,
                 has_arg,

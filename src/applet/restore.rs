@@ -14,7 +14,7 @@ use crate::nft::session::{commit_error, nfproto, strerror, Session};
 use crate::nft::sys::{CommitError, Nft, SysError};
 use crate::plan::emit::Plan;
 use crate::plan::sim::Kernel;
-use crate::plan::{plan_input, prog_of, Opts, Planned, RestoreError};
+use crate::plan::{plan_input_into, prog_of, Opts, Planned, RestoreError};
 use crate::rule::{Rule, TableState};
 use clap::{Arg, ArgAction};
 
@@ -42,6 +42,8 @@ fn cli(prog: &'static str) -> clap::Command {
             .action(ArgAction::SetTrue)
     };
     clap::Command::new(prog)
+        // getopt takes a flag given twice (`-c -c`)
+        .args_override_self(true)
         .disable_version_flag(true)
         .disable_help_flag(true)
         .arg(flag("counters", 'c', "counters"))
@@ -248,6 +250,33 @@ fn commit(nft: &mut Nft, fam: NfProto, genid: u32, plan: &Plan<'_>) -> Result<()
     nft.commit_iter(fam, Some(genid), plan.ops())
 }
 
+/// fgets' buffer in iptables-restore, with room for the NUL.
+const FGETS_MAX: usize = 10240 - 1;
+
+fn has_long_line(input: &[u8]) -> bool {
+    input.len() > FGETS_MAX
+        && input
+            .split(|b| *b == b'\n')
+            .any(|l| l.len() + 1 > FGETS_MAX)
+}
+
+/// The lines of `input` as `fgets(buffer, 10240, ..)` reads them: at most
+/// 10239 bytes each (a longer line goes on as the next one), each cut at
+/// its first NUL byte; every piece ends with a newline.
+fn fgets_lines(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    for line in input.split_inclusive(|b| *b == b'\n') {
+        for piece in line.chunks(FGETS_MAX) {
+            let end = piece.iter().position(|b| *b == 0).unwrap_or(piece.len());
+            out.extend_from_slice(&piece[..end]);
+            if !out.ends_with(b"\n") || end < piece.len() {
+                out.push(b'\n');
+            }
+        }
+    }
+    out
+}
+
 /// Run `*-restore` with its arguments.
 pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Error> {
     let prog = prog_of(family);
@@ -255,7 +284,12 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
         Request::Print(s) => return Ok(s),
         Request::Restore(o) => Opts { layout, ..o },
     };
-    let input = read_input(&opts)?;
+    let mut input = read_input(&opts)?;
+    // iptables-restore reads lines with fgets into 10240 bytes: a longer
+    // line is read as several, and each is seen up to its first NUL byte.
+    if input.contains(&0) || has_long_line(&input) {
+        input = fgets_lines(&input);
+    }
     // Names and comments are bytes: kept whatever they are
     // (`model::bytes`; valid UTF-8, the usual input, is not copied).
     let text = crate::model::bytes::from_bytes(&input);
@@ -270,7 +304,23 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
                 family,
                 session: None,
             };
-            plan_input(text, family, &opts, &mut k).map_err(|e| e.into_error(prog))?
+            let mut out = String::new();
+            match plan_input_into(text, family, &opts, &mut k, &mut out) {
+                Ok(plan) => Planned { plan, out },
+                // what -v printed before the failure is still printed
+                Err(e) => {
+                    let e = e.into_error(prog);
+                    return Err(if out.is_empty() {
+                        e
+                    } else {
+                        Error::Partial {
+                            msg: e.render(prog),
+                            code: e.exit_code(),
+                            out,
+                        }
+                    });
+                }
+            }
         };
         let Planned { plan, out } = planned;
         if opts.test || plan.is_empty() {
@@ -305,7 +355,15 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
                     Error::Resource(m) => m,
                     other => format!(" {other}"),
                 };
-                return Err(RestoreError::Kernel { line, msg }.into_error(prog));
+                let e = RestoreError::Kernel { line, msg }.into_error(prog);
+                if out.is_empty() {
+                    return Err(e);
+                }
+                return Err(Error::Partial {
+                    msg: e.render(prog),
+                    code: e.exit_code(),
+                    out,
+                });
             }
         }
     }

@@ -46,7 +46,9 @@ fn one_net(v: &str, family: Family) -> Option<Inv<Net>> {
     // (the net `Net::with_prefix` makes); anything else goes through it.
     if family == Family::V4 {
         let (host, len) = v.split_once('/').unwrap_or((v, "32"));
-        if let (Ok(a), true) = (host.parse::<Ipv4Addr>(), (1..=2).contains(&len.len())) {
+        // (a length with a leading 0 is octal to iptables: `/08` is invalid)
+        let plain_len = len.len() == 1 || (len.len() == 2 && !len.starts_with('0'));
+        if let (Ok(a), true) = (host.parse::<Ipv4Addr>(), plain_len) {
             if let Ok(len @ 0..=32) = len.parse::<u32>() {
                 let mask = u32::MAX.checked_shl(32 - len).unwrap_or(0);
                 return Some(Inv::new(

@@ -28,6 +28,7 @@ addr container eth0 10.99.17.2/24
 addr outside eth0 10.99.2.2/24
 route container 10.99.2.0/24 10.99.17.1
 forwarding dockerhost
+lab_ready
 
 out_test() { # EXPECT(yes/no)
     serve outside 10.99.2.2 7000 outside

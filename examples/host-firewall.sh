@@ -20,6 +20,7 @@ host client; host server
 link server eth0 client eth0
 addr client eth0 10.99.1.2/24 fd99:1::2/64
 addr server eth0 10.99.1.1/24 fd99:1::1/64
+lab_ready
 
 both_ports() { # FAMILY ADDR EXPECT_80(yes/no)
     local a=$2 r22 r80

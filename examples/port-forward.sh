@@ -24,6 +24,7 @@ addr web eth0 10.99.2.2/24 fd99:2::2/64
 route web 10.99.1.0/24 10.99.2.1
 route web fd99:1::/64 fd99:2::1
 forwarding gateway
+lab_ready
 
 echo "== before: nothing listens on the gateway's port 80"
 check "client cannot reach 10.99.1.1:80 yet" eval '! connect client 10.99.1.1 80 >/dev/null'

@@ -9,6 +9,10 @@
 //! transaction), tested against an in-memory kernel; [`save`] and [`list`]
 //! are the text formats; [`applet`] ties them into the programs. Each layer
 //! uses only those before it (no import cycles).
+//!
+//! For Rust programs, [`firewall`] is the library API: a family's ruleset
+//! ([`Firewall`]), typed rules, single changes and all-or-nothing
+//! [`Transaction`]s, over the same planner and kernel door as the programs.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -16,8 +20,11 @@
 pub mod applet;
 pub mod cli;
 pub mod config;
+pub mod doc;
 pub mod error;
 pub mod ext;
+#[cfg(feature = "nftnl")]
+pub mod firewall;
 pub mod ir;
 pub mod list;
 pub mod model;
@@ -25,3 +32,6 @@ pub mod nft;
 pub mod plan;
 pub mod rule;
 pub mod save;
+
+#[cfg(feature = "nftnl")]
+pub use firewall::{Firewall, Transaction};

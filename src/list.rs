@@ -329,6 +329,55 @@ fn rule_line(out: &mut String, r: &Rule, num: usize, family: Family, opts: &List
     out.push('\n');
 }
 
+/// The line `iptables -v` prints for each rule it adds, checks or
+/// deletes (`print_rule` with `FMT_PRINT_RULE`: numeric, no table
+/// layout): `ACCEPT  tcp opt -- in * out *  1.2.3.4  -> 0.0.0.0/0   tcp dpt:22`.
+pub fn rule_echo(r: &Rule, family: Family) -> String {
+    let mut out = String::new();
+    let _ = write!(out, "{} ", r.target.list_name());
+    let (pinv, p) = match &r.proto {
+        Some(p) => (p.inv, p.val),
+        None => (false, 0),
+    };
+    out.push(if pinv { '!' } else { ' ' });
+    let _ = write!(out, "{} ", proto_text(p, true));
+    out.push_str("opt ");
+    match r.frag.filter(|_| family == Family::V4) {
+        Some(true) => out.push_str("!f "),
+        Some(false) => out.push_str("-f "),
+        None => out.push_str("-- "),
+    }
+    let _ = write!(out, "in {} ", iface_text(r.iniface.as_ref(), true));
+    let _ = write!(out, "out {} ", iface_text(r.outiface.as_ref(), true));
+    let db = NameDb::default();
+    let col = |n: Option<&Inv<Net>>| {
+        let mut c = String::new();
+        addr_col(&mut c, n, family, true, &db);
+        // drop addr_col's padding: `!` or space, the text, one space
+        let (mark, text) = c.split_at(1);
+        format!("{mark}{}", text.trim_end())
+    };
+    let src = col(r.src.as_ref());
+    let dst = col(r.dst.as_ref());
+    let _ = write!(out, "{src} {}-> {}  ", &dst[..1], &dst[1..]);
+    if matches!(r.target, Target::Goto(_)) {
+        out.push_str("[goto] ");
+    }
+    let cx = FmtCx {
+        family,
+        numeric: true,
+        proto: r.proto.as_ref().filter(|p| !p.inv).map(|p| p.val),
+    };
+    for m in &r.matches {
+        m.print(&cx, &mut out);
+    }
+    if let Target::Ext(t) = &r.target {
+        t.print(&cx, &mut out);
+    }
+    out.push('\n');
+    out
+}
+
 fn chain_block(
     out: &mut String,
     state: &TableState,

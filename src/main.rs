@@ -7,12 +7,12 @@ use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 
+fn applet_names() -> Vec<&'static str> {
+    applet::NAMES.iter().rev().map(|(n, _)| *n).collect()
+}
+
 fn usage() -> String {
-    let names: Vec<&str> = applet::NAMES.iter().map(|(n, _)| *n).collect();
-    format!(
-        "usage: rxtables APPLET [ARGS...]\n       rxtables install-links DIR\napplets: {}\n",
-        names.join(", ")
-    )
+    rxtables::doc::help_text(&applet_names())
 }
 
 fn install_links(dir: &str) -> anyhow::Result<()> {
@@ -24,6 +24,100 @@ fn install_links(dir: &str) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{}: {e}", link.display()))?;
     }
     Ok(())
+}
+
+/// rxtables' own subcommands besides the applets and `install-links`
+/// (`--help`, `--version`, the generators of docs/ and completions/,
+/// `list-chains`); `None` if `sub` is none of them.
+fn own_subcommand(sub: &str, rest: &[String]) -> Option<ExitCode> {
+    let fail = |msg: String| {
+        eprintln!("rxtables: {msg}");
+        ExitCode::from(1)
+    };
+    Some(match (sub, rest) {
+        ("--help" | "-h" | "help", _) => {
+            print!("{}", usage());
+            ExitCode::SUCCESS
+        }
+        ("--version" | "-V", _) => {
+            print!("{}", rxtables::doc::version_line());
+            ExitCode::SUCCESS
+        }
+        ("completion", [shell]) => {
+            let names = applet_names();
+            let text = match shell.as_str() {
+                "bash" => rxtables::doc::complete::bash(&names),
+                "zsh" => rxtables::doc::complete::zsh(&names),
+                "fish" => rxtables::doc::complete::fish(&names),
+                _ => {
+                    return Some(fail(format!(
+                        "completion: unknown shell `{shell}' (bash, zsh, fish)"
+                    )))
+                }
+            };
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        ("gen-man", [dir]) => {
+            let dir = std::path::Path::new(dir);
+            let pages = [
+                (
+                    "rxtables.8",
+                    rxtables::doc::man::rxtables_page(&applet_names()),
+                ),
+                (
+                    "rxtables-extensions.8",
+                    rxtables::doc::man::extensions_page(),
+                ),
+            ];
+            for (name, text) in pages {
+                let path = dir.join(name);
+                if let Err(e) = std::fs::write(&path, text) {
+                    return Some(fail(format!("{}: {e}", path.display())));
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        ("list-chains", rest) => {
+            let (family, table) = match rest {
+                [t] => (rxtables::model::Family::V4, t),
+                [six, t] if six == "-6" => (rxtables::model::Family::V6, t),
+                _ => return Some(fail("usage: rxtables list-chains [-6] TABLE".into())),
+            };
+            match list_chains(family, table) {
+                Ok(names) => {
+                    let mut so = std::io::stdout().lock();
+                    for n in names {
+                        let _ = so
+                            .write_all(&to_bytes(&n))
+                            .and_then(|_| so.write_all(b"\n"));
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("list-chains: {e}")),
+            }
+        }
+        ("completion" | "gen-man", _) => {
+            eprint!("{}", usage());
+            ExitCode::from(2)
+        }
+        _ => return None,
+    })
+}
+
+/// The chain names of one table, in kernel order: a chain dump only (no
+/// rules), cheap on big rulesets, for shell completion.
+fn list_chains(family: rxtables::model::Family, table: &str) -> anyhow::Result<Vec<String>> {
+    let t = rxtables::model::Table::from_name(table)
+        .ok_or_else(|| anyhow::anyhow!("unknown table `{table}'"))?;
+    let sys = |e: rxtables::nft::sys::SysError| {
+        anyhow::anyhow!("{}: {}", e.op, rxtables::nft::session::strerror(e.errno))
+    };
+    let mut nft = rxtables::nft::sys::Nft::open().map_err(sys)?;
+    let chains = nft
+        .chains(rxtables::nft::session::nfproto(family), t.name())
+        .map_err(sys)?;
+    Ok(chains.into_iter().map(|c| c.name).collect())
 }
 
 fn main() -> ExitCode {
@@ -45,6 +139,9 @@ fn main() -> ExitCode {
         }
         None => {
             let sub = args.get(1).cloned().unwrap_or_default();
+            if let Some(code) = own_subcommand(&sub, &args[2.min(args.len())..]) {
+                return code;
+            }
             if sub == "install-links" {
                 let Some(dir) = args.get(2) else {
                     eprint!("{}", usage());

@@ -234,3 +234,30 @@ fn examples_demo_sh_prints_reference_result() {
         "demo output:\n{stdout}\n{stderr}"
     );
 }
+
+/// The lab examples (`examples/{port-forward,host-firewall,container-bridge}.sh`)
+/// build their own namespaces, apply rules with rxtables and check real
+/// traffic; each exits non-zero when one of its checks fails.
+#[test]
+fn lab_examples_pass_their_checks() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    for name in ["port-forward.sh", "host-firewall.sh", "container-bridge.sh"] {
+        let out = std::process::Command::new("bash")
+            .arg(dir.join(name))
+            .env("RXTABLES", bin())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("run examples/{name}: {e}"));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "examples/{name} failed: {:?}\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("PASS: ") && !stdout.contains("FAIL: "),
+            "examples/{name} checked nothing or failed a check:\n{stdout}"
+        );
+    }
+}

@@ -279,6 +279,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A INPUT -m time --timestart 23:00 --timestop 01:00 --contiguous ! --weekdays 8 --monthdays 1,,2"),
     (Family::V4, "-A INPUT -m u32 ! --u32 \"6&0xFF=1,2:3&&4>>5@12<<1&7=0:0x10\""),
     (Family::V6, "-A INPUT -m u32 --u32 \"0&1&2&3&4&5&6&7&8&9=1,2,3,4,5,6,7,8,9,10\""),
+    (Family::V6, "-A INPUT -m bpf --bytecode \"4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0\" -j ACCEPT"),
+    (Family::V4, "-A OUTPUT -m bpf --bytecode \"3,21 0 1 70000,6 0 0 4294967295,6 0 0 0\""),
     (Family::V6, "-A INPUT -j DROP"),
     // accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN
     (Family::V4, "-t mangle -A INPUT -m cgroup ! --cgroup 0x10"),
@@ -305,6 +307,8 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V4, "-A INPUT -m connbytes --connbytes 0:1000 --connbytes-mode packets --connbytes-dir original"),
     (Family::V4, "-A INPUT -m connbytes ! --connbytes 1000 --connbytes-mode avgpkt --connbytes-dir both"),
     (Family::V6, "-A FORWARD -m connbytes ! --connbytes 10:18446744073709551614 --connbytes-mode bytes --connbytes-dir reply"),
+    (Family::V4, "-A FORWARD -m devgroup ! --src-group 0x10/0xff --dst-group default"),
+    (Family::V6, "-A INPUT -m devgroup --src-group 4294967295"),
     (Family::V4, "-A OUTPUT -j ACCEPT"),
     // more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED
     (Family::V4, "-t mangle -A OUTPUT -p tcp -j TCPOPTSTRIP"),
@@ -331,6 +335,10 @@ const ROWS: &[(Family, &str)] = &[
     (Family::V6, "-A OUTPUT -j IDLETIMER --timeout 7 --label \"rxt exprs 6\""),
     (Family::V4, "-t mangle -A PREROUTING -j CONNSECMARK --restore"),
     (Family::V6, "-t security -A OUTPUT -j CONNSECMARK --save"),
+    (Family::V6, "-t mangle -A POSTROUTING -j SNPT --src-pfx dead::/64 --dst-pfx 1c3::/64"),
+    (Family::V6, "-t mangle -A INPUT -j SNPT --src-pfx 2001:db8:1::/48 --dst-pfx 2001:db8:2::/ffff:ffff:ffff::"),
+    (Family::V6, "-t mangle -A PREROUTING -j DNPT --src-pfx 1c3::/64 --dst-pfx dead::/64"),
+    (Family::V6, "-t mangle -A OUTPUT -j DNPT --src-pfx ::/0 --dst-pfx ::/0"),
     (Family::V6, "-A OUTPUT -j ACCEPT"),
 ];
 

@@ -600,6 +600,7 @@ const V4_PROTO: &[&str] = &[
     "-A INPUT -m time --datestop 2038-01-19T03:14:07",
     "-A INPUT -m u32 --u32 \"0x0=0x0&&0x0=0x1\"",
     "-A INPUT -m u32 ! --u32 \"0x6&0xff=0x1,0x2:0x3&&0x4>>0x5@0xc<<0x1&0x7=0x0:0x10\" -j DROP",
+    "-A INPUT -m bpf --bytecode \"4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0\" -j ACCEPT",
 ];
 
 /// protocols and content: sctp dccp string u32 bpf time quota (IPv6).
@@ -611,6 +612,7 @@ const V6_PROTO: &[&str] = &[
     "-A OUTPUT -m quota ! --quota 0 -j DROP",
     "-A OUTPUT -m time --monthdays 2,30 --weekdays Tue,Sat --datestart 2038-12-31T00:00:00 --datestop 2038-01-19T03:14:07",
     "-A OUTPUT -m u32 --u32 \"0x28&0xffff=0x1:0x3e8\"",
+    "-A OUTPUT -m bpf --bytecode \"3,21 0 1 70000,6 0 0 4294967295,6 0 0 0\"",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv4).
@@ -631,6 +633,7 @@ const V4_ACCT: &[&str] = &[
     "-A INPUT -p tcp -m osf --genre linux --ttl 0 --log 0",
     "-A INPUT -m realm --realm 0x1/0x2a",
     "-A INPUT -m realm ! --realm cosmos",
+    "-A FORWARD -m devgroup ! --src-group 0x10/0xff --dst-group default",
 ];
 
 /// accounting and classification: connbytes connlabel rateest RATEEST cgroup cpu cluster osf realm ecn ECN (IPv6).
@@ -642,6 +645,7 @@ const V6_ACCT: &[&str] = &[
     "-A INPUT -m cpu --cpu 4294967295",
     "-t mangle -A PREROUTING -m cluster --cluster-local-nodemask 0x00000002 --cluster-total-nodes 2 --cluster-hash-seed 0xfeedcafe",
     "-A INPUT -p tcp -m ecn ! --ecn-tcp-ece --ecn-tcp-cwr ! --ecn-ip-ect 2",
+    "-A INPUT -m devgroup --src-group 0x1",
 ];
 
 /// more targets: TEE SNPT DNPT HMARK IDLETIMER AUDIT CONNSECMARK SECMARK SYNPROXY TCPOPTSTRIP LED (IPv4).
@@ -689,6 +693,12 @@ const V6_TGT: &[&str] = &[
     "-A OUTPUT -j IDLETIMER --timeout 1 --label rxt-interop-6",
     // CONNSECMARK
     "-t mangle -A POSTROUTING -j CONNSECMARK --save",
+    // SNPT, DNPT (not with ::/0 prefixes: every release saves them as a
+    // bare `-j SNPT`, which no release reads back)
+    "-t mangle -A POSTROUTING -j SNPT --src-pfx dead::/64 --dst-pfx 1c3::/64",
+    "-t mangle -A INPUT -j SNPT --src-pfx 2001:db8:1::/48 --dst-pfx 2001:db8:2::/48",
+    "-t mangle -A PREROUTING -j DNPT --src-pfx 1c3::/64 --dst-pfx dead::/64",
+    "-t mangle -A OUTPUT -p tcp -j DNPT --src-pfx 2001:db8::/32 --dst-pfx 2001:db9::/32",
 ];
 
 /// multiport (fail2ban, ufw) and limit, both families.
@@ -705,6 +715,16 @@ const MULTIPORT: &[&str] = &[
     "-A INPUT -p tcp -m multiport --ports http,https,22",
     "-A INPUT -p sctp -m multiport --dports 1:2,3:4,5:6,7:8,9:10,11:12,13:14,15",
     "-A INPUT -p tcp -m multiport --dports 80 -m multiport --sports 1024:65535 -m conntrack --ctstate NEW",
+];
+
+/// nfacct, both families. Each name must exist first (`nfacct add`, a
+/// per-namespace object, see [`setup`]): the kernel refuses the rule
+/// otherwise.
+const NFACCT: &[&str] = &[
+    "-A INPUT -m nfacct --nfacct-name acct1",
+    "-A FORWARD -p tcp -m nfacct --nfacct-name web-in -j ACCEPT",
+    "-A OUTPUT -m nfacct --nfacct-name abcdefghijklmnopqrstuvwxyz01234 -j DROP",
+    "-A INPUT -m nfacct --nfacct-name acct1 -m nfacct --nfacct-name acct_2",
 ];
 
 /// conntrack and state (Docker, ufw, kube-proxy), both families.
@@ -789,13 +809,22 @@ fn setup(spec: &str) -> Vec<String> {
             }
         }
     }
+    // nfacct objects a form names (created in the test's namespace)
+    for p in w.windows(2) {
+        if p[0] == "--nfacct-name" {
+            let c = format!("nfacct add {}", p[1]);
+            if !cmds.contains(&c) {
+                cmds.push(c);
+            }
+        }
+    }
     cmds
 }
 
 /// A command of [`setup`] as run with `tool`: iptables arguments get the
-/// tool in front, `ipset` commands run as they are.
+/// tool in front, `ipset` and `nfacct` commands run as they are.
 fn setup_cmd(tool: &str, s: &str) -> String {
-    if s.starts_with("ipset ") {
+    if s.starts_with("ipset ") || s.starts_with("nfacct ") {
         s.to_string()
     } else {
         format!("{tool} {s}")
@@ -1085,6 +1114,8 @@ form_tests! {
     v6_acct: Fam::V6, V6_ACCT;
     v4_tgt: Fam::V4, V4_TGT;
     v6_tgt: Fam::V6, V6_TGT;
+    v4_nfacct: Fam::V4, NFACCT;
+    v6_nfacct: Fam::V6, NFACCT;
 }
 
 /// `! --sport :1023`: 1.8.11+ write it as `sport > 1023` and print it as
@@ -1140,6 +1171,7 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V4_PROTO,
             V4_ACCT,
             V4_TGT,
+            NFACCT,
         ],
         Fam::V6 => &[
             V6_ADDRESSES,
@@ -1161,6 +1193,7 @@ fn all_forms(fam: Fam) -> Vec<&'static str> {
             V6_PROTO,
             V6_ACCT,
             V6_TGT,
+            NFACCT,
         ],
     };
     lists.iter().flat_map(|l| l.iter().copied()).collect()

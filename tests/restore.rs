@@ -400,9 +400,11 @@ printf '*filter\\n-A INPUT -j NOPE\\nCOMMIT\\n' | iptables-restore -t; echo rc=$
 snap > /tmp/a.$$; diff /tmp/b.$$ /tmp/a.$$ && echo SAME; rm -f /tmp/a.$$ /tmp/b.$$
 "
     ));
-    assert!(o.stdout.contains("rc=0\nrc=2\n"), "{o:?}");
+    // --test only parses (iptables-nft-restore 1.8.9 to 1.8.13 all accept a
+    // jump to a chain that does not exist there: issue 12)
+    assert!(o.stdout.contains("rc=0\nrc=0\n"), "{o:?}");
     assert!(o.stdout.contains("SAME"), "{o:?}");
-    assert!(o.stderr.contains("Chain 'NOPE' does not exist"), "{o:?}");
+    assert!(o.stderr.is_empty(), "{o:?}");
 }
 
 #[test]

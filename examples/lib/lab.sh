@@ -5,7 +5,10 @@
 # come from 10.99.0.0/16 and fd99::/16 and no namespace has a link to the
 # outside or a default route, so no packet leaves the lab.
 #
-# Tools: iproute2 (ip, ss), bash's /dev/tcp for clients and perl (Debian's
+# Call lab_ready once the links and addresses are made: it waits (bounded)
+# until no IPv6 address is tentative and every link has carrier.
+#
+# Tools: iproute2 (ip), bash's /dev/tcp for clients and perl (Debian's
 # essential perl-base) for listeners. RXTABLES=/path/to/rxtables picks the
 # binary (default: target/release/rxtables of this checkout).
 
@@ -36,12 +39,63 @@ lab_cleanup() {
 trap lab_cleanup EXIT
 trap 'exit 130' INT TERM
 
-# host NAME: make a namespace; its real name is $LAB_ID-NAME
+# host NAME: make a namespace; its real name is $LAB_ID-NAME. No duplicate
+# address detection in it, for the link-local addresses the kernel makes
+# either (a router's neighbour solicitation for a forwarded IPv6 packet
+# comes from its link-local address and is not sent while that is
+# tentative), and no ICMP rate limit (REJECT and closed ports answer every
+# time).
 host() {
     local n="$LAB_ID-$1"
     ip netns add "$n"
     LAB_NS+=("$n")
+    ip netns exec "$n" sh -c '
+        echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad
+        echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad
+        echo 0 > /proc/sys/net/ipv6/icmp/ratelimit
+        echo 0 > /proc/sys/net/ipv4/icmp_ratelimit'
     ip -n "$n" link set lo up
+}
+
+# lab_not_ready NS: why namespace NS is not ready yet (prints nothing and
+# fails when it is): a link that is up without carrier or without a
+# link-local address, or a tentative IPv6 address
+lab_not_ready() {
+    local n=$1 line dev
+    if [ -n "$(ip -n "$n" -6 -o addr show tentative)" ]; then
+        echo "tentative addresses in $n"
+        return 0
+    fi
+    while read -r line; do
+        dev=${line#*: }
+        dev=${dev%%:*}
+        dev=${dev%%@*}
+        [ "$dev" = lo ] && continue
+        case $line in
+        *LOWER_UP*) ;;
+        *) echo "$n: $dev has no carrier"; return 0 ;;
+        esac
+        if [ -z "$(ip -n "$n" -6 -o addr show dev "$dev" scope link)" ]; then
+            echo "$n: $dev has no link-local address yet"
+            return 0
+        fi
+    done < <(ip -n "$n" -o link show up)
+    return 1
+}
+
+# lab_ready: wait (5 s at most) until every host is ready (see
+# lab_not_ready); the examples call it once their links and addresses are
+# made, before any traffic
+lab_ready() {
+    local n i why
+    for n in "${LAB_NS[@]}"; do
+        for i in $(seq 250); do
+            why=$(lab_not_ready "$n") || continue 2
+            sleep 0.02
+        done
+        echo "lab not ready after 5 s: $why" >&2
+        exit 1
+    done
 }
 
 # ns NAME: the real namespace name of host NAME
@@ -97,28 +151,33 @@ rx() {
 
 # serve NAME ADDR PORT TAG: a listener in host NAME answering one TCP
 # connection with "TAG: you are PEER, I am LOCAL" (gives up after 10 s).
+# Returns once it listens: it says so in a file of its own (asking `ss`
+# could find the previous listener on the same port, still exiting).
 serve() {
     local h=$1 a=$2 p=$3 tag=$4 log="$LAB_TMP/serve-$1-$3.log"
+    local ready="$LAB_TMP/serve-$1-$3.$RANDOM.ready"
     on "$h" perl -MIO::Socket::IP -e '
-        my ($addr, $port, $tag) = @ARGV;
+        my ($addr, $port, $tag, $ready) = @ARGV;
         $SIG{ALRM} = sub { exit 1 };
         alarm 10;
         my $s = IO::Socket::IP->new(LocalHost => $addr, LocalPort => $port,
                                     Listen => 5, ReuseAddr => 1) or die "listen: $@\n";
+        open(my $r, ">", $ready) or die "$ready: $!\n";
+        close $r;
         my $c = $s->accept or exit 1;
         my $line = <$c>;
         my $me = $c->sockhost . " port " . $c->sockport;
         print $c "$tag: you are " . $c->peerhost . ", I am $me\n";
         print "$tag saw a connection from " . $c->peerhost . " to $me\n";
-    ' "$a" "$p" "$tag" >"$log" 2>&1 &
+    ' "$a" "$p" "$tag" "$ready" >"$log" 2>&1 &
     LAB_PIDS+=($!)
     # wait (bounded) until it listens
     local i
-    for i in $(seq 50); do
-        on "$h" ss -Hltn "sport = :$p" | grep -q . && return 0
-        sleep 0.1
+    for i in $(seq 100); do
+        [ -e "$ready" ] && return 0
+        sleep 0.05
     done
-    echo "listener on $h port $p did not start" >&2
+    echo "listener on $h port $p did not start: $(cat "$log")" >&2
     return 1
 }
 

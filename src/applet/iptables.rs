@@ -67,6 +67,31 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
             list::list_rules(&st, chain.as_deref(), *num, family, cmd.verbose, &mut out)?;
             Ok(out)
         }
+        Action::Append { rules, .. }
+        | Action::Insert { rules, .. }
+        | Action::Check { rules, .. }
+        | Action::Delete { rules, .. }
+            if cmd.verbose =>
+        {
+            // `-v`: iptables prints each rule as it queues it; a rule to
+            // add is printed even when the batch then fails.
+            let echo: String = rules.iter().map(|r| list::rule_echo(r, family)).collect();
+            let adds = matches!(cmd.action, Action::Append { .. } | Action::Insert { .. });
+            match crate::applet::restore::run_command(cmd, layout) {
+                Ok(()) => Ok(echo),
+                // not printed for a parameter problem found when planning
+                Err(e) if adds && e.exit_code() != 2 => Err(Error::Partial {
+                    out: echo,
+                    msg: e.render(family.prog()),
+                    code: e.exit_code(),
+                }),
+                Err(e) => Err(e),
+            }
+        }
+        Action::Replace { rule, .. } if cmd.verbose => {
+            let echo = list::rule_echo(rule, family);
+            crate::applet::restore::run_command(cmd, layout).map(|()| echo)
+        }
         _ => crate::applet::restore::run_command(cmd, layout).map(|()| String::new()),
     }
 }

@@ -32,10 +32,12 @@ impl Applet {
     /// The applet a program name stands for: the longest applet name the
     /// name ends with (`/usr/sbin/ip6tables-save` → ip6tables-save). The
     /// `-nft` infix of the reference's names is accepted too
-    /// (`iptables-nft-save`).
+    /// (`iptables-nft-save`), and so is `-rxtables`, the names the Debian
+    /// package registers with update-alternatives (`iptables-rxtables`,
+    /// `ip6tables-rxtables-restore`).
     pub fn from_name(argv0: &str) -> Option<Applet> {
         let base = argv0.rsplit('/').next().unwrap_or(argv0);
-        let base = base.replace("-nft", "");
+        let base = base.replace("-nft", "").replace("-rxtables", "");
         NAMES
             .iter()
             .filter(|(n, _)| base.ends_with(n))
@@ -60,6 +62,8 @@ pub use crate::cli::help::help_text;
 /// Run an applet with its arguments (program name removed). Returns what
 /// goes to stdout and, on failure, the stderr text and exit status.
 pub fn run(applet: Applet, args: &[String]) -> (String, Option<(String, i32)>) {
+    // extensions are loaded as iptables loads them: asking the kernel
+    crate::ext::probe::install(Box::new(crate::nft::session::KernelProbe));
     // Only the writers need the setting; a broken one stops them before
     // they write a layout nobody asked for.
     let layout = || {
@@ -83,5 +87,34 @@ pub fn run(applet: Applet, args: &[String]) -> (String, Option<(String, i32)>) {
             String::new(),
             Some((e.render(applet.prog()), e.exit_code())),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names the Debian package's alternatives point at dispatch like
+    /// the plain names; the binary's own name is no applet.
+    #[test]
+    fn rxtables_infix_names() {
+        let cases = [
+            ("/usr/sbin/iptables-rxtables", Applet::Tables(Family::V4)),
+            ("/usr/sbin/ip6tables-rxtables", Applet::Tables(Family::V6)),
+            ("iptables-rxtables-save", Applet::Save(Family::V4)),
+            (
+                "/usr/sbin/ip6tables-rxtables-save",
+                Applet::Save(Family::V6),
+            ),
+            ("iptables-rxtables-restore", Applet::Restore(Family::V4)),
+            ("ip6tables-rxtables-restore", Applet::Restore(Family::V6)),
+            ("/usr/sbin/iptables-nft-save", Applet::Save(Family::V4)),
+            ("/usr/sbin/ip6tables", Applet::Tables(Family::V6)),
+        ];
+        for (name, want) in cases {
+            assert_eq!(Applet::from_name(name), Some(want), "{name}");
+        }
+        assert_eq!(Applet::from_name("/usr/sbin/rxtables"), None);
+        assert_eq!(Applet::from_name("rxtables"), None);
     }
 }

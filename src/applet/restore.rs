@@ -15,7 +15,7 @@ use crate::nft::session::{commit_error, nfproto, strerror, Session};
 use crate::nft::sys::{trim_heap, CommitError, MappedFile, Nft, SysError};
 use crate::plan::emit::Plan;
 use crate::plan::sim::Kernel;
-use crate::plan::{plan_input, prog_of, Opts, Planned, RestoreError};
+use crate::plan::{plan_input_into, prog_of, Opts, Planned, RestoreError};
 use crate::rule::{Rule, TableState};
 use clap::{Arg, ArgAction};
 
@@ -43,6 +43,8 @@ fn cli(prog: &'static str) -> clap::Command {
             .action(ArgAction::SetTrue)
     };
     clap::Command::new(prog)
+        // getopt takes a flag given twice (`-c -c`)
+        .args_override_self(true)
         .disable_version_flag(true)
         .disable_help_flag(true)
         .arg(flag("counters", 'c', "counters"))
@@ -322,6 +324,33 @@ impl<I: Iterator<Item = Op>> Iterator for ExactOps<I> {
 
 impl<I: Iterator<Item = Op>> ExactSizeIterator for ExactOps<I> {}
 
+/// fgets' buffer in iptables-restore, with room for the NUL.
+const FGETS_MAX: usize = 10240 - 1;
+
+fn has_long_line(input: &[u8]) -> bool {
+    input.len() > FGETS_MAX
+        && input
+            .split(|b| *b == b'\n')
+            .any(|l| l.len() + 1 > FGETS_MAX)
+}
+
+/// The lines of `input` as `fgets(buffer, 10240, ..)` reads them: at most
+/// 10239 bytes each (a longer line goes on as the next one), each cut at
+/// its first NUL byte; every piece ends with a newline.
+fn fgets_lines(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    for line in input.split_inclusive(|b| *b == b'\n') {
+        for piece in line.chunks(FGETS_MAX) {
+            let end = piece.iter().position(|b| *b == 0).unwrap_or(piece.len());
+            out.extend_from_slice(&piece[..end]);
+            if !out.ends_with(b"\n") || end < piece.len() {
+                out.push(b'\n');
+            }
+        }
+    }
+    out
+}
+
 /// Run `*-restore` with its arguments.
 pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Error> {
     let prog = prog_of(family);
@@ -329,7 +358,12 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
         Request::Print(s) => return Ok(s),
         Request::Restore(o) => Opts { layout, ..o },
     };
-    let input = read_input(&opts)?;
+    let mut input = read_input(&opts)?;
+    // iptables-restore reads lines with fgets into 10240 bytes: a longer
+    // line is read as several, and each is seen up to its first NUL byte.
+    if input.bytes().contains(&0) || has_long_line(input.bytes()) {
+        input = Input::Read(fgets_lines(input.bytes()));
+    }
     // Names and comments are bytes: kept whatever they are
     // (`model::bytes`; valid UTF-8, the usual input, is not copied).
     let text_src = crate::model::bytes::from_bytes(input.bytes());
@@ -344,7 +378,23 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
                 family,
                 session: None,
             };
-            plan_input(text, family, &opts, &mut k).map_err(|e| e.into_error(prog))?
+            let mut out = String::new();
+            match plan_input_into(text, family, &opts, &mut k, &mut out) {
+                Ok(plan) => Planned { plan, out },
+                // what -v printed before the failure is still printed
+                Err(e) => {
+                    let e = e.into_error(prog);
+                    return Err(if out.is_empty() {
+                        e
+                    } else {
+                        Error::Partial {
+                            msg: e.render(prog),
+                            code: e.exit_code(),
+                            out,
+                        }
+                    });
+                }
+            }
         };
         let Planned { plan, out } = planned;
         if opts.test || plan.is_empty() {
@@ -381,7 +431,15 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
                     Error::Resource(m) => m,
                     other => format!(" {other}"),
                 };
-                return Err(RestoreError::Kernel { line, msg }.into_error(prog));
+                let e = RestoreError::Kernel { line, msg }.into_error(prog);
+                if out.is_empty() {
+                    return Err(e);
+                }
+                return Err(Error::Partial {
+                    msg: e.render(prog),
+                    code: e.exit_code(),
+                    out,
+                });
             }
         }
     }
@@ -400,18 +458,36 @@ const MAX_TRIES: usize = 1000;
 /// each command does and how it fails, one transaction carries it, planned
 /// again when another writer got in first.
 pub fn run_command(cmd: &crate::cli::Command, layout: Layout) -> Result<(), Error> {
-    let family = cmd.family;
-    let mut nft = Nft::open().map_err(sys_error)?;
+    transact(cmd.family, |k| {
+        crate::plan::plan_command(cmd, layout, k).map_err(RestoreError::Other)
+    })
+    .map_err(crate::plan::single_error)
+}
+
+/// Plans a transaction with `plan` against the kernel as it is now and
+/// commits it as ONE batch bound to the ruleset generation it was planned
+/// from: all of it happens or none of it. When another writer changed the
+/// ruleset in between, the kernel refuses the batch and `plan` is called
+/// again with the new state. An empty plan commits nothing. A kernel
+/// refusal is [`RestoreError::Kernel`], naming the input line of the op it
+/// refused. (The library's transactions, [`crate::firewall`], and single
+/// commands use this; `iptables-restore` itself has its own loop, which also
+/// prints its output and keeps `--test` from committing.)
+pub fn transact<'t>(
+    family: Family,
+    mut plan: impl FnMut(&mut dyn Kernel) -> Result<Plan<'t>, RestoreError>,
+) -> Result<(), RestoreError> {
+    let mut nft = Nft::open().map_err(|e| RestoreError::Other(sys_error(e)))?;
     let fam = nfproto(family);
     for _ in 0..MAX_TRIES {
-        let genid = nft.genid().map_err(sys_error)?;
+        let genid = nft.genid().map_err(|e| RestoreError::Other(sys_error(e)))?;
         let plan = {
             let mut k = NftKernel {
                 nft: &mut nft,
                 family,
                 session: None,
             };
-            crate::plan::plan_command(cmd, layout, &mut k)?
+            plan(&mut k)?
         };
         if plan.is_empty() {
             return Ok(());
@@ -420,18 +496,32 @@ pub fn run_command(cmd: &crate::cli::Command, layout: Layout) -> Result<(), Erro
             Ok(()) => return Ok(()),
             Err(e) if e.is_restart() => continue,
             Err(e) => {
+                let line = e.index.and_then(|i| plan.line(i));
+                if e.index.is_some_and(|i| plan.broken(i)) {
+                    return Err(RestoreError::Other(Error::Raw {
+                        msg: format!(
+                            "internal error: the rule of line {} could not be built again; nothing was changed",
+                            line.unwrap_or(0)
+                        ),
+                        code: 1,
+                    }));
+                }
                 let failed = e.index.map(|i| plan.op(i));
-                return Err(commit_error(
+                let msg = match commit_error(
                     failed.as_slice(),
                     &CommitError {
                         index: e.index.map(|_| 0),
                         errno: e.errno,
                     },
-                ));
+                ) {
+                    Error::Resource(m) => m,
+                    other => format!(" {other}"),
+                };
+                return Err(RestoreError::Kernel { line, msg });
             }
         }
     }
-    Err(Error::Resource(format!(
+    Err(RestoreError::Other(Error::Resource(format!(
         "the ruleset kept changing; gave up after {MAX_TRIES} attempts"
-    )))
+    ))))
 }

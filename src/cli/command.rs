@@ -182,16 +182,19 @@ const GLOBAL_LONGS: &[(&str, bool, char)] = &[
     ("exact", false, 'x'),
     ("set-counters", true, 'c'),
     ("wait", false, 'w'),
-    ("wait-interval", true, 'W'),
+    ("wait-interval", false, 'W'),
     ("modprobe", true, 'M'),
     ("ipv4", false, '4'),
     ("ipv6", false, '6'),
 ];
 
 /// Short letters that take a value (`A:` in getopt's string).
-const SHORT_WITH_ARG: &str = "ACDRIMNEPopsdjitmcgW";
+const SHORT_WITH_ARG: &str = "ACDRIMNEPopsdjitmcg";
 /// Short letters that stand alone.
-const SHORT_FLAGS: &str = "LSFZXVhfvnxw46";
+const SHORT_FLAGS: &str = "fvnx46";
+/// Short letters with an optional argument (`F::` in getopt's string):
+/// a glued rest is their value (`-FINPUT`, `-Ln` lists chain `n`).
+const SHORT_OPT_ARG: &str = "LSFZXhwW";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cmd {
@@ -299,6 +302,8 @@ struct Parser<'a> {
     proto_word: Option<String>,
     wait: bool,
     wait_interval: bool,
+    /// words left after `--`
+    leftover: bool,
     warnings: Vec<String>,
     longs_cache: std::rc::Rc<Vec<LongName<'static>>>,
     longs_stale: bool,
@@ -342,6 +347,7 @@ pub fn parse_in(family: Family, args: &[String], table: Option<Table>) -> Result
         proto_word: None,
         wait: false,
         wait_interval: false,
+        leftover: false,
         warnings: Vec::new(),
         longs_cache: std::rc::Rc::new(Vec::new()),
         longs_stale: true,
@@ -351,10 +357,53 @@ pub fn parse_in(family: Family, args: &[String], table: Option<Table>) -> Result
 }
 
 fn parse_rulenum(s: &str) -> Result<usize, Error> {
-    s.parse::<usize>()
-        .ok()
-        .filter(|n| *n >= 1)
+    xt_strtoui(s, 1, i32::MAX as u64)
+        .and_then(|n| usize::try_from(n).ok())
         .ok_or_else(|| param(format!("Invalid rule number `{s}'")))
+}
+
+pub use crate::ext::value::xt_strtoui;
+
+/// `sscanf(s, "%llu")`: blanks, a sign, decimal digits (too many
+/// saturate, a minus wraps around); `None` when no digit comes.
+fn scan_llu(s: &str) -> Option<u64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let n = t.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 {
+        return None;
+    }
+    let v = t[..n].parse::<u64>().unwrap_or(u64::MAX);
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// `sscanf(s, "%i")` (for `-w`) or `"%u"` (for `-W`): blanks, a sign,
+/// then digits (any base for `%i`); `None` when no digit comes.
+fn scan_int(s: &str, any_base: bool) -> Option<i64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if t.starts_with(['+', '-', ' ']) {
+        return None;
+    }
+    let v = if any_base {
+        crate::ext::value::strtoumax(t)?.0
+    } else {
+        let n = t.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return None;
+        }
+        t[..n].parse::<u64>().unwrap_or(u64::MAX)
+    };
+    let v = v as i64;
+    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 /// iptables' checks of a chain name given on the command line.
@@ -377,17 +426,78 @@ pub fn check_chain_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// `assert_valid_chain_name`, which `-N` and `-E` apply to the new name as
+/// they read it: the generic checks, then no target's name (the empty
+/// name is the standard target's).
+pub fn assert_valid_chain_name(name: &str, family: Family) -> Result<(), Error> {
+    if crate::model::bytes::byte_len(name) > CHAIN_MAX || name.starts_with(['-', '!']) {
+        return check_chain_name(name);
+    }
+    if matches!(
+        name,
+        "" | "ACCEPT" | "DROP" | "RETURN" | "QUEUE" | "standard"
+    ) || ext::find_target(name, family).is_some()
+    {
+        return Err(param("chain name may not clash with target name"));
+    }
+    check_chain_name(name)
+}
+
 fn parse_ipv4_numeric(s: &str) -> Option<Ipv4Addr> {
-    // iptables reads 1 to 4 dotted parts; missing trailing parts are 0
-    // (`10/8` is 10.0.0.0/8).
+    numeric_to_ipaddr(s, false)
+}
+
+/// `__numeric_to_ipaddr`: up to 4 dotted parts, each a `strtoul` number
+/// of any base in 0..=255; an address may stop early (`10/8` is
+/// 10.0.0.0/8), a mask may not. iptables reads only the first 19 bytes.
+fn numeric_to_ipaddr(s: &str, is_mask: bool) -> Option<Ipv4Addr> {
+    let b = s.as_bytes();
+    let b = &b[..b.len().min(19)];
+    let s = std::str::from_utf8(b).ok()?;
     let mut o = [0u8; 4];
-    for (i, p) in s.split('.').enumerate() {
-        if i >= 4 || p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+    let mut rest = s;
+    for (i, byte) in o.iter_mut().enumerate() {
+        let (part, next) = match rest.split_once('.') {
+            Some((p, n)) if i < 3 => (p, Some(n)),
+            _ => (rest, None),
+        };
+        if next.is_none() && i < 3 && is_mask {
             return None;
         }
-        o[i] = p.parse::<u8>().ok()?;
+        *byte = u8::try_from(xt_strtoui(part, 0, 255)?).ok()?;
+        match next {
+            Some(n) => rest = n,
+            None => break,
+        }
     }
     Some(Ipv4Addr::from(o))
+}
+
+/// `inet_aton`: 1 to 4 parts, each a number in any base (no sign); the
+/// last part fills the bytes left (`a`, `a.b` with b 24 bits, `a.b.c` with
+/// c 16 bits, `a.b.c.d`).
+fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut v: Vec<u64> = Vec::with_capacity(4);
+    for p in &parts {
+        if !p.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        v.push(crate::ext::value::xt_strtoui(p, 0, u64::from(u32::MAX))?);
+    }
+    let last = *v.last()?;
+    let head = &v[..v.len() - 1];
+    if head.iter().any(|x| *x > 255) || last >= 1u64 << (8 * (4 - head.len())) {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for (i, x) in head.iter().enumerate() {
+        n |= x << (24 - 8 * i);
+    }
+    Some(Ipv4Addr::from((n | last) as u32))
 }
 
 fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
@@ -402,6 +512,13 @@ fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
             if let Ok(a) = host.parse::<Ipv6Addr>() {
                 return Ok(vec![IpAddr::V6(a)]);
             }
+        }
+    }
+    if family == Family::V4 {
+        // what getaddrinfo takes as a number: inet_aton's forms (`2147483648`
+        // is 128.0.0.0, `10.1` is 10.0.0.1)
+        if let Some(a) = inet_aton(host) {
+            return Ok(vec![IpAddr::V4(a)]);
         }
     }
     if host.is_empty()
@@ -432,7 +549,14 @@ fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
 
 /// Parse `-s`/`-d` values: a comma list of `host[/mask]`.
 pub fn parse_nets(s: &str, family: Family) -> Result<Vec<Net>, Error> {
+    parse_nets_counted(s, family).map(|(v, _)| v)
+}
+
+/// [`parse_nets`], with the number of addresses before duplicates are
+/// dropped (iptables' `naddrs`).
+pub fn parse_nets_counted(s: &str, family: Family) -> Result<(Vec<Net>, usize), Error> {
     let mut out = Vec::new();
+    let mut count = 0;
     for item in s.split(',') {
         let (host, mask) = match item.rsplit_once('/') {
             Some((h, m)) => (h, Some(m)),
@@ -445,26 +569,27 @@ pub fn parse_nets(s: &str, family: Family) -> Result<Vec<Net>, Error> {
                 None => Net::with_prefix(a, width),
                 Some(m) => {
                     let bad = || param(format!("invalid mask `{m}' specified"));
-                    if let Ok(len) = m.parse::<u32>() {
-                        if len > width {
-                            return Err(bad());
+                    // as `parse_ipmask`: a dotted mask first, then a length
+                    let dotted: Option<IpAddr> = match family {
+                        Family::V4 => numeric_to_ipaddr(m, true).map(IpAddr::V4),
+                        Family::V6 => m.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
+                    };
+                    match dotted {
+                        Some(mask) => Net::with_mask(a, mask),
+                        None => {
+                            let len = xt_strtoui(m, 0, u64::from(width)).ok_or_else(bad)?;
+                            Net::with_prefix(a, len as u32)
                         }
-                        Net::with_prefix(a, len)
-                    } else {
-                        let mask: IpAddr = match family {
-                            Family::V4 => IpAddr::V4(parse_ipv4_numeric(m).ok_or_else(bad)?),
-                            Family::V6 => IpAddr::V6(m.parse::<Ipv6Addr>().map_err(|_| bad())?),
-                        };
-                        Net::with_mask(a, mask)
                     }
                 }
             };
+            count += 1;
             if !out.contains(&net) {
                 out.push(net);
             }
         }
     }
-    Ok(out)
+    Ok((out, count))
 }
 
 /// Check an interface name for `-i`/`-o`.
@@ -624,6 +749,11 @@ impl Parser<'_> {
                     }
                     self.invert = true;
                 }
+                Opt::Word(w) if w == "--" => {
+                    // getopt stops at `--`; anything after it is left over
+                    self.leftover = self.pos < self.args.len();
+                    break;
+                }
                 Opt::Word(w) => return Err(Error::ParamBare(format!("Bad argument `{w}'"))),
                 Opt::Short(c, glued) => {
                     if SHORT_WITH_ARG.contains(c) {
@@ -634,13 +764,16 @@ impl Parser<'_> {
                             })?,
                         };
                         self.option(c, Some(val))?;
+                    } else if SHORT_OPT_ARG.contains(c) {
+                        self.option(c, glued)?;
+                    } else if c == 'V' {
+                        // iptables prints its version as soon as it reads -V
+                        self.version = true;
+                        self.pos = self.args.len();
                     } else if SHORT_FLAGS.contains(c) {
                         self.option(c, None)?;
                         if let Some(rest) = glued {
-                            // `-nvL`: the rest are more flags; `-w5`: a value.
-                            if c == 'w' {
-                                continue;
-                            }
+                            // `-nvL`: the rest are more flags
                             pending_short = Some(format!("-{rest}"));
                         }
                     } else {
@@ -858,16 +991,18 @@ impl Parser<'_> {
                 }
             }
             'N' => {
+                assert_valid_chain_name(&v(), self.family)?;
                 self.set_cmd(Cmd::NewChain)?;
                 self.chain = Some(v());
             }
             'E' => {
                 self.set_cmd(Cmd::Rename)?;
                 self.chain = Some(v());
-                self.second = Some(
-                    self.optional_positional()
-                        .ok_or_else(|| param("-E requires old-chain-name and new-chain-name"))?,
-                );
+                let new = self
+                    .optional_positional()
+                    .ok_or_else(|| param("-E requires old-chain-name and new-chain-name"))?;
+                assert_valid_chain_name(&new, self.family)?;
+                self.second = Some(new);
             }
             'P' => {
                 self.set_cmd(Cmd::SetPolicy)?;
@@ -877,7 +1012,10 @@ impl Parser<'_> {
                         .ok_or_else(|| param("-P requires a chain and a policy"))?,
                 );
             }
-            'V' => self.version = true,
+            'V' => {
+                self.version = true;
+                self.pos = self.args.len();
+            }
             'h' => {
                 // iptables prints the help as soon as it reads -h: nothing
                 // after it is looked at (an argument to it is ignored).
@@ -894,7 +1032,9 @@ impl Parser<'_> {
             'p' => {
                 let inv = self.use_opt(3)?;
                 let s = v();
-                let p = netdb::proto_by_name(&s).ok_or_else(|| {
+                // `xtables_parse_protocol`: a number in any base, else a name
+                let num = xt_strtoui(&s, 0, 255).map(|n| n as u8);
+                let p = num.or_else(|| netdb::proto_by_name(&s)).ok_or_else(|| {
                     param(format!(
                         "unknown protocol \"{}\" specified",
                         s.to_ascii_lowercase()
@@ -938,6 +1078,7 @@ impl Parser<'_> {
                 let name = v();
                 if c == 'j' {
                     if let Some(d) = ext::find_target(&name, self.family) {
+                        ext::probe::load(self.family, d.name, true);
                         self.target_desc = Some(d);
                         self.longs_stale = true;
                     }
@@ -954,6 +1095,7 @@ impl Parser<'_> {
                         "Couldn't load match `{name}':No such file or directory\n"
                     ))
                 })?;
+                ext::probe::load(self.family, desc.name, false);
                 self.longs_stale = true;
                 self.matches.push(Loaded {
                     desc,
@@ -988,32 +1130,39 @@ impl Parser<'_> {
                         (first, b)
                     }
                 };
-                let packets = p
-                    .parse::<u64>()
-                    .map_err(|_| param("--set-counters packet counter not numeric"))?;
-                let bytes = b
-                    .parse::<u64>()
-                    .map_err(|_| param("--set-counters byte counter not numeric"))?;
+                // `sscanf("%llu")`: a number at the start is enough
+                let packets = scan_llu(&p)
+                    .ok_or_else(|| param("--set-counters packet counter not numeric"))?;
+                let bytes =
+                    scan_llu(&b).ok_or_else(|| param("--set-counters byte counter not numeric"))?;
                 self.counters = Some(Counters { packets, bytes });
             }
             'w' => {
                 // Accepted and ignored, as iptables-nft does: `-w`, `-w5`,
-                // `-w 5`, `--wait=5`.
+                // `-w 5`, `--wait=5`; the value is read as `sscanf("%i")`.
                 self.wait = true;
-                if let Some(v) = &val {
-                    if v.parse::<u32>().is_err() {
+                let arg = match val {
+                    Some(v) => Some(v),
+                    None => self.optional_positional(),
+                };
+                if let Some(a) = arg {
+                    if scan_int(&a, true).is_none() {
                         return Err(param("wait seconds not numeric"));
-                    }
-                }
-                if val.is_none() {
-                    if let Some(n) = self.args.get(self.pos) {
-                        if n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() {
-                            self.pos += 1;
-                        }
                     }
                 }
             }
             'W' => {
+                let arg = match val {
+                    Some(v) => v,
+                    None => self
+                        .optional_positional()
+                        .ok_or_else(|| param("wait interval value required"))?,
+                };
+                let usec =
+                    scan_int(&arg, false).ok_or_else(|| param("wait interval not numeric"))? as u32;
+                if usec > 999_999 {
+                    return Err(param(format!("too long usec wait {usec} > 999999 usec")));
+                }
                 if !self.wait_interval {
                     self.warnings
                         .push("Ignoring deprecated --wait-interval option.".into());
@@ -1028,6 +1177,9 @@ impl Parser<'_> {
             }
             _ => return Err(unknown_option(&format!("-{c}"), &self.longs())),
         }
+        // iptables drops a `!` after any option that did not take it
+        // (`! -w` is accepted)
+        self.invert = false;
         if c == '4' && self.family == Family::V6 {
             return Err(param("This is the IPv6 version of ip6tables."));
         }
@@ -1038,21 +1190,33 @@ impl Parser<'_> {
         if self.help {
             return Ok(self.help_command());
         }
+        if self.version {
+            return Ok(Command {
+                family: self.family,
+                table: self.default_table,
+                action: Action::Version,
+                numeric: false,
+                verbose: false,
+                exact: false,
+                line_numbers: false,
+            });
+        }
+        if self.leftover {
+            return Err(param("unknown arguments found on commandline"));
+        }
         if self.invert {
             return Err(param("unexpected trailing !"));
         }
         if self.cmd.is_none() && !self.version {
             return Err(param("no command specified"));
         }
-        let table = match &self.table_name {
-            None => self.default_table,
+        // An unknown table is found when the command runs, after every
+        // check of the line (made meanwhile as for the default table).
+        let (table, bad_table) = match &self.table_name {
+            None => (self.default_table, None),
             Some(n) => match Table::from_name(n) {
-                Some(t) => t,
-                None => {
-                    // Checked after the rest of the line, as iptables does.
-                    self.table_check_deferred()?;
-                    return Err(Error::Version(format!("table '{n}' does not exist")));
-                }
+                Some(t) => (t, None),
+                None => (self.default_table, Some(n.clone())),
             },
         };
         for w in &self.warnings {
@@ -1096,16 +1260,13 @@ impl Parser<'_> {
                 )));
             }
         }
-        if !self.matches.is_empty()
-            && !matches!(
-                cmd,
-                Cmd::Append | Cmd::Check | Cmd::Delete | Cmd::Insert | Cmd::Replace
-            )
-        {
-            return Err(param("Illegal option `-m' with this command"));
-        }
+        // iptables 1.8.10+ take (and ignore) matches with the other commands
+        // do_parse checks only the length of the command's chain; a name
+        // no chain can have is then simply not found.
         if let Some(c) = &self.chain {
-            check_chain_name(c)?;
+            if crate::model::bytes::byte_len(c) > CHAIN_MAX {
+                check_chain_name(c)?;
+            }
         }
         // `xshared.c do_parse`: DROP is no nat policy or nat verdict.
         let drop_policy = cmd == Cmd::SetPolicy && self.second.as_deref() == Some("DROP");
@@ -1160,17 +1321,7 @@ impl Parser<'_> {
                 chain: self.chain.clone(),
                 num: self.num,
             },
-            Cmd::NewChain => {
-                if chain == "ACCEPT"
-                    || chain == "DROP"
-                    || chain == "RETURN"
-                    || chain == "QUEUE"
-                    || ext::find_target(&chain, self.family).is_some()
-                {
-                    return Err(param("chain name may not clash with target name"));
-                }
-                Action::NewChain { chain }
-            }
+            Cmd::NewChain => Action::NewChain { chain },
             Cmd::DelChain => Action::DeleteChain {
                 chain: self.chain.clone(),
             },
@@ -1179,17 +1330,15 @@ impl Parser<'_> {
                 policy: self.second.clone().unwrap_or_default(),
                 counters: self.counters,
             },
-            Cmd::Rename => {
-                let new = self.second.clone().unwrap_or_default();
-                check_chain_name(&new)?;
-                Action::Rename { old: chain, new }
-            }
+            Cmd::Rename => Action::Rename {
+                old: chain,
+                new: self.second.clone().unwrap_or_default(),
+            },
         };
+        if let Some(n) = bad_table {
+            return Err(Error::Version(format!("table '{n}' does not exist")));
+        }
         Ok(mk(action))
-    }
-
-    fn table_check_deferred(&self) -> Result<(), Error> {
-        Ok(())
     }
 
     fn build_rules(&mut self, table: Table, chain: &str) -> Result<Vec<Rule>, Error> {
@@ -1263,20 +1412,23 @@ impl Parser<'_> {
         base.matches = matches;
         base.target = target;
         base.counters = self.counters.unwrap_or_default();
-        let srcs: Vec<Option<Inv<Net>>> = match &self.srcs {
-            None => vec![None],
-            Some((inv, s)) => parse_nets(s, self.family)?
-                .into_iter()
-                .map(|n| Some(Inv::new(*inv, n)))
-                .collect(),
+        let parse = |a: &Option<(bool, String)>| -> Result<AddrList, Error> {
+            match a {
+                None => Ok((vec![None], 0, false)),
+                Some((inv, s)) => {
+                    let (nets, n) = parse_nets_counted(s, self.family)?;
+                    let v = nets.into_iter().map(|n| Some(Inv::new(*inv, n))).collect();
+                    Ok((v, n, *inv))
+                }
+            }
         };
-        let dsts: Vec<Option<Inv<Net>>> = match &self.dsts {
-            None => vec![None],
-            Some((inv, s)) => parse_nets(s, self.family)?
-                .into_iter()
-                .map(|n| Some(Inv::new(*inv, n)))
-                .collect(),
-        };
+        let (srcs, ns, sinv) = parse(&self.srcs)?;
+        let (dsts, nd, dinv) = parse(&self.dsts)?;
+        if (ns > 1 || nd > 1) && (sinv || dinv) {
+            return Err(param(
+                "! not allowed with multiple source or destination IP addresses",
+            ));
+        }
         let mut rules = Vec::with_capacity(srcs.len() * dsts.len());
         for s in &srcs {
             for d in &dsts {
@@ -1290,6 +1442,9 @@ impl Parser<'_> {
     }
 }
 
+/// The rules' addresses of one side, how many were given, and `!`.
+type AddrList = (Vec<Option<Inv<Net>>>, usize, bool);
+
 fn long_of(c: char) -> &'static str {
     GLOBAL_LONGS
         .iter()
@@ -1299,15 +1454,21 @@ fn long_of(c: char) -> &'static str {
 }
 
 fn push_ext(v: &mut Vec<LongName<'static>>, options: &'static [ext::OptSpec], slot: usize) {
+    // A name an extension loaded later already has is hidden, as in
+    // iptables' merged option table: `-m comment ... -m comment --commen x`
+    // is not ambiguous, it is the later match's.
+    let taken = |v: &[LongName], name: &str| v.iter().any(|l| l.key >= EXT_BASE && l.name == name);
     for (idx, o) in options.iter().enumerate() {
         let key = EXT_BASE + (slot << 8) + idx;
         let has_arg = !matches!(o.args, Args::None | Args::OptionalNext);
-        v.push(LongName {
-            name: o.name,
-            has_arg,
-            key,
-        });
-        if !o.alias.is_empty() {
+        if !taken(v, o.name) {
+            v.push(LongName {
+                name: o.name,
+                has_arg,
+                key,
+            });
+        }
+        if !o.alias.is_empty() && !taken(v, o.alias) {
             v.push(LongName {
                 name: o.alias,
                 has_arg,

@@ -105,7 +105,7 @@ fn parse_names(s: &str, table: &[(&str, u16)], what: &str) -> Result<u16, Error>
     Ok(m)
 }
 
-fn parse_addr(s: &str, family: Family) -> Result<([u8; 16], [u8; 16]), Error> {
+pub(crate) fn parse_addr(s: &str, family: Family) -> Result<([u8; 16], [u8; 16]), Error> {
     let width = family.addr_len();
     let (h, m) = match s.split_once('/') {
         Some((h, m)) => (h, Some(m)),

@@ -37,13 +37,15 @@ texts! {
         "esp", "ipcomp", "frag", "hbh", "dst", "rt", "mh", "ipv6header", "eui64", "srh",
 
         // protocols and content
-        "sctp", "dccp", "string", "quota", "time", "u32",
+        "sctp", "dccp", "string", "quota", "time", "u32", "bpf",
 
         // accounting and classification
         "connbytes", "connlabel", "rateest", "RATEEST", "cgroup", "cpu", "cluster", "ecn", "ECN", "osf", "realm",
+        "devgroup", "ipvs",
 
         // more targets
         "TCPOPTSTRIP", "HMARK", "TEE", "SYNPROXY", "AUDIT", "IDLETIMER", "CONNSECMARK",
+        "SNPT", "DNPT", "SECMARK", "LED",
 
     ;
     by_family:

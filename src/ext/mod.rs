@@ -75,6 +75,7 @@ pub mod rt;
 pub mod srh;
 
 // protocols and content (sctp dccp string u32 bpf time quota)
+pub mod bpf;
 pub mod dccp;
 pub mod quota;
 pub mod sctp;
@@ -88,8 +89,10 @@ pub mod cluster;
 pub mod connbytes;
 pub mod connlabel;
 pub mod cpu;
+pub mod devgroup;
 pub mod ecn;
 pub mod ecn_target;
+pub mod ipvs;
 pub mod osf;
 pub mod rateest;
 pub mod rateest_target;
@@ -100,9 +103,13 @@ pub mod audit;
 pub mod connsecmark;
 pub mod hmark;
 pub mod idletimer;
+pub mod led;
 pub mod nflog;
 pub mod nfqueue;
+pub mod npt;
 pub mod policy;
+pub mod probe;
+pub mod secmark;
 pub mod set;
 pub mod set_target;
 pub mod synproxy;
@@ -666,6 +673,7 @@ match_registry! {
     Quota => quota::Quota,
     Time => time::Time,
     U32 => u32::U32,
+    Bpf => bpf::Bpf,
 
     // accounting and classification
     Connbytes => connbytes::Connbytes,
@@ -677,6 +685,8 @@ match_registry! {
     Ecn => ecn::Ecn,
     Osf => osf::Osf,
     Realm => realm::Realm,
+    Devgroup => devgroup::Devgroup,
+    Ipvs => ipvs::Ipvs,
 
     // more targets
 
@@ -741,6 +751,10 @@ target_registry! {
     Audit => audit::Audit,
     Idletimer => idletimer::Idletimer,
     Connsecmark => connsecmark::Connsecmark,
+    Snpt => npt::Snpt,
+    Dnpt => npt::Dnpt,
+    Secmark => secmark::Secmark,
+    Led => led::Led,
 
 }
 

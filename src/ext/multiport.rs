@@ -48,8 +48,8 @@ fn proto_name(p: Option<u8>) -> &'static str {
 
 fn parse_port(s: &str, proto: &str) -> Result<u16, Error> {
     let bad = || param(format!("invalid port/service `{s}' specified"));
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        return s.parse::<u16>().map_err(|_| bad());
+    if let Some(n) = crate::ext::value::xt_strtoui(s, 0, u64::from(u16::MAX)) {
+        return Ok(n as u16);
     }
     netdb::service_port(s, proto).ok_or_else(bad)
 }

@@ -93,9 +93,12 @@ impl TargetExtT for Nfqueue {
         OptSpec::flag("queue-cpu-fanout").no_inv().also(0b0010),
     ];
 
-    fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // the highest revision the kernel has, as iptables loads it
+        // (the options are not narrowed to an older revision's)
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, true, &[3, 2, 1, 0]);
         let mut t = Nfqueue {
-            rev: 3,
+            rev: rev as u8,
             queuenum: 0,
             total: 1,
             flags: 0,
@@ -201,6 +204,68 @@ impl Nfqueue {
         if self.rev >= 3 && self.flags & CPU_FANOUT != 0 {
             let _ = write!(out, " {dash}{}cpu-fanout", if save { "queue-" } else { "" });
         }
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::build_target;
+    use crate::ext::probe::{with_probe, RevisionProbe};
+
+    /// A kernel whose NFQUEUE stops at revision `.0`.
+    struct Upto(u32);
+    impl RevisionProbe for Upto {
+        fn supports(&self, _f: Family, name: &str, rev: u32, target: bool) -> bool {
+            name == "NFQUEUE" && target && rev <= self.0
+        }
+        fn exists(&self, _f: Family, name: &str, target: bool) -> bool {
+            name == "NFQUEUE" && target
+        }
+    }
+
+    /// The revision written is the highest the kernel has (3 on kernels
+    /// since 3.10, as without a probe), in that revision's layout.
+    #[test]
+    fn highest_revision_the_kernel_has() {
+        let enc = |t: &Nfqueue| {
+            let mut e = Vec::new();
+            t.encode(
+                &EncodeCx {
+                    family: Family::V4,
+                    proto: None,
+                },
+                &mut e,
+            );
+            match e.as_slice() {
+                [Expr::Target { rev, info, .. }] => (*rev, info.clone()),
+                _ => panic!("{e:?}"),
+            }
+        };
+        let opts = [(1, false, "2:3"), (2, false, "")];
+        let t: Nfqueue = build_target(Family::V4, &opts).unwrap();
+        assert_eq!(enc(&t), (3, vec![2, 0, 2, 0, 1, 0, 0, 0]));
+        let t = with_probe(Box::new(Upto(3)), || {
+            build_target::<Nfqueue>(Family::V4, &opts)
+        })
+        .unwrap();
+        assert_eq!(enc(&t).0, 3);
+        let t = with_probe(Box::new(Upto(2)), || {
+            build_target::<Nfqueue>(Family::V4, &opts)
+        })
+        .unwrap();
+        assert_eq!(enc(&t), (2, vec![2, 0, 2, 0, 1, 0, 0, 0]));
+        let t = with_probe(Box::new(Upto(1)), || {
+            build_target::<Nfqueue>(Family::V6, &opts)
+        })
+        .unwrap();
+        assert_eq!(enc(&t), (1, vec![2, 0, 2, 0, 0, 0, 0, 0]));
+        assert_eq!(
+            Nfqueue::decode_blob(1, &enc(&t).1, Family::V6)
+                .unwrap()
+                .total,
+            2
+        );
     }
 }
 

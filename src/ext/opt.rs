@@ -6,9 +6,10 @@ use crate::model::netdb;
 
 /// Parse one port: a number or a service name for `proto`.
 pub fn parse_port(s: &str, proto: &str) -> Result<u16, Error> {
-    if let Ok(n) = s.parse::<u32>() {
-        return u16::try_from(n)
-            .map_err(|_| param(format!("invalid port/service `{s}' specified")));
+    // `xtables_parse_port`: a number in any base strtoul reads, else a
+    // service name
+    if let Some(n) = crate::ext::value::xt_strtoui(s, 0, u64::from(u16::MAX)) {
+        return Ok(n as u16);
     }
     netdb::service_port(s, proto)
         .ok_or_else(|| param(format!("invalid port/service `{s}' specified")))

@@ -30,13 +30,18 @@ pub struct Realm {
     pub invert: u8,
 }
 
-/// `xtables_lmap_init(REALMS)`: `(id, name)` pairs in file order (ids
-/// 0..=255, decimal or `0x` hex, then a blank and a name); `None` without
-/// the file.
+/// `xtables_lmap_init(REALMS)`, read once.
 fn realm_map() -> Option<&'static [(u32, String)]> {
     static MAP: OnceLock<Option<Vec<(u32, String)>>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        let text = std::fs::read(REALMS).ok()?;
+    MAP.get_or_init(|| read_lmap(REALMS)).as_deref()
+}
+
+/// `xtables_lmap_init(path)`: `(id, name)` pairs in file order (ids
+/// 0..=255, decimal or `0x` hex, then a blank and a name); `None` without
+/// the file. (Shared with devgroup's `/etc/iproute2/group`.)
+pub(crate) fn read_lmap(path: &str) -> Option<Vec<(u32, String)>> {
+    {
+        let text = std::fs::read(path).ok()?;
         let mut map = Vec::new();
         for line in String::from_utf8_lossy(&text).lines() {
             let cur = line.trim_start();
@@ -68,8 +73,7 @@ fn realm_map() -> Option<&'static [(u32, String)]> {
             map.push((id, name.to_string()));
         }
         Some(map)
-    })
-    .as_deref()
+    }
 }
 
 /// `xtables_strtoui` with an end pointer over the whole u32 range.
@@ -83,14 +87,33 @@ fn u32_prefix(s: &str) -> Option<(u32, usize)> {
 
 /// `xtables_parse_val_mask` with the realm names.
 fn parse_val_mask(arg: &str) -> Result<(u32, u32), Error> {
-    let map = realm_map();
-    let bad = || param("realm: bad integer value for option \"--realm\", or out of range.\n");
+    parse_val_mask_in("realm", "realm", arg, realm_map())
+}
+
+/// `xtables_parse_val_mask` for option `--opt` of extension `ext`, names
+/// from `map` (an lmap file's; `None`: numbers only).
+pub(crate) fn parse_val_mask_in(
+    ext: &str,
+    opt: &str,
+    arg: &str,
+    map: Option<&[(u32, String)]>,
+) -> Result<(u32, u32), Error> {
+    let bad = || {
+        param(format!(
+            "{ext}: bad integer value for option \"--{opt}\", or out of range.\n"
+        ))
+    };
+    let garbage = || {
+        param(format!(
+            "{ext}: trailing garbage after value for option \"--{opt}\".\n"
+        ))
+    };
     let by_name = || {
         map.and_then(|m| m.iter().find(|(_, n)| n == arg))
             .map(|(id, _)| (*id, u32::MAX))
             .ok_or_else(|| {
                 param(format!(
-                    "realm: could not map name {arg} to an integer value for option \"--realm\".\n"
+                    "{ext}: could not map name {arg} to an integer value for option \"--{opt}\".\n"
                 ))
             })
     };
@@ -105,18 +128,27 @@ fn parse_val_mask(arg: &str) -> Result<(u32, u32), Error> {
         return if map.is_some() {
             by_name()
         } else {
-            Err(param(
-                "realm: trailing garbage after value for option \"--realm\".\n",
-            ))
+            Err(garbage())
         };
     }
     let (mask, end) = u32_prefix(&rest[1..]).ok_or_else(bad)?;
     if end + 1 != rest.len() {
-        return Err(param(
-            "realm: trailing garbage after value for option \"--realm\".\n",
-        ));
+        return Err(garbage());
     }
     Ok((val, mask))
+}
+
+/// `xtables_print_val_mask`: ` 0xV/0xM`, or for a full mask ` NAME` (from
+/// `map`) or ` 0xV`.
+pub(crate) fn val_mask_text(id: u32, mask: u32, map: Option<&[(u32, String)]>, out: &mut String) {
+    if mask != u32::MAX {
+        out.push_str(&format!(" {id:#x}/{mask:#x}"));
+        return;
+    }
+    match map.and_then(|m| m.iter().find(|(i, _)| *i == id)) {
+        Some((_, n)) => out.push_str(&format!(" {n}")),
+        None => out.push_str(&format!(" {id:#x}")),
+    }
 }
 
 impl MatchExt for Realm {
@@ -186,17 +218,7 @@ impl MatchExt for Realm {
 impl Realm {
     /// `xtables_print_val_mask`.
     fn val_mask(&self, names: bool, out: &mut String) {
-        if self.mask != u32::MAX {
-            out.push_str(&format!(" {:#x}/{:#x}", self.id, self.mask));
-            return;
-        }
-        let name = realm_map()
-            .filter(|_| names)
-            .and_then(|m| m.iter().find(|(id, _)| *id == self.id));
-        match name {
-            Some((_, n)) => out.push_str(&format!(" {n}")),
-            None => out.push_str(&format!(" {:#x}", self.id)),
-        }
+        val_mask_text(self.id, self.mask, realm_map().filter(|_| names), out);
     }
 }
 

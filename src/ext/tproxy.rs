@@ -44,7 +44,7 @@ pub struct Tproxy {
 /// `XTTYPE_PORT` (`xtables_getportbyname`, i.e. glibc's `getaddrinfo` on a
 /// service): a decimal number taken modulo 2^16 (what does not fit an
 /// `int`, or is -1, is looked up as a name), else a service name.
-fn parse_port(s: &str) -> Result<u16, Error> {
+pub(crate) fn parse_port(s: &str) -> Result<u16, Error> {
     let t = s.trim_start();
     let (neg, digits) = match t.strip_prefix('-') {
         Some(d) => (true, d),

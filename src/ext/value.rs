@@ -63,6 +63,19 @@ pub fn strtoui(s: &str, min: u64, max: u64) -> Option<(u16, usize)> {
     u16::try_from(v).ok().map(|v| (v, end))
 }
 
+/// `xtables_strtoui(s, NULL, .., min, max)`: the whole string a number in
+/// any base `strtoul` reads (`0x10`, `010`), leading blanks allowed, no
+/// minus sign.
+pub fn xt_strtoui(s: &str, min: u64, max: u64) -> Option<u64> {
+    if s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c'])
+        .starts_with('-')
+    {
+        return None;
+    }
+    let (v, end) = crate::ext::value::strtoumax(s)?;
+    (end == s.len() && v != u64::MAX && (min..=max).contains(&v)).then_some(v)
+}
+
 /// `XTTYPE_UINT32`: a whole-string number in `0..=u32::MAX`.
 pub fn parse_u32(s: &str) -> Option<u32> {
     let (v, end) = strtoumax(s)?;

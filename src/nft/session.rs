@@ -364,3 +364,29 @@ impl Session {
         Ok(st)
     }
 }
+
+/// The kernel's answer to which xt extension revisions it has
+/// (`NFNL_MSG_COMPAT_GET`, one socket per question as iptables opens
+/// one); when it cannot be asked (no permission, no nf_tables), every
+/// revision counts as there, as iptables assumes.
+pub struct KernelProbe;
+
+impl crate::ext::probe::RevisionProbe for KernelProbe {
+    fn supports(&self, family: Family, name: &str, rev: u32, target: bool) -> bool {
+        match Nft::open() {
+            Ok(mut nft) => nft
+                .compat_revision(nfproto(family), name, rev, target)
+                .unwrap_or(true),
+            Err(_) => true,
+        }
+    }
+
+    fn exists(&self, family: Family, name: &str, target: bool) -> bool {
+        match Nft::open() {
+            Ok(mut nft) => nft
+                .compat_extension(nfproto(family), name, target)
+                .unwrap_or(true),
+            Err(_) => true,
+        }
+    }
+}

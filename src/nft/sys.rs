@@ -1207,9 +1207,33 @@ impl Nft {
         rev: u32,
         target: bool,
     ) -> Result<bool, SysError> {
-        const OP: &str = "get xt revision";
+        match self.compat_get(fam, name, rev, target) {
+            Ok(()) => Ok(true),
+            Err(libc::ENOENT) | Err(libc::EPROTONOSUPPORT) => Ok(false),
+            Err(e) => Err(sys_err("get xt revision", e)),
+        }
+    }
+
+    /// Whether the kernel has xt match or target `name` at all, at any
+    /// revision, for family `fam` (asked for revision 0: `ENOENT` is no
+    /// such extension, `EPROTONOSUPPORT` one without that revision).
+    pub fn compat_extension(
+        &mut self,
+        fam: NfProto,
+        name: &str,
+        target: bool,
+    ) -> Result<bool, SysError> {
+        match self.compat_get(fam, name, 0, target) {
+            Ok(()) | Err(libc::EPROTONOSUPPORT) => Ok(true),
+            Err(libc::ENOENT) => Ok(false),
+            Err(e) => Err(sys_err("get xt revision", e)),
+        }
+    }
+
+    /// One `NFNL_MSG_COMPAT_GET`: the kernel's errno, if any.
+    fn compat_get(&mut self, fam: NfProto, name: &str, rev: u32, target: bool) -> Result<(), i32> {
         if name.is_empty() || name.len() > XT_NAME_MAXLEN || name.contains('\0') {
-            return Ok(false);
+            return Err(libc::ENOENT);
         }
         let seq = self.next_seq();
         let mut nm = name.as_bytes().to_vec();
@@ -1228,13 +1252,9 @@ impl Nft {
                 (NFTA_COMPAT_REV, &rev_be),
                 (NFTA_COMPAT_TYPE, &ty_be),
             ],
-        )
-        .map_err(|e| sys_err(OP, e))?;
-        match self.talk(req.bytes(), seq, Until::Ack, |_| Ok(())) {
-            Ok(_) => Ok(true),
-            Err(libc::ENOENT) | Err(libc::EPROTONOSUPPORT) => Ok(false),
-            Err(e) => Err(sys_err(OP, e)),
-        }
+        )?;
+        self.talk(req.bytes(), seq, Until::Ack, |_| Ok(()))
+            .map(drop)
     }
 }
 

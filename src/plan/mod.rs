@@ -183,15 +183,7 @@ pub struct Planned<'t> {
 
 /// `assert_valid_chain_name` of a `:CHAIN` line.
 fn check_declared_chain(name: &str, family: Family) -> Result<(), Error> {
-    crate::cli::command::check_chain_name(name)?;
-    if matches!(name, "ACCEPT" | "DROP" | "RETURN" | "QUEUE")
-        || crate::ext::find_target(name, family).is_some()
-    {
-        return Err(Error::Param(
-            "chain name may not clash with target name".into(),
-        ));
-    }
-    Ok(())
+    crate::cli::command::assert_valid_chain_name(name, family)
 }
 
 /// Parse and check the whole input against the kernel state `k` and plan
@@ -202,8 +194,21 @@ pub fn plan_input<'t>(
     opts: &Opts,
     k: &mut dyn Kernel,
 ) -> Result<Planned<'t>, RestoreError> {
-    let prog = prog_of(family);
     let mut out = String::new();
+    let plan = plan_input_into(text, family, opts, k, &mut out)?;
+    Ok(Planned { plan, out })
+}
+
+/// [`plan_input`], writing what goes to stdout into `out` as it goes, so a
+/// failed input still shows what iptables-restore printed before failing.
+pub fn plan_input_into<'t>(
+    text: &'t str,
+    family: Family,
+    opts: &Opts,
+    k: &mut dyn Kernel,
+    out: &mut String,
+) -> Result<Plan<'t>, RestoreError> {
+    let prog = prog_of(family);
     // Listings (`-L`/`-S` lines, rare) are made once the planner has let go
     // of the kernel handle; they show the state before the transaction.
     let mut listings: Vec<(usize, u32, crate::cli::Command)> = Vec::new();
@@ -226,11 +231,22 @@ pub fn plan_input<'t>(
     // kernel will refuse (iptables-nft learns those when it sends the
     // batch). Commands after a failure are still applied to the view, so
     // that later checks see what iptables-restore sees.
+    // With `--test`, iptables-restore only parses: what a command would do
+    // to the ruleset is never checked.
+    let test = opts.test;
+    // `-v` without --noflush or --test: the flushes and each rule added are
+    // printed (as `iptables -v` prints a rule)
+    let echo = opts.verbose && !opts.noflush && !opts.test;
+    // iptables-restore prints a block's flushes and rules when it reaches
+    // the block's COMMIT: a block that does not parse prints nothing
+    let mut pending = String::new();
     let mut failed: [Option<RestoreError>; 2] = [None, None];
     let defer = |r: Result<(), RestoreError>, failed: &mut [Option<RestoreError>; 2]| {
         let slot = match &r {
             Ok(()) => return Ok(()),
             Err(RestoreError::Other(_)) => return r,
+            Err(RestoreError::Param { .. }) => 0,
+            Err(_) if test => return Ok(()),
             Err(RestoreError::Kernel { .. }) => 1,
             Err(_) => 0,
         };
@@ -263,16 +279,13 @@ pub fn plan_input<'t>(
             }
             LineKind::Commit => {
                 in_table = false;
+                out.push_str(&pending);
+                pending.clear();
                 if let Some(e) = failed.iter_mut().find_map(Option::take) {
                     return Err(e);
                 }
-                if let Some(t) = cur {
+                if let Some(t) = cur.filter(|_| !test) {
                     sim.commit_check(t)?;
-                    if opts.verbose && !opts.noflush && !opts.test {
-                        for c in t.builtin_chains() {
-                            out.push_str(&format!("Flushing chain `{c}'\n"));
-                        }
-                    }
                 }
             }
             LineKind::Table(None) => {
@@ -290,6 +303,23 @@ pub fn plan_input<'t>(
                 if opts.noflush {
                     sim.open_table(t);
                 } else {
+                    if echo {
+                        // iptables-restore -v flushes every chain the table
+                        // has (the built-in ones always), then deletes the
+                        // user-defined ones
+                        let users = sim.kernel_user_chains(t, lineno)?;
+                        for c in t
+                            .builtin_chains()
+                            .iter()
+                            .copied()
+                            .chain(users.iter().map(String::as_str))
+                        {
+                            pending.push_str(&format!("Flushing chain `{c}'\n"));
+                        }
+                        for c in &users {
+                            pending.push_str(&format!("Deleting chain `{c}'\n"));
+                        }
+                    }
                     sim.replace_table(t, lineno)?;
                 }
             }
@@ -333,6 +363,20 @@ pub fn plan_input<'t>(
                     Parsed::Skip => continue,
                     Parsed::Cmd(cmd) => cmd,
                 };
+                // -v: each rule as iptables echoes it (printed at COMMIT)
+                if echo {
+                    match &cmd.action {
+                        Action::Append { rules, .. } | Action::Insert { rules, .. } => {
+                            for r in rules {
+                                pending.push_str(&list::rule_echo(r, family));
+                            }
+                        }
+                        Action::Replace { rule, .. } => {
+                            pending.push_str(&list::rule_echo(rule, family));
+                        }
+                        _ => {}
+                    }
+                }
                 match &cmd.action {
                     // The usual line: kept as its place in the input, its
                     // rule made again when the batch is written, so that
@@ -375,9 +419,9 @@ pub fn plan_input<'t>(
     }
     let plan = sim.finish();
     if !listings.is_empty() {
-        out = insert_listings(out, listings, family, k)?;
+        *out = insert_listings(std::mem::take(out), listings, family, k)?;
     }
-    Ok(Planned { plan, out })
+    Ok(plan)
 }
 
 /// Put the output of `-L`/`-S` lines (the kernel's state before the

@@ -410,6 +410,23 @@ impl<'k, 't> Sim<'k, 't> {
         Ok(())
     }
 
+    /// The user-defined chains the kernel's `table` has, by name (what
+    /// `iptables-restore -v` reports deleting).
+    pub fn kernel_user_chains(&mut self, table: Table, line: u32) -> Res<Vec<String>> {
+        let ti = self.tv(table);
+        if !self.kernel_exists(ti).map_err(|e| op_msg(e, line))? {
+            return Ok(Vec::new());
+        }
+        let list = self.kernel.chains(table).map_err(|e| op_msg(e, line))?;
+        let mut v: Vec<String> = list
+            .into_iter()
+            .filter(|c| !(c.base.is_some() && table.is_builtin(&c.name)))
+            .map(|c| c.name)
+            .collect();
+        v.sort();
+        Ok(v)
+    }
+
     /// `*table` with `--noflush`: just make sure the table is tracked.
     pub fn open_table(&mut self, table: Table) {
         self.tv(table);
@@ -744,10 +761,12 @@ impl<'k, 't> Sim<'k, 't> {
         counters: Option<Counters>,
         line: u32,
     ) -> Res<()> {
+        // `nft_chain_set` always sends counters: none given means [0:0]
+        // (`-P INPUT DROP` and a `:INPUT DROP` line reset them).
+        let counters = Some(counters.unwrap_or_default());
         match self.find(ti, name).map_err(|e| op_msg(e, line))? {
             Some(ci) => {
                 let ch = &mut self.tables[ti].chains[ci];
-                let counters = counters.or(ch.policy.and_then(|o| o.counters));
                 ch.policy = Some(PolicySet {
                     accept,
                     counters,
@@ -1057,7 +1076,10 @@ impl<'k, 't> Sim<'k, 't> {
                     "DROP" => false,
                     _ => return Err(op(Error::Invalid("Bad policy name".into()))),
                 };
-                self.set_policy(ti, &chain, accept, counters, line)
+                // iptables-nft 1.8.10+ pass no counters for -P (`-c` is
+                // read and ignored): the chain's counters become [0:0].
+                let _ = counters;
+                self.set_policy(ti, &chain, accept, None, line)
             }
             Action::Rename { old, new } => self.rename(ti, &old, &new, line),
             Action::Zero { chain, num } => {
@@ -1164,6 +1186,10 @@ impl<'k, 't> Sim<'k, 't> {
             }
         }
         self.load(ti, ci, true)?;
+        // `-Z CHAIN N` of a rule that is not there fails as iptables' does
+        if num.is_some_and(|n| n > self.items(ti, ci).len()) {
+            return Err(bad_rule());
+        }
         let mut items = std::mem::take(self.items(ti, ci));
         let mut deleted = Vec::new();
         for (i, it) in items.iter_mut().enumerate() {

@@ -19,6 +19,11 @@
 //!   are SNAT sources; tests may drop the route back to the client net to
 //!   show that only NAT makes an answer possible).
 //! - Forwarding is switched on inside the router namespace only.
+//! - Deterministic: no address goes through duplicate address detection
+//!   (`nodad`, and `accept_dad=0` for the link-local ones), ICMP errors are
+//!   not rate limited, and a lab is handed out only when every link has its
+//!   carrier, no address is tentative and each host has reached its
+//!   neighbours (bounded waits; a lab that never gets there panics).
 //! - Traffic is bounded: one TCP connection or UDP datagram or ICMP echo
 //!   per call, each with a timeout of about a second. Sockets are made in
 //!   a thread that has joined the namespace (`setns`), so no tool beyond
@@ -32,6 +37,9 @@
 //! `RX_LAB_OMIT_RULES=1` in the environment it does nothing, and every test
 //! must then fail (this is how one checks that each test depends on its
 //! rule); `RX_LAB_OMIT_RULE=K` leaves out only the K-th rule of each test.
+//! With `RX_LAB_REFERENCE=1` every rxtables command of a test runs with
+//! iptables 1.8.13 (`/opt/iptables-sid/bin`) instead: every test must pass
+//! then too (this is how one checks the tests themselves).
 #![allow(dead_code)]
 
 use std::fs::File;
@@ -77,6 +85,9 @@ pub const SERVER6: Ipv6Addr = Ipv6Addr::new(0xfd99, 2, 0, 0, 0, 0, 0, 2);
 pub const SNAT6: Ipv6Addr = Ipv6Addr::new(0xfd99, 3, 0, 0, 0, 0, 0, 1);
 /// The IPv6 address the DNAT tests connect to: no host has it.
 pub const VIRTUAL6: Ipv6Addr = Ipv6Addr::new(0xfd99, 4, 0, 0, 0, 0, 0, 4);
+
+/// Where iptables 1.8.13, the reference, is (for `RX_LAB_REFERENCE=1`).
+const REFERENCE_DIR: &str = "/opt/iptables-sid/bin";
 
 /// The rxtables binary under test.
 pub fn rxtables() -> &'static str {
@@ -205,8 +216,14 @@ impl Host {
     }
 
     /// rxtables as an applet (`iptables`, `ip6tables`, `iptables-save`, ...)
-    /// inside this namespace, whatever its result.
+    /// inside this namespace, whatever its result. With
+    /// `RX_LAB_REFERENCE=1`, iptables 1.8.13 instead (see the module doc).
     pub fn rx(&self, args: &[&str]) -> Output {
+        if std::env::var("RX_LAB_REFERENCE").is_ok_and(|v| v == "1") {
+            if let Some((applet, rest)) = args.split_first() {
+                return self.exec(&format!("{REFERENCE_DIR}/{applet}"), rest);
+            }
+        }
         self.exec(rxtables(), args)
     }
 
@@ -238,6 +255,53 @@ impl Host {
             return;
         }
         self.rx_ok(args);
+    }
+
+    /// Wait (at most 5 s, else panic) until every link of this host that
+    /// is up has its carrier and a link-local IPv6 address, and no IPv6
+    /// address is tentative (`ip -6 addr show tentative` prints nothing).
+    pub fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let why = self.not_ready();
+            match why {
+                None => return,
+                Some(w) if Instant::now() > deadline => {
+                    panic!("{} not ready after 5 s: {w}", self.name)
+                }
+                Some(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+
+    /// What [`Host::wait_ready`] still waits for, if anything.
+    fn not_ready(&self) -> Option<String> {
+        let tentative = self.ip(&["-6", "-o", "addr", "show", "tentative"]);
+        if !tentative.stdout.is_empty() {
+            return Some(format!(
+                "tentative: {}",
+                String::from_utf8_lossy(&tentative.stdout)
+            ));
+        }
+        let links = self.ip(&["-o", "link", "show", "up"]);
+        for line in String::from_utf8_lossy(&links.stdout).lines() {
+            // "2: eth0@if3: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu ..."
+            let Some(dev) = line.split(": ").nth(1) else {
+                continue;
+            };
+            let dev = dev.split('@').next().unwrap_or(dev);
+            if dev == "lo" {
+                continue;
+            }
+            if !line.contains("LOWER_UP") {
+                return Some(format!("{dev} has no carrier"));
+            }
+            let ll = self.ip(&["-6", "-o", "addr", "show", "dev", dev, "scope", "link"]);
+            if ll.stdout.is_empty() {
+                return Some(format!("{dev} has no link-local address yet"));
+            }
+        }
+        None
     }
 
     /// Write a sysctl of this namespace (`net/ipv4/ip_forward`).
@@ -389,12 +453,82 @@ impl Host {
         .unwrap_or_else(|_| Err("client thread panicked".into()))
     }
 
+    /// One TCP connection to `dst` (say hello, read the answer line), with
+    /// `wait` for the connection and again for the answer: what came of it
+    /// and how long it took. Unlike [`Host::tcp_connect`], an error keeps
+    /// its errno, so a test can tell a reset from an ICMP error.
+    pub fn tcp_probe(&self, dst: SocketAddr, wait: Duration) -> (Probe, Duration) {
+        in_ns(&self.name, move || {
+            let start = Instant::now();
+            let p = (|| {
+                let mut s = TcpStream::connect_timeout(&dst, wait).map_err(Probe::from)?;
+                s.set_read_timeout(Some(wait)).map_err(Probe::from)?;
+                s.write_all(b"hello\n").map_err(Probe::from)?;
+                let mut line = String::new();
+                BufReader::new(&s)
+                    .read_line(&mut line)
+                    .map_err(Probe::from)?;
+                Ok::<_, Probe>(Probe::Answer(line.trim_end().to_string()))
+            })();
+            (p.unwrap_or_else(|e| e), start.elapsed())
+        })
+        .join()
+        .unwrap_or((Probe::Error(-1), Duration::ZERO))
+    }
+
+    /// One UDP datagram from `src` to `dst` over a *connected* socket, so
+    /// that an ICMP/ICMPv6 error for it comes back as the socket's error
+    /// (an unconnected socket never sees one): what came of it, and how
+    /// long it took.
+    pub fn udp_probe(&self, src: IpAddr, dst: SocketAddr, wait: Duration) -> (Probe, Duration) {
+        in_ns(&self.name, move || {
+            let start = Instant::now();
+            let p = (|| {
+                let s = UdpSocket::bind(SocketAddr::new(src, 0)).map_err(Probe::from)?;
+                s.connect(dst).map_err(Probe::from)?;
+                s.set_read_timeout(Some(wait)).map_err(Probe::from)?;
+                s.send(b"hello\n").map_err(Probe::from)?;
+                let mut buf = [0u8; 512];
+                let n = s.recv(&mut buf).map_err(Probe::from)?;
+                Ok::<_, Probe>(Probe::Answer(
+                    String::from_utf8_lossy(&buf[..n]).trim_end().to_string(),
+                ))
+            })();
+            (p.unwrap_or_else(|e| e), start.elapsed())
+        })
+        .join()
+        .unwrap_or((Probe::Error(-1), Duration::ZERO))
+    }
+
     /// One ICMP echo from `src` (or the kernel's choice) to `dst`; true if
     /// the reply came within [`TIMEOUT`] (like `ping -c1 -W1`).
     pub fn ping(&self, src: Option<IpAddr>, dst: IpAddr) -> bool {
         in_ns(&self.name, move || icmp::echo(src, dst, TIMEOUT))
             .join()
             .unwrap_or(false)
+    }
+}
+
+/// What came of a [`Host::tcp_probe`] or [`Host::udp_probe`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// the peer's answer line
+    Answer(String),
+    /// the socket's error: an errno (`libc::ECONNREFUSED`, ...)
+    Error(i32),
+    /// nothing came back in time
+    Silence,
+}
+
+impl From<std::io::Error> for Probe {
+    fn from(e: std::io::Error) -> Probe {
+        match (e.raw_os_error(), e.kind()) {
+            (Some(libc::EAGAIN), _) | (Some(libc::ETIMEDOUT), _) => Probe::Silence,
+            (Some(n), _) => Probe::Error(n),
+            (None, std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => Probe::Silence,
+            // e.g. "closed without answering": not an errno
+            (None, _) => Probe::Error(0),
+        }
     }
 }
 
@@ -465,6 +599,19 @@ impl Lab {
 
     fn wire(&self) {
         let (c, r, s) = (&self.client, &self.router, &self.server);
+        for h in [c, r, s] {
+            // No duplicate address detection, for the link-local addresses
+            // the kernel makes either (its devices copy `default`): while
+            // one is tentative, a router's neighbour solicitation for a
+            // forwarded packet (sent from the link-local address) is not
+            // sent at all, and the packet waits a second or more.
+            h.sysctl("net/ipv6/conf/default/accept_dad", "0");
+            h.sysctl("net/ipv6/conf/all/accept_dad", "0");
+            // Tests send ICMP errors in quick succession (REJECT, closed
+            // ports): none may be lost to the per-peer rate limit.
+            h.sysctl("net/ipv6/icmp/ratelimit", "0");
+            h.sysctl("net/ipv4/icmp_ratelimit", "0");
+        }
         r.ip(&[
             "link", "add", "lan0", "type", "veth", "peer", "name", "eth0", "netns", &c.name,
         ]);
@@ -525,6 +672,9 @@ impl Lab {
         }
         for net in ["fd99:1::/64", "fd99:3::/64"] {
             s.ip(&["-6", "route", "add", net, "via", "fd99:2::1"]);
+        }
+        for h in [c, r, s] {
+            h.wait_ready();
         }
         // Wait (bounded) until both links carry packets both ways.
         for (h, dst) in [

@@ -1295,6 +1295,13 @@ fn compat_revisions() {
         assert!(!nft.compat_revision(F, "tcp", 99, false).unwrap());
         assert!(!nft.compat_revision(F, "no_such_match_x", 0, false).unwrap());
         assert!(!nft.compat_revision(F, "tcp", 0, true).unwrap());
+        // an extension at some revision (this kernel has `mark` 1, not 0)
+        // or at none (no `xt_LED` here)
+        assert!(!nft.compat_revision(F, "mark", 0, false).unwrap());
+        assert!(nft.compat_extension(F, "mark", false).unwrap());
+        assert!(nft.compat_extension(F, "tcp", false).unwrap());
+        assert!(!nft.compat_extension(F, "LED", true).unwrap());
+        assert!(!nft.compat_extension(F, "no_such_match_x", false).unwrap());
     });
 }
 

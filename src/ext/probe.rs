@@ -1,0 +1,223 @@
+//! Which revisions of an xt extension the kernel has, asked as iptables-nft
+//! asks (`nft_compatible_revision`: `NFNL_MSG_COMPAT_GET` to nft_compat),
+//! once per name and revision per process. The asking is a
+//! [`RevisionProbe`] the program installs (the kernel's lives in
+//! `nft::session`); without one every revision counts as there, which is
+//! also what iptables assumes when it may not ask (`EPERM`). Tests install
+//! a fake.
+//!
+//! iptables loads an extension by trying its revisions from the highest
+//! down and takes the first the kernel has; revision 0 is taken even when
+//! missing, after the warning `Extension NAME revision 0 not supported,
+//! missing kernel module?` on stderr (then the kernel refuses the rule).
+
+use crate::model::Family;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+/// Asks the kernel about one revision of an xt match or target.
+pub trait RevisionProbe: Send + Sync {
+    /// Whether the kernel has match (`target == false`) or target `name`
+    /// at revision `rev` for `family`; `true` when it cannot be asked.
+    fn supports(&self, family: Family, name: &str, rev: u32, target: bool) -> bool;
+    /// Whether the kernel has match or target `name` at any revision
+    /// (its module is there); `true` when it cannot be asked.
+    fn exists(&self, family: Family, name: &str, target: bool) -> bool;
+}
+
+impl RevisionProbe for Box<dyn RevisionProbe> {
+    fn supports(&self, family: Family, name: &str, rev: u32, target: bool) -> bool {
+        (**self).supports(family, name, rev, target)
+    }
+    fn exists(&self, family: Family, name: &str, target: bool) -> bool {
+        (**self).exists(family, name, target)
+    }
+}
+
+type Key = (Family, String, u32, bool);
+
+/// A probe with its answers kept: each question goes to the kernel once.
+pub struct Cached<P> {
+    probe: P,
+    seen: Mutex<HashMap<Key, bool>>,
+}
+
+impl<P: RevisionProbe> Cached<P> {
+    /// Keeps the answers of `probe`.
+    pub fn new(probe: P) -> Self {
+        Cached {
+            probe,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether the kernel has `name` at `rev` (asked once).
+    pub fn supports(&self, family: Family, name: &str, rev: u32, target: bool) -> bool {
+        let key = (family, name.to_string(), rev, target);
+        if let Some(v) = self.seen.lock().ok().and_then(|c| c.get(&key).copied()) {
+            return v;
+        }
+        let v = self.probe.supports(family, name, rev, target);
+        if let Ok(mut c) = self.seen.lock() {
+            c.insert(key, v);
+        }
+        v
+    }
+
+    /// Whether the kernel has `name` at any revision (asked once).
+    pub fn exists(&self, family: Family, name: &str, target: bool) -> bool {
+        // (kept under a revision no extension has)
+        let key = (family, name.to_string(), u32::MAX, target);
+        if let Some(v) = self.seen.lock().ok().and_then(|c| c.get(&key).copied()) {
+            return v;
+        }
+        let v = self.probe.exists(family, name, target);
+        if let Ok(mut c) = self.seen.lock() {
+            c.insert(key, v);
+        }
+        v
+    }
+
+    /// The revision iptables writes for an extension that has `revs`
+    /// (highest first, the last one the lowest): the first the kernel
+    /// has, else the lowest. When the lowest is 0 and missing too, the
+    /// warning iptables prints comes beside it.
+    pub fn choose(
+        &self,
+        family: Family,
+        name: &str,
+        target: bool,
+        revs: &[u32],
+    ) -> (u32, Option<String>) {
+        let name = real_name(name);
+        for &r in revs {
+            if self.supports(family, name, r, target) {
+                return (r, None);
+            }
+        }
+        let lowest = revs.last().copied().unwrap_or(0);
+        let warning = (lowest == 0).then(|| missing_warning(name));
+        (lowest, warning)
+    }
+}
+
+static PROBE: OnceLock<Cached<Box<dyn RevisionProbe>>> = OnceLock::new();
+
+/// Installs the probe for this process (the first one installed stays).
+pub fn install(probe: Box<dyn RevisionProbe>) {
+    let _ = PROBE.set(Cached::new(probe));
+}
+
+/// The kernel (real) name iptables asks about for an extension's name:
+/// an alias loads its real extension.
+pub fn real_name(name: &str) -> &str {
+    match name {
+        "NOTRACK" => "CT",
+        "state" => "conntrack",
+        n => n,
+    }
+}
+
+/// A shared, answer-keeping probe.
+type Shared = std::rc::Rc<Cached<Box<dyn RevisionProbe>>>;
+
+thread_local! {
+    /// A probe for this thread only ([`with_probe`]): a test's fake kernel.
+    static LOCAL: std::cell::RefCell<Option<Shared>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with `probe` standing for the kernel on this thread (tests
+/// fake kernels with it without touching the process's probe).
+pub fn with_probe<R>(probe: Box<dyn RevisionProbe>, f: impl FnOnce() -> R) -> R {
+    let old = LOCAL.with(|l| l.replace(Some(std::rc::Rc::new(Cached::new(probe)))));
+    let r = f();
+    LOCAL.with(|l| *l.borrow_mut() = old);
+    r
+}
+
+/// [`Cached::choose`] with this thread's probe, else the installed one
+/// (without either: the highest of `revs`, no warning).
+pub fn choose(family: Family, name: &str, target: bool, revs: &[u32]) -> (u32, Option<String>) {
+    if let Some(p) = LOCAL.with(|l| l.borrow().clone()) {
+        return p.choose(family, name, target, revs);
+    }
+    match PROBE.get() {
+        Some(p) => p.choose(family, name, target, revs),
+        None => (revs.first().copied().unwrap_or(0), None),
+    }
+}
+
+/// The warning iptables prints when it loads an extension the kernel
+/// does not have: revision 0 is the last it tries (it tries only the
+/// revisions it knows; the module being there at all stands for them).
+pub fn missing_warning(name: &str) -> String {
+    format!(
+        "Warning: Extension {} revision 0 not supported, missing kernel module?",
+        real_name(name)
+    )
+}
+
+/// Loads an extension as iptables does when a command names it (`-m`,
+/// `-j`): prints the missing-module warning to stderr when the kernel has
+/// no such extension.
+pub fn load(family: Family, name: &str, target: bool) {
+    if let Some(p) = LOCAL.with(|l| l.borrow().clone()) {
+        if !p.exists(family, real_name(name), target) {
+            eprintln!("{}", missing_warning(name));
+        }
+    } else if let Some(p) = PROBE.get() {
+        if !p.exists(family, real_name(name), target) {
+            eprintln!("{}", missing_warning(name));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A kernel with `conntrack` 0..=3 and `CT` 0..=2, nothing else,
+    /// counting the questions.
+    struct Fake(AtomicUsize);
+    impl RevisionProbe for Fake {
+        fn supports(&self, _f: Family, name: &str, rev: u32, target: bool) -> bool {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            matches!((name, target), ("conntrack", false) if rev <= 3)
+                || matches!((name, target), ("CT", true) if rev <= 2)
+        }
+        fn exists(&self, _f: Family, name: &str, target: bool) -> bool {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            matches!((name, target), ("conntrack", false) | ("CT", true))
+        }
+    }
+
+    #[test]
+    fn highest_the_kernel_has_else_the_lowest_with_the_warning() {
+        let p = Cached::new(Fake(AtomicUsize::new(0)));
+        let f = Family::V4;
+        assert_eq!(p.choose(f, "conntrack", false, &[5, 3, 2, 1, 0]), (3, None));
+        assert_eq!(p.choose(f, "state", false, &[3, 0]), (3, None));
+        assert_eq!(p.choose(f, "NOTRACK", true, &[2, 1, 0]), (2, None));
+        assert_eq!(p.choose(f, "CT", false, &[1]), (1, None));
+        let warn = "Warning: Extension LED revision 0 not supported, missing kernel module?";
+        assert_eq!(p.choose(f, "LED", true, &[0]), (0, Some(warn.into())));
+        // asked once per question: conntrack 5, 3; CT target 2; CT match
+        // 1; LED 0
+        assert_eq!(p.probe.0.load(Ordering::Relaxed), 5);
+        assert_eq!(p.choose(f, "LED", true, &[0]), (0, Some(warn.into())));
+        assert_eq!(p.probe.0.load(Ordering::Relaxed), 5);
+        // another family is another question
+        assert_eq!(p.choose(Family::V6, "conntrack", false, &[3]), (3, None));
+        assert_eq!(p.probe.0.load(Ordering::Relaxed), 6);
+        // the module at all, for the warning when loading
+        assert!(p.exists(f, "conntrack", false));
+        assert!(!p.exists(f, "LED", true));
+        assert!(!p.exists(f, "LED", true));
+        assert_eq!(p.probe.0.load(Ordering::Relaxed), 8);
+        assert_eq!(
+            missing_warning("state"),
+            "Warning: Extension conntrack revision 0 not supported, missing kernel module?"
+        );
+    }
+}

@@ -1,8 +1,10 @@
 //! Command line: argv words → [`Command`]. The order-sensitive rule grammar
 //! is driven by the extensions' option tables; see [`command`].
 
+pub mod action;
 pub mod args;
 pub mod command;
 pub mod help;
+pub mod values;
 
 pub use command::{parse, parse_in, Action, Command};

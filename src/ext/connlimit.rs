@@ -5,7 +5,8 @@
 //! pointer). Limits parallel connections per source (or destination)
 //! network, e.g. `--syn --dport 22 -m connlimit --connlimit-above 3`.
 
-use super::nat::{inet_aton, mask_len, prefix_mask};
+use super::nat::{mask_len, prefix_mask};
+use super::value::inet_aton;
 use super::value::{parse_u32, strtoumax, ValueKind};
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};

@@ -4,7 +4,8 @@
 //! is saved and listed as `state`. Every conntrack-based firewall (Docker,
 //! ufw, kube-proxy) matches `--ctstate RELATED,ESTABLISHED`.
 
-use super::nat::{inet_aton, mask_len, parse_host, prefix_mask};
+use super::nat::{mask_len, parse_host, prefix_mask};
+use super::value::inet_aton;
 use super::value::strtoumax;
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};

@@ -238,7 +238,7 @@ fn parse_plen(s: &str, family: Family, opt: &str) -> Result<u8, Error> {
         }
     }
     let mask: Option<u128> = match family {
-        Family::V4 => super::nat::inet_aton(s).map(|a| u128::from(u32::from(a)) << 96),
+        Family::V4 => super::value::inet_aton(s).map(|a| u128::from(u32::from(a)) << 96),
         Family::V6 => s.parse::<std::net::Ipv6Addr>().ok().map(u128::from),
     };
     match mask {

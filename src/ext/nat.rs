@@ -19,7 +19,7 @@
 //! rev 0 (compat in IPv4, `nf_nat_range` in IPv6). rxtables always writes
 //! those: DNAT rev 2 has been in the kernel since 4.19.
 
-use super::value::{strtoui, strtoumax};
+use super::value::{inet_aton, strtoui, strtoumax};
 use super::{pad_blob, OptHit, ParseCx};
 use crate::error::{param, DecodeError, Error};
 use crate::model::addr::ntop;
@@ -428,41 +428,6 @@ pub fn build_range(
     }
 }
 
-/// `inet_aton` (what glibc's `getaddrinfo` accepts as a numeric IPv4
-/// host): one to four dot-separated numbers, each decimal, octal (`0`) or
-/// hexadecimal (`0x`); the last one fills the remaining bytes
-/// (`1.2.3` is 1.2.0.3, `0x01020304` is 1.2.3.4).
-pub(crate) fn inet_aton(s: &str) -> Option<Ipv4Addr> {
-    let parts: Vec<&str> = s.split('.').collect();
-    if parts.len() > 4 {
-        return None;
-    }
-    let mut vals = Vec::with_capacity(4);
-    for p in &parts {
-        if !p.as_bytes().first().is_some_and(u8::is_ascii_digit) {
-            return None;
-        }
-        let (v, end) = strtoumax(p)?;
-        if end != p.len() || v > u32::MAX as u64 {
-            return None;
-        }
-        vals.push(v as u32);
-    }
-    let (last, head) = vals.split_last()?;
-    if head.iter().any(|v| *v > 255) {
-        return None;
-    }
-    let shift = 8 * (4 - head.len() as u32);
-    if shift < 32 && *last >= (1u32 << shift) {
-        return None;
-    }
-    let mut v = *last;
-    for (i, h) in head.iter().enumerate() {
-        v |= h << (24 - 8 * i as u32);
-    }
-    Some(Ipv4Addr::from(v))
-}
-
 /// `xtopt_parse_host`: a numeric address of `family` or a host name (its
 /// first address of that family).
 pub(crate) fn parse_host(s: &str, family: Family) -> Result<IpAddr, Error> {
@@ -664,29 +629,6 @@ mod tests {
         assert_eq!(strtoumax(""), None);
         assert_eq!(strtoumax("ssh"), None);
         assert_eq!(strtoumax("99999999999999999999999"), Some((u64::MAX, 23)));
-    }
-
-    #[test]
-    fn inet_aton_like_glibc() {
-        let a = |s: &str| inet_aton(s).map(|a| a.to_string());
-        assert_eq!(a("1.2.3.4").as_deref(), Some("1.2.3.4"));
-        assert_eq!(a("1.2.3").as_deref(), Some("1.2.0.3"));
-        assert_eq!(a("1.2").as_deref(), Some("1.0.0.2"));
-        assert_eq!(a("0x01020304").as_deref(), Some("1.2.3.4"));
-        assert_eq!(a("10.20.30.040").as_deref(), Some("10.20.30.32"));
-        assert_eq!(a("33").as_deref(), Some("0.0.0.33"));
-        for bad in [
-            "",
-            "1.2.3.4.5",
-            "1.2.3.256",
-            "256.1.1.1",
-            "1..2",
-            "1.2.3.4 ",
-            "a.b.c.d",
-            "1.2.65536",
-        ] {
-            assert_eq!(a(bad), None, "{bad}");
-        }
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! none` (and an element after the last `--next`) although it never
 //! prints it, and compares rules byte for byte.
 
-use super::nat::{inet_aton, mask_len, parse_host, prefix_mask};
+use super::nat::{mask_len, parse_host, prefix_mask};
+use super::value::inet_aton;
 use super::value::{parse_u32, strtoumax};
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};

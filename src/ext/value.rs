@@ -138,6 +138,41 @@ impl ValueKind {
     }
 }
 
+/// `inet_aton` (what glibc's `getaddrinfo` accepts as a numeric IPv4
+/// host): one to four dot-separated numbers, each decimal, octal (`0`) or
+/// hexadecimal (`0x`); the last one fills the remaining bytes
+/// (`1.2.3` is 1.2.0.3, `0x01020304` is 1.2.3.4).
+pub fn inet_aton(s: &str) -> Option<std::net::Ipv4Addr> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut vals = Vec::with_capacity(4);
+    for p in &parts {
+        if !p.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        let (v, end) = strtoumax(p)?;
+        if end != p.len() || v > u32::MAX as u64 {
+            return None;
+        }
+        vals.push(v as u32);
+    }
+    let (last, head) = vals.split_last()?;
+    if head.iter().any(|v| *v > 255) {
+        return None;
+    }
+    let shift = 8 * (4 - head.len() as u32);
+    if shift < 32 && *last >= (1u32 << shift) {
+        return None;
+    }
+    let mut v = *last;
+    for (i, h) in head.iter().enumerate() {
+        v |= h << (24 - 8 * i as u32);
+    }
+    Some(std::net::Ipv4Addr::from(v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +214,28 @@ mod tests {
             "mark: bad integer value for option \"--mark\", or out of range.\n"
         );
         assert!(ValueKind::Any.check("x", "y", "").is_ok());
+    }
+
+    #[test]
+    fn inet_aton_like_glibc() {
+        let a = |s: &str| inet_aton(s).map(|a| a.to_string());
+        assert_eq!(a("1.2.3.4").as_deref(), Some("1.2.3.4"));
+        assert_eq!(a("1.2.3").as_deref(), Some("1.2.0.3"));
+        assert_eq!(a("1.2").as_deref(), Some("1.0.0.2"));
+        assert_eq!(a("0x01020304").as_deref(), Some("1.2.3.4"));
+        assert_eq!(a("10.20.30.040").as_deref(), Some("10.20.30.32"));
+        assert_eq!(a("33").as_deref(), Some("0.0.0.33"));
+        for bad in [
+            "",
+            "1.2.3.4.5",
+            "1.2.3.256",
+            "256.1.1.1",
+            "1..2",
+            "1.2.3.4 ",
+            "a.b.c.d",
+            "1.2.65536",
+        ] {
+            assert_eq!(a(bad), None, "{bad}");
+        }
     }
 }

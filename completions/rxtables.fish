@@ -317,7 +317,7 @@ function __rxtables_iptables
         printf '%s\n' ACCEPT DROP; return
     end
     if string match -q -- '-*' $cur
-        printf '%s\n' '-A' '--append' '-C' '--check' '-D' '--delete' '-I' '--insert' '-R' '--replace' '-L' '--list' '-S' '--list-rules' '-F' '--flush' '-Z' '--zero' '-N' '--new' '-X' '--delete-chain' '-P' '--policy' '-E' '--rename-chain' '-h' '--help' '-V' '--version' '-4' '--ipv4' '-6' '--ipv6' '-p' '--protocol' '-s' '--source' '-d' '--destination' '-i' '--in-interface' '-o' '--out-interface' '-j' '--jump' '-g' '--goto' '-m' '--match' '-n' '--numeric' '-t' '--table' '-v' '--verbose' '-w' '--wait' '-W' '--wait-interval' '--line-numbers' '-x' '--exact' '-f' '--fragment' '--modprobe' '-c' '--set-counters'
+        printf '%s\n' '-A' '--append' '-C' '--check' '-D' '--delete' '-I' '--insert' '-R' '--replace' '-L' '--list' '-S' '--list-rules' '-F' '--flush' '-Z' '--zero' '-N' '--new-chain' '-X' '--delete-chain' '-P' '--policy' '-E' '--rename-chain' '-V' '--version' '-h' '--help' '-t' '--table' '-p' '--protocol' '-s' '--source' '--src' '-d' '--destination' '--dst' '-i' '--in-interface' '-o' '--out-interface' '-j' '--jump' '-g' '--goto' '-m' '--match' '-f' '--fragment' '--fragments' '-n' '--numeric' '-v' '--verbose' '-x' '--exact' '-c' '--set-counters' '-w' '--wait' '-W' '--wait-interval' '-M' '--modprobe' '-4' '--ipv4' '-6' '--ipv6' '--line-numbers'
         for e in $exts
             __rxtables_ext_opts $e
         end

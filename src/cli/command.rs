@@ -100,6 +100,31 @@ fn legality(cmd: Cmd) -> &'static [u8; 12] {
     }
 }
 
+/// The options of `iptables` itself, each letter then its long names
+/// (`-A`, `--append`, ...), from the parser's own table: for completion.
+pub fn general_options() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut letters = String::new();
+    for (name, _, c) in GLOBAL_LONGS {
+        if !letters.contains(*c) {
+            letters.push(*c);
+            out.push(format!("-{c}"));
+        }
+        out.push(format!("--{name}"));
+    }
+    out.push("--line-numbers".to_string());
+    out
+}
+
+/// The commands that a chain name follows (`-A`, `--append`, ... `-E`).
+pub fn chain_commands() -> Vec<String> {
+    GLOBAL_LONGS
+        .iter()
+        .filter(|(_, _, c)| "ACDIRLSFZXPE".contains(*c))
+        .flat_map(|(name, _, c)| [format!("-{c}"), format!("--{name}")])
+        .collect()
+}
+
 /// The long names 1.8.10+ use in messages for the option columns of the
 /// legality matrix (1.8.9 used the letters: `multiple -p flags`).
 const OPT_NAMES: [&str; 12] = [

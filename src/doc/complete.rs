@@ -6,79 +6,8 @@
 //! permission), beside the table's built-in chains.
 
 use super::{extensions, implicit_matches, tables, ExtDoc, Kind, PROTO_NAMES, STANDARD_TARGETS};
+use crate::cli::command::{chain_commands, general_options};
 use crate::model::{Family, Table};
-
-/// The general options of `iptables` (short and long), from its `-h`.
-pub const IPTABLES_OPTIONS: &[&str] = &[
-    "-A",
-    "--append",
-    "-C",
-    "--check",
-    "-D",
-    "--delete",
-    "-I",
-    "--insert",
-    "-R",
-    "--replace",
-    "-L",
-    "--list",
-    "-S",
-    "--list-rules",
-    "-F",
-    "--flush",
-    "-Z",
-    "--zero",
-    "-N",
-    "--new",
-    "-X",
-    "--delete-chain",
-    "-P",
-    "--policy",
-    "-E",
-    "--rename-chain",
-    "-h",
-    "--help",
-    "-V",
-    "--version",
-    "-4",
-    "--ipv4",
-    "-6",
-    "--ipv6",
-    "-p",
-    "--protocol",
-    "-s",
-    "--source",
-    "-d",
-    "--destination",
-    "-i",
-    "--in-interface",
-    "-o",
-    "--out-interface",
-    "-j",
-    "--jump",
-    "-g",
-    "--goto",
-    "-m",
-    "--match",
-    "-n",
-    "--numeric",
-    "-t",
-    "--table",
-    "-v",
-    "--verbose",
-    "-w",
-    "--wait",
-    "-W",
-    "--wait-interval",
-    "--line-numbers",
-    "-x",
-    "--exact",
-    "-f",
-    "--fragment",
-    "--modprobe",
-    "-c",
-    "--set-counters",
-];
 
 /// The options of `iptables-save`.
 pub const SAVE_OPTIONS: &[&str] = &[
@@ -118,34 +47,6 @@ pub const RESTORE_OPTIONS: &[&str] = &[
     "--wait",
     "-W",
     "--wait-interval",
-];
-
-/// Options after which a chain name follows.
-const CHAIN_OPTS: &[&str] = &[
-    "-A",
-    "--append",
-    "-C",
-    "--check",
-    "-D",
-    "--delete",
-    "-I",
-    "--insert",
-    "-R",
-    "--replace",
-    "-L",
-    "--list",
-    "-S",
-    "--list-rules",
-    "-F",
-    "--flush",
-    "-Z",
-    "--zero",
-    "-X",
-    "--delete-chain",
-    "-P",
-    "--policy",
-    "-E",
-    "--rename-chain",
 ];
 
 fn names(kind: Kind, family: Family) -> Vec<&'static str> {
@@ -367,13 +268,13 @@ complete -F _rxtables rxtables {applets}
         m6 = names(Kind::Match, Family::V6).join(" "),
         t4 = names(Kind::Target, Family::V4).join(" "),
         t6 = names(Kind::Target, Family::V6).join(" "),
-        opts = IPTABLES_OPTIONS.join(" "),
+        opts = general_options().join(" "),
         save = SAVE_OPTIONS.join(" "),
         restore = RESTORE_OPTIONS.join(" "),
         ext_arms = case_arms(&ext_arms, "        "),
         implicit = case_arms(&implicit, "        "),
         builtin = case_arms(&builtin, "        "),
-        chain_opts = CHAIN_OPTS.join("|"),
+        chain_opts = chain_commands().join("|"),
     )
 }
 
@@ -556,13 +457,13 @@ _rxtables "$@"
         m6 = names(Kind::Match, Family::V6).join(" "),
         t4 = names(Kind::Target, Family::V4).join(" "),
         t6 = names(Kind::Target, Family::V6).join(" "),
-        opts = IPTABLES_OPTIONS.join(" "),
+        opts = general_options().join(" "),
         save = SAVE_OPTIONS.join(" "),
         restore = RESTORE_OPTIONS.join(" "),
         ext_arms = case_arms(&ext_arms, "        ("),
         implicit = case_arms(&implicit, "        "),
         builtin = case_arms(&builtin, "        ("),
-        chain_opts = CHAIN_OPTS.join("|"),
+        chain_opts = chain_commands().join("|"),
     )
 }
 
@@ -770,19 +671,19 @@ end
         m6 = names(Kind::Match, Family::V6).join(" "),
         t4 = names(Kind::Target, Family::V4).join(" "),
         t6 = names(Kind::Target, Family::V6).join(" "),
-        opts = quote_all(IPTABLES_OPTIONS),
+        opts = quote_all(&general_options()),
         save = quote_all(SAVE_OPTIONS),
         restore = quote_all(RESTORE_OPTIONS),
-        chain_opts = quote_all(CHAIN_OPTS),
+        chain_opts = quote_all(&chain_commands()),
         register = register,
     )
 }
 
 /// Words quoted for fish (`'-A'`), so none is read as an option of `printf`.
-fn quote_all(words: &[&str]) -> String {
+fn quote_all<S: AsRef<str>>(words: &[S]) -> String {
     words
         .iter()
-        .map(|w| format!("'{w}'"))
+        .map(|w| format!("'{}'", w.as_ref()))
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -494,6 +494,7 @@ fn nfacct_counts_v6() {
 /// One TCP segment of our making over a raw socket (the kernel adds the IP
 /// header), for packets no socket would send.
 mod raw_tcp {
+    use super::lab::icmp::sockaddr;
     use std::net::IpAddr;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
@@ -520,41 +521,6 @@ mod raw_tcp {
         } else {
             Ok(())
         }
-    }
-
-    fn sockaddr(a: IpAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
-        // SAFETY: all-zero is a valid sockaddr_storage.
-        let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-        let len = match a {
-            IpAddr::V4(v4) => {
-                let sin = libc::sockaddr_in {
-                    sin_family: libc::AF_INET as libc::sa_family_t,
-                    sin_port: 0,
-                    sin_addr: libc::in_addr {
-                        s_addr: u32::from_ne_bytes(v4.octets()),
-                    },
-                    sin_zero: [0; 8],
-                };
-                // SAFETY: sockaddr_storage is big and aligned enough.
-                unsafe { std::ptr::write(&mut ss as *mut _ as *mut libc::sockaddr_in, sin) };
-                std::mem::size_of::<libc::sockaddr_in>()
-            }
-            IpAddr::V6(v6) => {
-                let sin6 = libc::sockaddr_in6 {
-                    sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                    sin6_port: 0,
-                    sin6_flowinfo: 0,
-                    sin6_addr: libc::in6_addr {
-                        s6_addr: v6.octets(),
-                    },
-                    sin6_scope_id: 0,
-                };
-                // SAFETY: as above.
-                unsafe { std::ptr::write(&mut ss as *mut _ as *mut libc::sockaddr_in6, sin6) };
-                std::mem::size_of::<libc::sockaddr_in6>()
-            }
-        };
-        (ss, len as libc::socklen_t)
     }
 
     /// Send one segment with `flags` from `src:sport` to `dst:dport`.

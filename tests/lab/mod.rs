@@ -716,7 +716,7 @@ impl Drop for Lab {
 }
 
 /// One ICMP echo over a raw socket (the lab has no `ping` to rely on).
-mod icmp {
+pub mod icmp {
     use super::*;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
@@ -737,7 +737,7 @@ mod icmp {
     }
 
     /// A `sockaddr_in`/`sockaddr_in6` for `a`, as bytes with its length.
-    fn sockaddr(a: IpAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    pub fn sockaddr(a: IpAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
         // SAFETY: sockaddr_storage is plain data; all-zero is a valid value.
         let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
         let len = match a {

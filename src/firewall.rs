@@ -175,11 +175,12 @@ pub fn parse_rules(family: Family, spec: &str) -> Result<Vec<Rule>, Error> {
 pub fn parse_command(family: Family, line: &str) -> Result<Command, Error> {
     let cmd = crate::cli::parse(family, &split(line)?)?;
     match cmd.action {
-        Action::List { .. } | Action::ListRules { .. } | Action::Version | Action::Help(_) => {
-            Err(Error::Param(format!(
-                "`{line}' changes nothing (a listing, help or version)"
-            )))
-        }
+        Action::List { .. }
+        | Action::ListRules { .. }
+        | Action::Version { .. }
+        | Action::Help(_) => Err(Error::Param(format!(
+            "`{line}' changes nothing (a listing, help or version)"
+        ))),
         _ => Ok(cmd),
     }
 }

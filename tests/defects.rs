@@ -246,6 +246,67 @@ fn restore_verbose_prints_flushes_and_rules() {
 }
 
 #[test]
+fn restore_lists_and_echoes_in_order() {
+    // `-S`/`-L` lines show the table as the lines before them left it
+    restore_agree(
+        b"*filter\n:INPUT DROP [0:0]\n-A INPUT -s 2.2.2.2 -j ACCEPT\n-S\n-L -n\nCOMMIT\n*nat\n-S\nCOMMIT\n",
+        "",
+        0,
+    );
+    restore_agree(
+        b"*filter\n-A KEEP -s 2.2.2.2 -j ACCEPT\n-D INPUT 1\n-S\n-L INPUT -n --line-numbers\nCOMMIT\n",
+        "--noflush",
+        0,
+    );
+    restore_agree(
+        b"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 2.2.2.2 -j ACCEPT\n-S\nCOMMIT\n",
+        "-v",
+        0,
+    );
+    // output stops at the first command that fails; an -A to a missing
+    // chain is echoed before it fails, one with a missing target is not
+    restore_agree(
+        b"*filter\n-A INPUT -s 1.2.3.4\n-S NOPE\n-A INPUT -s 5.6.7.8\n-S\nCOMMIT\n",
+        "-v",
+        1,
+    );
+    restore_agree(
+        b"*filter\n-A INPUT -s 1.2.3.4\n-A NOPE -j ACCEPT\n-A INPUT -s 5.6.7.8\nCOMMIT\n",
+        "-v",
+        1,
+    );
+    restore_agree(
+        b"*filter\n-A INPUT -s 1.2.3.4\n-I INPUT 5 -j ACCEPT\n-A INPUT -s 5.6.7.8\nCOMMIT\n",
+        "-v",
+        1,
+    );
+    // a missing jump target is found at COMMIT, and named with its line
+    restore_agree(
+        b"*filter\n-A INPUT -s 1.2.3.4 -j ACCEPT\n-A INPUT -j NOPE\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+        "-v",
+        2,
+    );
+}
+
+#[test]
+fn verbose_names_the_chains_it_flushes_zeroes_and_deletes() {
+    agree(&[
+        ("iptables -N EMPTY", 0),
+        ("iptables -v -F", 0),
+        ("iptables -v -F NOPE", 1),
+        ("iptables -v -Z KEEP", 0),
+        ("iptables -v -Z -L INPUT", 0),
+        ("iptables -t nat -v -Z POSTROUTING", 0),
+        ("iptables -t nat -Z POSTROUTING 1", 1),
+        ("iptables -A INPUT -j KEEP", 0),
+        ("iptables -v -X", 4),
+        ("iptables -v -X KEEP", 4),
+        ("iptables -v -X EMPTY", 0),
+        ("iptables -v -X NOPE", 1),
+    ]);
+}
+
+#[test]
 fn fuzzer_classes_of_commands() {
     agree(&[
         ("iptables -Z INPUT 5", 1),
@@ -259,6 +320,15 @@ fn fuzzer_classes_of_commands() {
         ("iptables -A INPUT -m dscp --dscp 0x00 ! -w", 0),
         ("iptables -A INPUT -p tcp --dport 0x10 --sport 010:0x20", 0),
         ("iptables -A INPUT -p tcp -m multiport --dports 0x10,010", 0),
+        ("iptables ! -V", 0),
+        ("iptables -A INPUT -f-j DROP", 2),
+        ("iptables -A INPUT -m limit --limit +1", 0),
+        ("iptables -A INPUT -m limit --limit -1", 2),
+        ("iptables -A INPUT -p tcp --tcp-flags SYN,,ACK ''", 0),
+        // udp reads ports as getaddrinfo does: decimal only
+        ("iptables -A INPUT -p udp --dport 0x10", 2),
+        ("iptables -A INPUT -p udp --sport 010:' 20'", 0),
+        ("iptables -A INPUT -p udp --dport 20:10", 2),
         ("iptables -v -A INPUT -j NOPE", 2),
         ("iptables -A INPUT -s 2147483648 -d 1.2.300 -j ACCEPT", 0),
         ("iptables -A INPUT -d 0x7f000001 -p 0x10 -j ACCEPT", 0),

@@ -106,14 +106,16 @@ fn failing_command_on_line_40_of_50_changes_nothing() {
 }
 
 #[test]
-fn jump_to_missing_chain_names_its_line() {
+fn jump_to_missing_chain_names_the_commit_line() {
+    // iptables-restore (1.8.9 to 1.8.13) finds a missing jump target while
+    // it carries out the block at its COMMIT, and names that line.
     fails_and_changes_nothing(
         "iptables-restore",
         &fifty_lines(40, "-A NEW -j NOPE"),
         2,
         &[
             "Chain 'NOPE' does not exist",
-            "Error occurred at line: 40\n",
+            "Error occurred at line: 50\n",
         ],
     );
     // The replaced table has no KEEP any more unless the input declares it.
@@ -121,7 +123,7 @@ fn jump_to_missing_chain_names_its_line() {
         "iptables-restore",
         "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j KEEP\nCOMMIT\n",
         2,
-        &["Chain 'KEEP' does not exist", "Error occurred at line: 3\n"],
+        &["Chain 'KEEP' does not exist", "Error occurred at line: 4\n"],
     );
 }
 
@@ -161,7 +163,7 @@ fn error_in_second_table_leaves_first_unchanged() {
         "iptables-restore",
         "*filter\n:INPUT DROP [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j NOPE\nCOMMIT\n",
         2,
-        &["Chain 'NOPE' does not exist", "Error occurred at line: 7\n"],
+        &["Chain 'NOPE' does not exist", "Error occurred at line: 8\n"],
     );
     fails_and_changes_nothing(
         "iptables-restore",

@@ -20,7 +20,13 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
     let family = cmd.family;
     let table = cmd.table;
     match &cmd.action {
-        Action::Version => Ok(format!("{} {}\n", family.prog(), crate::error::VERSION)),
+        Action::Version { not: false } => {
+            Ok(format!("{} {}\n", family.prog(), crate::error::VERSION))
+        }
+        Action::Version { not: true } => Ok(format!(
+            "Not {} ;-)\n",
+            crate::error::VERSION.trim_start_matches('v')
+        )),
         Action::Help(ext) => Ok(crate::applet::help_text(family) + ext),
         Action::List { chain, num, zero } => {
             let mut s = Session::open(family)?;
@@ -54,6 +60,9 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
                     ..cmd.clone()
                 };
                 crate::applet::restore::run_command(&z, layout)?;
+                if cmd.verbose {
+                    out.push_str(&chain_echo(&z)?);
+                }
             }
             Ok(out)
         }
@@ -92,8 +101,60 @@ pub fn run(cmd: &Command, layout: Layout) -> Result<String, Error> {
             let echo = list::rule_echo(rule, family);
             crate::applet::restore::run_command(cmd, layout).map(|()| echo)
         }
+        Action::Flush { .. } | Action::Zero { num: None, .. } | Action::DeleteChain { .. }
+            if cmd.verbose =>
+        {
+            // `-v`: iptables names each chain as it queues the op, so the
+            // names are printed even when the kernel then refuses the batch
+            // (but not for a chain it does not find).
+            let echo = chain_echo(cmd)?;
+            match crate::applet::restore::run_command(cmd, layout) {
+                Ok(()) => Ok(echo),
+                Err(e) if e.exit_code() == 4 => Err(Error::Partial {
+                    out: echo,
+                    msg: e.render(family.prog()),
+                    code: 4,
+                }),
+                Err(e) => Err(e),
+            }
+        }
         _ => crate::applet::restore::run_command(cmd, layout).map(|()| String::new()),
     }
+}
+
+/// What `-v` prints for `-F`, `-Z` and `-X`: `Flushing chain `C'` (and
+/// `Zeroing`, `Deleting`) for the chain named, or for every chain of the
+/// table (built-in ones first, present or not, then the user-defined ones
+/// by name; only those for `-X`).
+fn chain_echo(cmd: &Command) -> Result<String, Error> {
+    let (verb, chain, users_only) = match &cmd.action {
+        Action::Flush { chain } => ("Flushing", chain, false),
+        Action::Zero { chain, .. } => ("Zeroing", chain, false),
+        Action::DeleteChain { chain } => ("Deleting", chain, true),
+        _ => return Ok(String::new()),
+    };
+    let names: Vec<String> = match chain {
+        Some(c) => vec![c.clone()],
+        None => {
+            let table = cmd.table;
+            let mut s = Session::open(cmd.family)?;
+            let mut users: Vec<String> = s
+                .chain_names(table)?
+                .into_iter()
+                .filter(|c| !table.is_builtin(c))
+                .collect();
+            users.sort();
+            let builtins = table.builtin_chains().iter().map(|c| c.to_string());
+            match users_only {
+                true => users,
+                false => builtins.chain(users).collect(),
+            }
+        }
+    };
+    Ok(names
+        .iter()
+        .map(|c| format!("{verb} chain `{c}'\n"))
+        .collect())
 }
 
 /// What `-L` and `-S` read: with a chain named, only that chain (Docker

@@ -11,12 +11,12 @@ use crate::ir::{Expr, NftChain, NftRule};
 use crate::model::{Family, Table};
 use crate::nft::decode::decode_rule;
 use crate::nft::encode::encode_rule;
-use crate::nft::session::{commit_error, nfproto, strerror, Session};
+use crate::nft::session::{commit_error, nfproto, strerror};
 use crate::nft::sys::{trim_heap, CommitError, MappedFile, Nft, SysError};
 use crate::plan::emit::Plan;
 use crate::plan::sim::Kernel;
 use crate::plan::{plan_input_into, prog_of, Opts, Planned, RestoreError};
-use crate::rule::{Rule, TableState};
+use crate::rule::Rule;
 use clap::{Arg, ArgAction};
 
 fn usage(prog: &str) -> String {
@@ -193,24 +193,13 @@ fn sys_error(e: SysError) -> Error {
     Error::Resource(format!("{} failed ({})", e.op, strerror(e.errno)))
 }
 
-/// The kernel as the planner reads it: one netlink socket, plus a session
-/// opened only if a line lists a table (`-L`/`-S`).
+/// The kernel as the planner reads it: one netlink socket.
 pub struct NftKernel<'a> {
     nft: &'a mut Nft,
     family: Family,
-    session: Option<Session>,
 }
 
 impl Kernel for NftKernel<'_> {
-    fn load_table(&mut self, table: Table) -> Result<TableState, Error> {
-        if self.session.is_none() {
-            self.session = Some(Session::open(self.family)?);
-        }
-        match self.session.as_mut() {
-            Some(s) => s.load_table(table),
-            None => Ok(TableState::empty(table)),
-        }
-    }
     fn table_exists(&mut self, table: Table) -> Result<bool, Error> {
         self.nft
             .table_exists(nfproto(self.family), table.name())
@@ -376,7 +365,6 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
             let mut k = NftKernel {
                 nft: &mut nft,
                 family,
-                session: None,
             };
             let mut out = String::new();
             match plan_input_into(text, family, &opts, &mut k, &mut out) {
@@ -485,7 +473,6 @@ pub fn transact<'t>(
             let mut k = NftKernel {
                 nft: &mut nft,
                 family,
-                session: None,
             };
             plan(&mut k)?
         };

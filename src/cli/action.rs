@@ -106,8 +106,11 @@ pub enum Action {
         /// new name
         new: String,
     },
-    /// `-V`
-    Version,
+    /// `-V` (`! -V`: iptables' joke, `Not VERSION ;-)`)
+    Version {
+        /// given as `! -V`
+        not: bool,
+    },
     /// `-h`: the general help, then the help of the extensions loaded
     /// before it (this text: the target's, then each match's)
     Help(String),

@@ -192,6 +192,8 @@ struct Parser<'a> {
     exact: bool,
     line_numbers: bool,
     version: bool,
+    /// `! -V`
+    version_not: bool,
     help: bool,
     /// `-p`'s word, lowercased (`-h` loads the match of that name)
     proto_word: Option<String>,
@@ -238,6 +240,7 @@ pub fn parse_in(family: Family, args: &[String], table: Option<Table>) -> Result
         exact: false,
         line_numbers: false,
         version: false,
+        version_not: false,
         help: false,
         proto_word: None,
         wait: false,
@@ -414,10 +417,16 @@ impl Parser<'_> {
                     } else if c == 'V' {
                         // iptables prints its version as soon as it reads -V
                         self.version = true;
+                        self.version_not = self.invert;
                         self.pos = self.args.len();
                     } else if SHORT_FLAGS.contains(c) {
                         self.option(c, None)?;
                         if let Some(rest) = glued {
+                            // getopt takes a `-` inside a cluster as an
+                            // unknown option (`-f-j`), not as a long one
+                            if rest.starts_with('-') {
+                                return Err(param("unknown option \"--\""));
+                            }
                             // `-nvL`: the rest are more flags
                             pending_short = Some(format!("-{rest}"));
                         }
@@ -659,6 +668,7 @@ impl Parser<'_> {
             }
             'V' => {
                 self.version = true;
+                self.version_not = self.invert;
                 self.pos = self.args.len();
             }
             'h' => {
@@ -839,7 +849,9 @@ impl Parser<'_> {
             return Ok(Command {
                 family: self.family,
                 table: self.default_table,
-                action: Action::Version,
+                action: Action::Version {
+                    not: self.version_not,
+                },
                 numeric: false,
                 verbose: false,
                 exact: false,
@@ -888,7 +900,7 @@ impl Parser<'_> {
             line_numbers,
         };
         if self.version {
-            return Ok(mk(Action::Version));
+            return Ok(mk(Action::Version { not: false }));
         }
         let Some(cmd) = self.cmd else {
             return Err(param("no command specified"));

@@ -2,11 +2,12 @@
 //! T,... [!] --dccp-option N` (`libxt_dccp.c`): xt match `dccp` revision 0,
 //! `struct xt_dccp_info`, both families. `-p dccp` loads it implicitly.
 
+use super::opt::parse_mport;
 use super::udp::print_ports;
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};
 use crate::ir::Expr;
-use crate::model::{netdb, Family};
+use crate::model::Family;
 
 crate::xt_struct! {
     /// `struct xt_dccp_info`
@@ -42,53 +43,6 @@ fn pair(b: [u8; 4]) -> (u16, u16) {
 fn unpair(r: (u16, u16)) -> [u8; 4] {
     let (a, b) = (r.0.to_ne_bytes(), r.1.to_ne_bytes());
     [a[0], a[1], b[0], b[1]]
-}
-
-/// `xtables_getportbyname`: `getaddrinfo` of a service, numeric (glibc's
-/// `strtoul` into an `int`, cut to 16 bits) or a name.
-fn port_by_name(s: &str) -> Option<u16> {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        let v = digits.parse::<u64>().unwrap_or(u64::MAX);
-        let v = if neg { v.wrapping_neg() } else { v };
-        let num = v as i32;
-        return (num >= 0).then_some(num as u16);
-    }
-    ["tcp", "udp", "sctp", "dccp"]
-        .iter()
-        .find_map(|p| netdb::service_port(s, p))
-}
-
-/// An `XTTYPE_PORTRC` value (`xtopt_parse_mport`) of option `--opt`.
-fn port_range(opt: &str, s: &str) -> Result<(u16, u16), Error> {
-    let mut r = [0u16, u16::MAX];
-    let (mut n, mut prev) = (0usize, 0u16);
-    for part in s.split(':') {
-        if n == 2 {
-            return Err(param(format!(
-                "dccp: Too many components for option \"--{opt}\" (max: 2)\n"
-            )));
-        }
-        if !part.is_empty() {
-            let v = port_by_name(part)
-                .ok_or_else(|| param(format!("Port \"{part}\" does not resolve to anything.\n")))?;
-            if v < prev {
-                return Err(param(format!("Port range {prev}-{v} is negative.\n")));
-            }
-            prev = v;
-            r[n] = v;
-        }
-        n += 1;
-    }
-    if n == 1 {
-        r[1] = r[0];
-    }
-    Ok((r[0], r[1]))
 }
 
 /// `parse_dccp_types`
@@ -152,11 +106,11 @@ impl MatchExt for Dccp {
         for h in hits {
             let bit = match h.idx {
                 0 => {
-                    i.spts = unpair(port_range("source-port", h.arg())?);
+                    i.spts = unpair(parse_mport("dccp", "source-port", h.arg(), false)?);
                     SRC_PORTS
                 }
                 1 => {
-                    i.dpts = unpair(port_range("destination-port", h.arg())?);
+                    i.dpts = unpair(parse_mport("dccp", "destination-port", h.arg(), false)?);
                     DEST_PORTS
                 }
                 2 => {

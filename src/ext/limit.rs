@@ -58,17 +58,20 @@ fn parse_rate(s: &str) -> Result<u32, Error> {
             (n, mult)
         }
     };
-    // atoi: leading digits
-    let digits: String = num
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    let r: u64 = digits.parse().unwrap_or(0);
-    if r == 0 {
+    // atoi: blanks, a sign, leading digits
+    let t = num.trim_start();
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
+    let r: u64 = digits.parse().unwrap_or(u64::MAX);
+    if r == 0 || digits.is_empty() {
         return Err(bad());
     }
-    let avg = SCALE * mult / r;
+    // a negative rate divides as a huge unsigned one: 0, too fast
+    let avg = if neg { 0 } else { SCALE * mult / r };
     if avg == 0 {
         return Err(param(format!("Rate too fast \"{s}\"")));
     }

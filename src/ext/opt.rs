@@ -42,6 +42,60 @@ pub fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), Error> {
     Ok((lo, hi))
 }
 
+/// `xtables_getportbyname`: a service as `getaddrinfo` reads it, glibc's
+/// decimal `strtoul` (leading blanks and a sign allowed) into an `int` cut
+/// to 16 bits, or a service name. With `exact`, a number that does not fit
+/// in 16 bits is refused instead of cut (see docs/differences.md).
+pub fn getportbyname(s: &str, exact: bool) -> Option<u16> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let v = digits.parse::<u64>().unwrap_or(u64::MAX);
+        if exact {
+            return (!neg).then(|| u16::try_from(v).ok()).flatten();
+        }
+        let v = if neg { v.wrapping_neg() } else { v };
+        let num = v as i32;
+        return (num >= 0).then_some(num as u16);
+    }
+    ["tcp", "udp", "sctp", "dccp"]
+        .iter()
+        .find_map(|p| netdb::service_port(s, p))
+}
+
+/// An `XTTYPE_PORTRC` value (`xtopt_parse_mport`) of option `--opt` of
+/// extension `ext`: `P`, `P:P`, `:P`, `P:` or `:`, each port as
+/// [`getportbyname`] reads it.
+pub fn parse_mport(ext: &str, opt: &str, s: &str, exact: bool) -> Result<(u16, u16), Error> {
+    let mut r = [0u16, u16::MAX];
+    let (mut n, mut prev) = (0usize, 0u16);
+    for part in s.split(':') {
+        if n == 2 {
+            return Err(param(format!(
+                "{ext}: Too many components for option \"--{opt}\" (max: 2)\n"
+            )));
+        }
+        if !part.is_empty() {
+            let v = getportbyname(part, exact)
+                .ok_or_else(|| param(format!("Port \"{part}\" does not resolve to anything.\n")))?;
+            if v < prev {
+                return Err(param(format!("Port range {prev}-{v} is negative.\n")));
+            }
+            prev = v;
+            r[n] = v;
+        }
+        n += 1;
+    }
+    if n == 1 {
+        r[1] = r[0];
+    }
+    Ok((r[0], r[1]))
+}
+
 /// Save/list form of a port range: `22`, `1:100`.
 pub fn fmt_port_range(r: (u16, u16)) -> String {
     if r.0 == r.1 {

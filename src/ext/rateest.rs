@@ -79,6 +79,50 @@ pub fn strtod(s: &str) -> Option<(f64, usize)> {
             return Some((x, i + word.len()));
         }
     }
+    // a hexadecimal float: 0xH[.H][p[+-]D]
+    if b.len() > i + 2 && b[i] == b'0' && (b[i + 1] | 0x20) == b'x' {
+        let neg = s[start..i].starts_with('-');
+        let mut j = i + 2;
+        let (mut m, mut n, mut scale) = (0f64, 0usize, 0i32);
+        let mut frac = false;
+        while j < b.len() {
+            match (b[j] as char).to_digit(16) {
+                Some(d) => {
+                    m = m * 16.0 + f64::from(d);
+                    if frac {
+                        scale -= 4;
+                    }
+                    n += 1;
+                }
+                None if b[j] == b'.' && !frac => frac = true,
+                None => break,
+            }
+            j += 1;
+        }
+        if n > 0 {
+            if j < b.len() && (b[j] | 0x20) == b'p' {
+                let mut k = j + 1;
+                let eneg = k < b.len() && b[k] == b'-';
+                if k < b.len() && (b[k] == b'+' || b[k] == b'-') {
+                    k += 1;
+                }
+                let e0 = k;
+                while k < b.len() && b[k].is_ascii_digit() {
+                    k += 1;
+                }
+                if k > e0 {
+                    let e: i32 = s[e0..k].parse().unwrap_or(i32::MAX / 2);
+                    scale = scale.saturating_add(if eneg { -e } else { e });
+                    j = k;
+                }
+            }
+            let v = m * 2f64.powi(scale);
+            return Some((if neg { -v } else { v }, j));
+        }
+        // `0x` with no hex digit: the number is the 0
+        let _ = n;
+        return Some((0.0, i + 1));
+    }
     let digits = |i: &mut usize| {
         let s0 = *i;
         while *i < b.len() && b[*i].is_ascii_digit() {
@@ -432,6 +476,25 @@ impl Rateest {
 mod tests {
     use super::*;
     use crate::ext::kit::{build_match, texts, xt_round_trip};
+
+    /// glibc's strtod, hexadecimal floats included (iptables 1.8.13 reads
+    /// `--rateest-bps1 0x10` as 16 bit/s).
+    #[test]
+    fn strtod_reads_what_glibc_reads() {
+        for (s, v, end) in [
+            ("0x10", 16.0, 4),
+            ("0x1.8p4kbit", 24.0, 7),
+            ("-0X.8", -0.5, 5),
+            ("0x", 0.0, 1),
+            ("0xg", 0.0, 1),
+            (" 12.5e1x", 125.0, 7),
+            ("inf", f64::INFINITY, 3),
+        ] {
+            assert_eq!(strtod(s), Some((v, end)), "{s}");
+        }
+        assert_eq!(strtod("x"), None);
+        assert_eq!(get_rate("0x10"), Some(2));
+    }
 
     /// Text as iptables 1.8.13 prints it (captured).
     #[test]

@@ -74,7 +74,8 @@ impl Default for Tcp {
 
 fn parse_flags(s: &str) -> Result<u8, Error> {
     let mut v = 0;
-    for name in s.split(',') {
+    // strtok: empty names between commas are skipped
+    for name in s.split(',').filter(|n| !n.is_empty()) {
         let f = FLAG_NAMES
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))

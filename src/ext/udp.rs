@@ -1,7 +1,7 @@
 //! `-m udp` / `-p udp`: ports (`libxt_udp`, `struct xt_udp`), and the port
 //! encoding iptables-nft shares between tcp and udp (`nft.c add_nft_tcpudp`).
 
-use super::opt::{fmt_port_range, ne_u16, parse_port_range};
+use super::opt::{fmt_port_range, ne_u16, parse_mport};
 use super::{EncodeCx, FmtCx, Match, MatchExt, NativeCmp, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};
 use crate::ir::{CmpOp, Expr, PayloadBase, REG_1};
@@ -275,21 +275,14 @@ impl MatchExt for Udp {
                 return Err(param(format!("Only one `--{name}' allowed")));
             }
             seen |= bit;
-            if h.arg().matches(':').count() > 1 {
-                return Err(param(format!(
-                    "udp: Too many components for option \"--{name}\" (max: 2)\n"
-                )));
+            // udp reads ports the newer way (`XTTYPE_PORTRC`): decimal
+            // numbers or service names, as getaddrinfo reads them
+            // An empty value (1.8.13: port 0) is refused as tcp refuses
+            // it: it is almost always an unset variable (docs/differences.md).
+            if h.arg().is_empty() {
+                return Err(param("invalid port/service `' specified"));
             }
-            // udp reads ports the newer way (`XTTYPE_PORTRC`), with its
-            // own message for a port that is neither number nor service.
-            for part in h.arg().split(':').filter(|p| !p.is_empty()) {
-                if crate::ext::opt::parse_port(part, "udp").is_err() {
-                    return Err(param(format!(
-                        "Port \"{part}\" does not resolve to anything."
-                    )));
-                }
-            }
-            let r = parse_port_range(h.arg(), "udp")?;
+            let r = parse_mport("udp", name, h.arg(), true)?;
             if h.idx == 0 {
                 u.spts = r;
             } else {

@@ -137,6 +137,14 @@ impl Session {
         self.nft.chain(fam, table.name(), chain).map_err(sys_err)
     }
 
+    /// The names of a table's chains (no rules; none if the table does
+    /// not exist).
+    pub fn chain_names(&mut self, table: Table) -> Result<Vec<String>, Error> {
+        let fam = self.fam();
+        let chains = self.nft.chains(fam, table.name()).map_err(sys_err)?;
+        Ok(chains.into_iter().map(|c| c.name).collect())
+    }
+
     /// The rules of one chain, decoded.
     pub fn chain_rules(&mut self, table: Table, chain: &str) -> Result<Vec<RuleEntry>, Error> {
         let fam = self.fam();

@@ -246,8 +246,9 @@ impl MemKernel {
     }
 }
 
-impl Kernel for MemKernel {
-    fn load_table(&mut self, table: Table) -> Result<TableState, Error> {
+impl MemKernel {
+    /// A whole table, decoded (what `-L`/`-S` would read).
+    pub fn load_table(&mut self, table: Table) -> Result<TableState, Error> {
         let mut st = TableState::empty(table);
         let Some(chains) = self.table(table) else {
             return Ok(st);
@@ -287,6 +288,9 @@ impl Kernel for MemKernel {
         st.sort_chains();
         Ok(st)
     }
+}
+
+impl Kernel for MemKernel {
     fn table_exists(&mut self, table: Table) -> Result<bool, Error> {
         Ok(self.table(table).is_some())
     }

@@ -209,9 +209,6 @@ pub fn plan_input_into<'t>(
     out: &mut String,
 ) -> Result<Plan<'t>, RestoreError> {
     let prog = prog_of(family);
-    // Listings (`-L`/`-S` lines, rare) are made once the planner has let go
-    // of the kernel handle; they show the state before the transaction.
-    let mut listings: Vec<(usize, u32, crate::cli::Command)> = Vec::new();
     let src = Source {
         text,
         family,
@@ -241,7 +238,15 @@ pub fn plan_input_into<'t>(
     // the block's COMMIT: a block that does not parse prints nothing
     let mut pending = String::new();
     let mut failed: [Option<RestoreError>; 2] = [None, None];
-    let defer = |r: Result<(), RestoreError>, failed: &mut [Option<RestoreError>; 2]| {
+    // iptables-restore carries out a block's commands at its COMMIT, in
+    // order, and stops at the first that fails: what it prints (`-v`
+    // echoes, listings) stops there too. `cut` is how much of `pending`
+    // was printed when the first failure of the block came.
+    let mut cut: Option<usize> = None;
+    let defer = |r: Result<(), RestoreError>,
+                 failed: &mut [Option<RestoreError>; 2],
+                 cut: &mut Option<usize>,
+                 printed: usize| {
         let slot = match &r {
             Ok(()) => return Ok(()),
             Err(RestoreError::Other(_)) => return r,
@@ -251,6 +256,9 @@ pub fn plan_input_into<'t>(
             Err(_) => 0,
         };
         if let Err(e) = r {
+            if slot == 0 && failed[0].is_none() {
+                *cut = Some(printed);
+            }
             failed[slot].get_or_insert(e);
         }
         Ok(())
@@ -279,13 +287,22 @@ pub fn plan_input_into<'t>(
             }
             LineKind::Commit => {
                 in_table = false;
-                out.push_str(&pending);
+                out.push_str(&pending[..cut.take().unwrap_or(pending.len())]);
                 pending.clear();
+                // iptables-restore finds a missing jump target while it
+                // carries out the block, and reports the COMMIT's line
+                let at_commit = |e: RestoreError| match e {
+                    RestoreError::NoTarget { chain, .. } => RestoreError::NoTarget {
+                        line: lineno,
+                        chain,
+                    },
+                    other => other,
+                };
                 if let Some(e) = failed.iter_mut().find_map(Option::take) {
-                    return Err(e);
+                    return Err(at_commit(e));
                 }
                 if let Some(t) = cur.filter(|_| !test) {
-                    sim.commit_check(t)?;
+                    sim.commit_check(t).map_err(at_commit)?;
                 }
             }
             LineKind::Table(None) => {
@@ -351,7 +368,7 @@ pub fn plan_input_into<'t>(
                     }
                 }
                 let r = sim.chain_line(t, chain, policy, counters, lineno);
-                defer(r, &mut failed)?;
+                defer(r, &mut failed, &mut cut, pending.len())?;
             }
             LineKind::Rule(l) => {
                 let t = cur.ok_or(RestoreError::Failed {
@@ -363,6 +380,8 @@ pub fn plan_input_into<'t>(
                     Parsed::Skip => continue,
                     Parsed::Cmd(cmd) => cmd,
                 };
+                // what was printed before this command
+                let before = pending.len();
                 // -v: each rule as iptables echoes it (printed at COMMIT)
                 if echo {
                     match &cmd.action {
@@ -389,17 +408,30 @@ pub fn plan_input_into<'t>(
                     {
                         let span = (start as u32, line.len() as u32);
                         let r = sim.append_line(t, chain, &rules[0], lineno, span);
-                        defer(r, &mut failed)?;
+                        let printed = echoed_before_failure(&r, before, pending.len());
+                        defer(r, &mut failed, &mut cut, printed)?;
                     }
-                    Action::Version => out.push_str(&format!("{prog} {VERSION}\n")),
+                    Action::Version { .. } => out.push_str(&format!("{prog} {VERSION}\n")),
                     Action::Help(ext) => {
                         out.push_str(&crate::cli::help::help_text(family));
                         out.push_str(ext);
                     }
                     Action::List { .. } | Action::ListRules { .. } => {
-                        listings.push((out.len(), lineno, *cmd));
+                        if failed[0].is_none() && !test {
+                            let r = list_in_place(&mut sim, &cmd, echo, lineno, &mut pending);
+                            defer(r, &mut failed, &mut cut, before)?;
+                        }
                     }
-                    _ => defer(sim.command(*cmd, lineno), &mut failed)?,
+                    _ => {
+                        let is_append = matches!(cmd.action, Action::Append { .. });
+                        let r = sim.command(*cmd, lineno);
+                        let printed = if is_append {
+                            echoed_before_failure(&r, before, pending.len())
+                        } else {
+                            before
+                        };
+                        defer(r, &mut failed, &mut cut, printed)?
+                    }
                 }
             }
             LineKind::Stray => {
@@ -417,60 +449,67 @@ pub fn plan_input_into<'t>(
     if in_table {
         return Err(RestoreError::CommitExpected { line: lineno + 1 });
     }
-    let plan = sim.finish();
-    if !listings.is_empty() {
-        *out = insert_listings(std::mem::take(out), listings, family, k)?;
-    }
-    Ok(plan)
+    Ok(sim.finish())
 }
 
-/// Put the output of `-L`/`-S` lines (the kernel's state before the
-/// transaction) at their places in the output.
-fn insert_listings(
-    out: String,
-    listings: Vec<(usize, u32, crate::cli::Command)>,
-    family: Family,
-    k: &mut dyn Kernel,
-) -> Result<String, RestoreError> {
-    let mut res = String::with_capacity(out.len());
-    let mut at = 0;
-    for (pos, line, cmd) in listings {
-        res.push_str(&out[at..pos]);
-        at = pos;
-        let failed = |e: Error| match e {
-            Error::Op(m) => RestoreError::Failed { line, msg: Some(m) },
-            other => RestoreError::Other(other),
-        };
-        let st = k.load_table(cmd.table).map_err(failed)?;
-        let no_chain = || failed(Error::Op("No chain/target/match by that name".into()));
-        match &cmd.action {
-            Action::List { chain, .. } => {
-                let opts = ListOpts {
-                    numeric: cmd.numeric,
-                    verbose: cmd.verbose,
-                    exact: cmd.exact,
-                    line_numbers: cmd.line_numbers,
-                };
-                match chain {
-                    None => list::list_table(&st, family, &opts, &mut res).map_err(failed)?,
-                    Some(c) => {
-                        let ch = st.chain(c).ok_or_else(no_chain)?;
-                        list::list_chain(&st, ch, family, &opts, &mut res).map_err(failed)?;
-                    }
-                }
-            }
-            Action::ListRules { chain, num } => {
-                if let Some(c) = chain {
-                    st.chain(c).ok_or_else(no_chain)?;
-                }
-                list::list_rules(&st, chain.as_deref(), *num, family, cmd.verbose, &mut res)
-                    .map_err(failed)?;
-            }
-            _ => {}
-        }
+/// How much of the block's output iptables-restore has printed when an
+/// `-A` fails: its echo comes before it finds the chain missing, but after
+/// it finds a jump target missing.
+fn echoed_before_failure(r: &Result<(), RestoreError>, before: usize, after: usize) -> usize {
+    match r {
+        Err(RestoreError::Failed { .. }) => after,
+        _ => before,
     }
-    res.push_str(&out[at..]);
-    Ok(res)
+}
+
+/// The output of an `-L`/`-S` line of the input, added to `out`: the table
+/// as the commands before it in the input have left it, as
+/// iptables-restore lists it while it carries out the block.
+fn list_in_place(
+    sim: &mut Sim,
+    cmd: &crate::cli::Command,
+    verbose: bool,
+    line: u32,
+    out: &mut String,
+) -> Result<(), RestoreError> {
+    // `iptables-restore -v` (without --noflush) makes each of its commands
+    // verbose
+    let verbose = verbose || cmd.verbose;
+    let family = cmd.family;
+    let failed = |e: Error| match e {
+        Error::Op(m) => RestoreError::Failed { line, msg: Some(m) },
+        other => RestoreError::Other(other),
+    };
+    let st = sim.snapshot(cmd.table).map_err(failed)?;
+    let no_chain = || failed(Error::Op("No chain/target/match by that name".into()));
+    let mut res = String::new();
+    match &cmd.action {
+        Action::List { chain, .. } => {
+            let opts = ListOpts {
+                numeric: cmd.numeric,
+                verbose,
+                exact: cmd.exact,
+                line_numbers: cmd.line_numbers,
+            };
+            match chain {
+                None => list::list_table(&st, family, &opts, &mut res).map_err(failed)?,
+                Some(c) => {
+                    let ch = st.chain(c).ok_or_else(no_chain)?;
+                    list::list_chain(&st, ch, family, &opts, &mut res).map_err(failed)?;
+                }
+            }
+        }
+        Action::ListRules { chain, num } => {
+            if let Some(c) = chain {
+                st.chain(c).ok_or_else(no_chain)?;
+            }
+            list::list_rules(&st, chain.as_deref(), *num, family, verbose, &mut res)
+                .map_err(failed)?;
+        }
+        _ => {}
+    }
+    out.push_str(&res);
+    Ok(())
 }
 
 /// An error of a single `iptables` command, from the planner's error for

@@ -41,14 +41,12 @@ use crate::error::Error;
 use crate::ir::{NftChain, NftRule};
 use crate::model::{Family, Table};
 use crate::nft::decode::decode_rule;
-use crate::rule::{Counters, Rule, Target};
+use crate::rule::{ChainState, Counters, Policy, Rule, RuleEntry, TableState, Target};
 use std::collections::{HashMap, HashSet};
 
 /// What the planner may read from the kernel. `NftKernel` (in `applet::restore`) is the
 /// real one; tests use a map.
 pub trait Kernel {
-    /// A whole table, decoded, for a `-L`/`-S` line of a restore.
-    fn load_table(&mut self, table: Table) -> Result<crate::rule::TableState, Error>;
     /// Does the table exist?
     fn table_exists(&mut self, table: Table) -> Result<bool, Error>;
     /// One chain, if it exists.
@@ -1084,10 +1082,18 @@ impl<'k, 't> Sim<'k, 't> {
             Action::Rename { old, new } => self.rename(ti, &old, &new, line),
             Action::Zero { chain, num } => {
                 let chains = match chain {
-                    Some(c) => vec![self
-                        .find(ti, &c)
-                        .map_err(op)?
-                        .ok_or_else(|| op(no_chain()))?],
+                    Some(c) => match self.find(ti, &c).map_err(op)? {
+                        Some(ci) => vec![ci],
+                        // a built-in chain not made yet has nothing to
+                        // zero (and no rule N), as with iptables-nft
+                        None if table.is_builtin(&c) => {
+                            return match num {
+                                Some(_) => Err(op(bad_rule())),
+                                None => Ok(()),
+                            };
+                        }
+                        None => return Err(op(no_chain())),
+                    },
                     None => self.all_chains(ti).map_err(op)?,
                 };
                 for ci in chains {
@@ -1096,9 +1102,10 @@ impl<'k, 't> Sim<'k, 't> {
                 Ok(())
             }
             // Listing, version and help are handled by the caller.
-            Action::List { .. } | Action::ListRules { .. } | Action::Version | Action::Help(_) => {
-                Ok(())
-            }
+            Action::List { .. }
+            | Action::ListRules { .. }
+            | Action::Version { .. }
+            | Action::Help(_) => Ok(()),
         }
     }
 
@@ -1263,6 +1270,69 @@ impl<'k, 't> Sim<'k, 't> {
             line: first.0,
             chain: self.names[first.1 as usize].clone(),
         })
+    }
+
+    /// The table as the input has left it so far: what an `-L`/`-S` line
+    /// of the input lists (iptables-restore runs it in order, after the
+    /// commands before it). Loads and decodes every chain of the table.
+    pub fn snapshot(&mut self, table: Table) -> Result<TableState, Error> {
+        let ti = self.tv(table);
+        let mut st = TableState::empty(table);
+        st.exists = self.tables[ti].replaced.is_some() || self.kernel_exists(ti)?;
+        for ci in self.all_chains(ti)? {
+            self.load(ti, ci, true)?;
+            let ch = &self.tables[ti].chains[ci];
+            let mut rules = Vec::new();
+            if let View::Loaded(items) = &ch.rules {
+                for it in items {
+                    rules.push(match it {
+                        Item::Kernel { handle, rule } => RuleEntry {
+                            handle: *handle,
+                            rule: rule
+                                .as_deref()
+                                .cloned()
+                                .unwrap_or_else(|| Err("rule not read".into())),
+                        },
+                        Item::New(p) => RuleEntry {
+                            handle: 0,
+                            rule: self
+                                .src
+                                .rule(table, p)
+                                .ok_or_else(|| "rule not read again".to_string()),
+                        },
+                    });
+                }
+            }
+            // Policies (and their counters) set by the input are applied
+            // with the batch, after the commands: a listing shows the
+            // kernel's (ACCEPT for a chain not made yet).
+            let kernel = ch.kernel.as_ref();
+            let policy = ch
+                .builtin
+                .then(|| match kernel.and_then(|k| k.base.as_ref()) {
+                    Some(b) if !b.policy_accept => Policy::Drop,
+                    _ => Policy::Accept,
+                });
+            let counters = kernel.map_or_else(Counters::default, |k| Counters {
+                packets: k.packets,
+                bytes: k.bytes,
+            });
+            let entry = ChainState {
+                name: ch.name.clone(),
+                policy,
+                counters,
+                exists: true,
+                handle: kernel.map_or(0, |k| k.handle),
+                rules,
+                refs: None,
+            };
+            match st.chain_mut(&entry.name).filter(|e| e.is_builtin()) {
+                Some(existing) if entry.policy.is_some() => *existing = entry,
+                _ => st.chains.push(entry),
+            }
+        }
+        st.sort_chains();
+        Ok(st)
     }
 
     /// The transaction that takes the kernel to the final state.

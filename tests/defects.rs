@@ -321,6 +321,10 @@ fn fuzzer_classes_of_commands() {
         ("iptables -A INPUT -p tcp --dport 0x10 --sport 010:0x20", 0),
         ("iptables -A INPUT -p tcp -m multiport --dports 0x10,010", 0),
         ("iptables ! -V", 0),
+        // REJECT takes any prefix of a type's name, the first in its table
+        ("iptables -A INPUT -p tcp -j REJECT --reject-with tc", 0),
+        ("iptables -A INPUT -j REJECT --reject-with ICMP-p", 0),
+        ("iptables -A INPUT -j REJECT --reject-with e", 2),
         ("iptables -A INPUT -f-j DROP", 2),
         ("iptables -A INPUT -m limit --limit +1", 0),
         ("iptables -A INPUT -m limit --limit -1", 2),

@@ -74,13 +74,27 @@ impl TargetExtT for Reject {
             None => t[3].2,
             Some(h) => {
                 let a = h.arg();
-                if cx.family == Family::V4 && a == "echo-reply" {
-                    eprintln!("--reject-with echo-reply no longer supported");
+                // `strncasecmp(name, arg, strlen(arg))`: any prefix of a
+                // name or alias, the first in the table's order (so `""`
+                // is the first type)
+                let prefix_of = |full: &str| {
+                    full.len() >= a.len()
+                        && full.as_bytes()[..a.len()].eq_ignore_ascii_case(a.as_bytes())
+                };
+                match t
+                    .iter()
+                    .find(|(n, alias, _)| prefix_of(n) || prefix_of(alias))
+                {
+                    Some((_, _, v)) => *v,
+                    None => {
+                        if cx.family == Family::V4
+                            && (prefix_of("echo-reply") || prefix_of("echoreply"))
+                        {
+                            eprintln!("--reject-with echo-reply no longer supported");
+                        }
+                        return Err(param(format!("unknown reject type \"{a}\"")));
+                    }
                 }
-                t.iter()
-                    .find(|(n, alias, _)| a == *n || a == *alias)
-                    .map(|(_, _, v)| *v)
-                    .ok_or_else(|| param(format!("unknown reject type \"{a}\"")))?
             }
         };
         Ok(Reject {

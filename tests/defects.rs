@@ -280,6 +280,23 @@ fn restore_lists_and_echoes_in_order() {
         "-v",
         1,
     );
+    // -v names the chains of -F, -Z and -X lines
+    restore_agree(
+        b"*filter\n-A INPUT -s 9.9.9.9/32 -j ACCEPT\n-Z\n-N X\n-F\n-X X\n-Z KEEP\n-F NOPE\nCOMMIT\n",
+        "-v",
+        1,
+    );
+    // -h and -V print and end the input: the blocks before stay
+    restore_agree(
+        b"*filter\n-A INPUT -s 1.1.1.1 -j ACCEPT\nCOMMIT\n*filter\n-A INPUT -s 2.2.2.2 -j ACCEPT\n-h\nCOMMIT\n",
+        "--noflush",
+        0,
+    );
+    restore_agree(
+        b"*filter\n-A INPUT -s 1.1.1.1 -j ACCEPT\nCOMMIT\n*nat\n-V\nCOMMIT\n",
+        "",
+        0,
+    );
     // a missing jump target is found at COMMIT, and named with its line
     restore_agree(
         b"*filter\n-A INPUT -s 1.2.3.4 -j ACCEPT\n-A INPUT -j NOPE\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",

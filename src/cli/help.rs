@@ -4,7 +4,12 @@ use crate::model::Family;
 
 /// `iptables -h`.
 pub fn help_text(family: Family) -> String {
-    let p = family.prog();
+    help_text_for(family, family.prog())
+}
+
+/// [`help_text`] as program `p` prints it (`iptables-restore` for a `-h`
+/// line of a restore input).
+pub fn help_text_for(family: Family, p: &str) -> String {
     format!(
         "{p} {v}
 

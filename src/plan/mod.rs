@@ -263,6 +263,8 @@ pub fn plan_input_into<'t>(
         }
         Ok(())
     };
+    // where the current table block starts in the input
+    let mut block_start = 0;
     let mut lineno: u32 = 0;
     for piece in text.split_inclusive('\n') {
         lineno += 1;
@@ -309,6 +311,7 @@ pub fn plan_input_into<'t>(
                 return Err(perr(format!("{prog}: line {lineno} table name invalid")))
             }
             LineKind::Table(Some(name)) => {
+                block_start = start;
                 let t = Table::from_name(name).ok_or_else(|| {
                     perr(format!("{prog}: line {lineno} table name '{name}' invalid"))
                 })?;
@@ -411,10 +414,29 @@ pub fn plan_input_into<'t>(
                         let printed = echoed_before_failure(&r, before, pending.len());
                         defer(r, &mut failed, &mut cut, printed)?;
                     }
-                    Action::Version { .. } => out.push_str(&format!("{prog} {VERSION}\n")),
-                    Action::Help(ext) => {
-                        out.push_str(&crate::cli::help::help_text(family));
-                        out.push_str(ext);
+                    // iptables-restore prints these and exits 0 at once:
+                    // the blocks committed before stay, this one is dropped
+                    Action::Version { .. } | Action::Help(_) => {
+                        match &cmd.action {
+                            Action::Version { not: true } => out.push_str(&format!(
+                                "Not {} ;-)\n",
+                                VERSION.trim_start_matches('v')
+                            )),
+                            Action::Help(ext) => {
+                                out.push_str(&crate::cli::help::help_text_for(family, prog));
+                                out.push_str(ext);
+                            }
+                            _ => out.push_str(&format!("{prog} {VERSION}\n")),
+                        }
+                        drop(sim);
+                        let mut ignored = String::new();
+                        return plan_input_into(
+                            &text[..block_start],
+                            family,
+                            opts,
+                            k,
+                            &mut ignored,
+                        );
                     }
                     Action::List { .. } | Action::ListRules { .. } => {
                         if failed[0].is_none() && !test {
@@ -423,6 +445,24 @@ pub fn plan_input_into<'t>(
                         }
                     }
                     _ => {
+                        // -v: the chains -F, -Z and -X act on
+                        if echo {
+                            let (verb, chain, users_only) = match &cmd.action {
+                                Action::Flush { chain } => ("Flushing", chain, false),
+                                Action::Zero { chain, num: None } => ("Zeroing", chain, false),
+                                Action::DeleteChain { chain } => ("Deleting", chain, true),
+                                _ => ("", &None, false),
+                            };
+                            if !verb.is_empty() {
+                                let names = match chain {
+                                    Some(c) => vec![c.clone()],
+                                    None => sim.chain_names(cmd.table, users_only, lineno)?,
+                                };
+                                for c in names {
+                                    pending.push_str(&format!("{verb} chain `{c}'\n"));
+                                }
+                            }
+                        }
                         let is_append = matches!(cmd.action, Action::Append { .. });
                         let r = sim.command(*cmd, lineno);
                         let printed = if is_append {

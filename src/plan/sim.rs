@@ -1272,6 +1272,24 @@ impl<'k, 't> Sim<'k, 't> {
         })
     }
 
+    /// What `-v` names for `-F`, `-Z` or `-X` of a whole table: the
+    /// built-in chains (present or not; not for `-X`), then the live
+    /// user-defined chains by name.
+    pub fn chain_names(&mut self, table: Table, users_only: bool, line: u32) -> Res<Vec<String>> {
+        let ti = self.tv(table);
+        let cis = self.all_chains(ti).map_err(|e| op_msg(e, line))?;
+        let t = &self.tables[ti];
+        let users = cis
+            .into_iter()
+            .filter(|ci| !t.chains[*ci].builtin)
+            .map(|ci| t.chains[ci].name.clone());
+        let builtins = table.builtin_chains().iter().map(|c| c.to_string());
+        Ok(match users_only {
+            true => users.collect(),
+            false => builtins.chain(users).collect(),
+        })
+    }
+
     /// The table as the input has left it so far: what an `-L`/`-S` line
     /// of the input lists (iptables-restore runs it in order, after the
     /// commands before it). Loads and decodes every chain of the table.

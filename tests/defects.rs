@@ -372,4 +372,6 @@ fn restore_flags_twice_and_long_lines() {
     long.extend(std::iter::repeat_n(b'x', 30000));
     long.extend_from_slice(b"\n-A INPUT -j ACCEPT\nCOMMIT\n");
     restore_agree(&long, "", 2);
+    // -v prints the first piece of a long comment as fgets read it
+    restore_agree(&long, "-v", 2);
 }

@@ -313,8 +313,7 @@ impl<I: Iterator<Item = Op>> Iterator for ExactOps<I> {
 
 impl<I: Iterator<Item = Op>> ExactSizeIterator for ExactOps<I> {}
 
-/// fgets' buffer in iptables-restore, with room for the NUL.
-const FGETS_MAX: usize = 10240 - 1;
+use crate::plan::text::FGETS_MAX;
 
 fn has_long_line(input: &[u8]) -> bool {
     input.len() > FGETS_MAX

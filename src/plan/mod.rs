@@ -284,7 +284,11 @@ pub fn plan_input_into<'t>(
             LineKind::Comment => {
                 if opts.verbose {
                     out.push_str(line);
-                    out.push('\n');
+                    // a piece of a longer line is printed as fgets read
+                    // it, without a newline
+                    if line.len() != text::FGETS_MAX {
+                        out.push('\n');
+                    }
                 }
             }
             LineKind::Commit => {

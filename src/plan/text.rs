@@ -6,6 +6,10 @@
 
 use crate::rule::Counters;
 
+/// The longest line iptables-restore reads at once (fgets into 10240
+/// bytes, with room for the NUL): a longer line is read as several pieces.
+pub const FGETS_MAX: usize = 10240 - 1;
+
 /// What a line of restore input is, as iptables-restore tells them apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineKind<'a> {

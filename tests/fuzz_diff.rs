@@ -990,6 +990,24 @@ impl Runner {
     }
 }
 
+/// Does the case ask for `-v` twice or more (`-v -v`, `-vv`, `--verbose`)?
+fn very_verbose(case: &Case) -> bool {
+    let count = |w: &[u8]| -> usize {
+        if w == b"--verbose" {
+            1
+        } else if w.len() > 1 && w[0] == b'-' && w[1] != b'-' {
+            w.iter().filter(|b| **b == b'v').count()
+        } else {
+            0
+        }
+    };
+    let n: usize = match case {
+        Case::Cmd(c) => c.words.iter().map(|w| count(w)).sum(),
+        Case::Restore(r) => r.flags.iter().map(|f| count(f.as_bytes())).sum(),
+    };
+    n >= 2
+}
+
 #[derive(Clone, Debug)]
 enum Case {
     Cmd(Cmd),
@@ -1367,10 +1385,15 @@ fn differential_fuzz() {
                 restores_done += 1;
                 (Case::Restore(r), fam, m)
             };
-            let prefix = match &case {
+            let mut prefix = match &case {
                 Case::Cmd(c) => format!("{}|{}", fam.name(), form_of(c)),
                 Case::Restore(_) => format!("{}-restore", fam.name()),
             };
+            // `-v -v` (libnftnl's debug dump of the batch) is a class of
+            // its own, whatever the mutation
+            if very_verbose(&case) {
+                prefix.push_str("|vv");
+            }
             let o = run.run(fam, &case);
             let (h, cl) = judge(&o);
             for (is_hard, keys) in [(true, h), (false, cl)] {

@@ -346,6 +346,11 @@ fn fuzzer_classes_of_commands() {
         ("iptables -A INPUT -m limit --limit +1", 0),
         ("iptables -A INPUT -m limit --limit -1", 2),
         ("iptables -A INPUT -p tcp --tcp-flags SYN,,ACK ''", 0),
+        (
+            "iptables -A INPUT -m statistic --mode nth --every 010 --packet 0x2",
+            0,
+        ),
+        ("iptables -A INPUT -m conntrack --ctreplsrcport ' 4:'", 0),
         // udp reads ports as getaddrinfo does: decimal only
         ("iptables -A INPUT -p udp --dport 0x10", 2),
         ("iptables -A INPUT -p udp --sport 010:' 20'", 0),

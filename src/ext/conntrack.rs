@@ -167,12 +167,8 @@ fn parse_port_range(s: &str) -> Result<(u16, u16), Error> {
         if p.is_empty() {
             return Ok(dflt);
         }
-        if let Ok(n) = p.parse::<u16>() {
-            return Ok(n);
-        }
-        ["tcp", "udp", "sctp", "dccp"]
-            .iter()
-            .find_map(|proto| netdb::service_port(p, proto))
+        // getaddrinfo's service: blanks, a sign, decimal, or a name
+        crate::ext::opt::getportbyname(p, true)
             .ok_or_else(|| param(format!("Port \"{p}\" does not resolve to anything.")))
     };
     let (lo, hi) = match s.split_once(':') {

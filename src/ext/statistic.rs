@@ -80,15 +80,17 @@ impl MatchExt for Statistic {
                     inv |= h.inv;
                 }
                 2 => {
-                    let n: u32 = a
-                        .parse()
-                        .ok()
+                    // XTTYPE_UINT32: any base strtoul reads (`010` is 8)
+                    let n: u32 = crate::ext::value::parse_u32(a)
                         .filter(|n| *n >= 1)
                         .ok_or_else(|| bad("every", "1-4294967295"))?;
                     every = Some(n - 1);
                     inv |= h.inv;
                 }
-                _ => packet = a.parse().map_err(|_| bad("packet", "0-4294967295"))?,
+                _ => {
+                    packet = crate::ext::value::parse_u32(a)
+                        .ok_or_else(|| bad("packet", "0-4294967295"))?
+                }
             }
         }
         let given = |i: usize| hits.iter().any(|h| h.idx == i);

@@ -338,6 +338,11 @@ fn fuzzer_classes_of_commands() {
         ("iptables -A INPUT -p tcp --dport 0x10 --sport 010:0x20", 0),
         ("iptables -A INPUT -p tcp -m multiport --dports 0x10,010", 0),
         ("iptables ! -V", 0),
+        // ports are checked as they are read: before a later -V or -h,
+        // and with any command
+        ("iptables -A INPUT -p tcp --dport ! -V", 2),
+        ("iptables -S -m conntrack --ctrepldstport aaaa", 2),
+        ("iptables -L -p udp --dport 0x10", 2),
         // REJECT takes any prefix of a type's name, the first in its table
         ("iptables -A INPUT -p tcp -j REJECT --reject-with tc", 0),
         ("iptables -A INPUT -j REJECT --reject-with ICMP-p", 0),

@@ -114,6 +114,10 @@ fn kind_words(k: ValueKind) -> Option<String> {
         ValueKind::UInt(lo, hi) => Some(format!("a number from {lo} to {hi}")),
         ValueKind::UIntRange(hi) => Some(format!("a number or range min[:max] up to {hi}")),
         ValueKind::TosMask => Some("value[/mask], a TOS value or name".into()),
+        ValueKind::PortRc => {
+            Some("a port or range port[:port], decimal numbers or service names".into())
+        }
+        ValueKind::Ports(_) => Some("a port or range port[:port], numbers or service names".into()),
     }
 }
 

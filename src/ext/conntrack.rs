@@ -6,7 +6,7 @@
 
 use super::nat::{mask_len, parse_host, prefix_mask};
 use super::value::inet_aton;
-use super::value::strtoumax;
+use super::value::{strtoumax, ValueKind};
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};
 use crate::ir::Expr;
@@ -265,10 +265,10 @@ impl MatchExt for Conntrack {
         OptSpec::value(OPTS[5]),
         OptSpec::value(OPTS[6]),
         OptSpec::value(OPTS[7]),
-        OptSpec::value(OPTS[8]),
-        OptSpec::value(OPTS[9]),
-        OptSpec::value(OPTS[10]),
-        OptSpec::value(OPTS[11]),
+        OptSpec::value(OPTS[8]).kind(ValueKind::PortRc),
+        OptSpec::value(OPTS[9]).kind(ValueKind::PortRc),
+        OptSpec::value(OPTS[10]).kind(ValueKind::PortRc),
+        OptSpec::value(OPTS[11]).kind(ValueKind::PortRc),
         OptSpec::value(OPTS[12]).no_inv(),
     ];
 

@@ -5,6 +5,7 @@
 
 use super::opt::{fmt_port_range, ne_u16, parse_port_range};
 use super::udp::{absorb_ports, encode_ports, print_ports};
+use super::value::ValueKind;
 use super::{EncodeCx, FmtCx, Match, MatchExt, NativeCmp, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};
 use crate::ir::{CmpOp, Expr, PayloadBase, REG_1};
@@ -130,8 +131,14 @@ impl MatchExt for Tcp {
     const NAME: &'static str = "tcp";
     const PROTO: Option<u8> = Some(6);
     const OPTIONS: &'static [OptSpec] = &[
-        OptSpec::value("source-port").alias("sport").multi(),
-        OptSpec::value("destination-port").alias("dport").multi(),
+        OptSpec::value("source-port")
+            .alias("sport")
+            .multi()
+            .kind(ValueKind::Ports("tcp")),
+        OptSpec::value("destination-port")
+            .alias("dport")
+            .multi()
+            .kind(ValueKind::Ports("tcp")),
         OptSpec::flag("syn").multi(),
         OptSpec::value("tcp-flags").two().multi(),
         OptSpec::value("tcp-option").multi(),

@@ -2,6 +2,7 @@
 //! encoding iptables-nft shares between tcp and udp (`nft.c add_nft_tcpudp`).
 
 use super::opt::{fmt_port_range, ne_u16, parse_mport};
+use super::value::ValueKind;
 use super::{EncodeCx, FmtCx, Match, MatchExt, NativeCmp, OptHit, OptSpec, ParseCx};
 use crate::error::{param, DecodeError, Error};
 use crate::ir::{CmpOp, Expr, PayloadBase, REG_1};
@@ -255,8 +256,14 @@ impl MatchExt for Udp {
     const NAME: &'static str = "udp";
     const PROTO: Option<u8> = Some(17);
     const OPTIONS: &'static [OptSpec] = &[
-        OptSpec::value("source-port").alias("sport").multi(),
-        OptSpec::value("destination-port").alias("dport").multi(),
+        OptSpec::value("source-port")
+            .alias("sport")
+            .multi()
+            .kind(ValueKind::PortRc),
+        OptSpec::value("destination-port")
+            .alias("dport")
+            .multi()
+            .kind(ValueKind::PortRc),
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {

@@ -109,6 +109,12 @@ pub enum ValueKind {
     UIntRange(u64),
     /// `XTTYPE_TOSMASK`
     TosMask,
+    /// `XTTYPE_PORTRC`: a port range as getaddrinfo reads its ends (udp,
+    /// conntrack's ports); numbers above 65535 refused
+    PortRc,
+    /// a port range as `xtables_parse_port` reads its ends, for the
+    /// protocol's service names (tcp's `--sport`/`--dport`)
+    Ports(&'static str),
 }
 
 impl ValueKind {
@@ -119,6 +125,12 @@ impl ValueKind {
             ValueKind::UInt(min, max) => return uint_opt(ext, name, value, min, max).map(drop),
             ValueKind::UIntRange(max) => return uint_range(ext, name, value, max).map(drop),
             ValueKind::TosMask => return tos_mask(value).map(drop),
+            ValueKind::PortRc => {
+                return super::opt::parse_mport(ext, name, value, true).map(drop);
+            }
+            ValueKind::Ports(proto) => {
+                return super::opt::parse_port_range(value, proto).map(drop);
+            }
             _ => {}
         }
         let ok = match self {

@@ -338,6 +338,7 @@ fn fuzzer_classes_of_commands() {
         ("iptables -A INPUT -p tcp --dport 0x10 --sport 010:0x20", 0),
         ("iptables -A INPUT -p tcp -m multiport --dports 0x10,010", 0),
         ("iptables ! -V", 0),
+        ("iptables -L -Z -c 1 2", 2),
         // ports are checked as they are read: before a later -V or -h,
         // and with any command
         ("iptables -A INPUT -p tcp --dport ! -V", 2),

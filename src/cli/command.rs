@@ -908,9 +908,6 @@ impl Parser<'_> {
         let legal = legality(cmd);
         for (col, used) in self.used.iter().enumerate() {
             if *used && legal[col] == b'x' {
-                if cmd == Cmd::List && col == 10 && self.zero_with_list {
-                    continue;
-                }
                 return Err(param(format!(
                     "Illegal option `{}' with this command",
                     OPT_NAMES[col]

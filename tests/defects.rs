@@ -286,6 +286,12 @@ fn restore_lists_and_echoes_in_order() {
         "-v",
         1,
     );
+    // -R is not echoed
+    restore_agree(
+        b"*filter\n:KEEP - [0:0]\n-A KEEP -p udp --dport 53 -j ACCEPT\n-R KEEP 1 -j ACCEPT\n-A INPUT -s 1.1.1.1\nCOMMIT\n",
+        "-v",
+        0,
+    );
     // -h and -V print and end the input: the blocks before stay
     restore_agree(
         b"*filter\n-A INPUT -s 1.1.1.1 -j ACCEPT\nCOMMIT\n*filter\n-A INPUT -s 2.2.2.2 -j ACCEPT\n-h\nCOMMIT\n",

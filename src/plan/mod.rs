@@ -397,9 +397,7 @@ pub fn plan_input_into<'t>(
                                 pending.push_str(&list::rule_echo(r, family));
                             }
                         }
-                        Action::Replace { rule, .. } => {
-                            pending.push_str(&list::rule_echo(rule, family));
-                        }
+                        // `-R` is not echoed by iptables-restore (1.8.13)
                         _ => {}
                     }
                 }

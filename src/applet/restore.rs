@@ -267,6 +267,39 @@ impl Kernel for NftKernel<'_> {
             "ruleset kept changing while reading it".into(),
         ))
     }
+    fn nth_rule(
+        &mut self,
+        table: Table,
+        chain: &str,
+        skip: &[u64],
+        n: usize,
+    ) -> Result<Result<u64, usize>, Error> {
+        for _ in 0..100 {
+            let mut seen = 0;
+            let mut found = None;
+            let res = self
+                .nft
+                .rules_while(nfproto(self.family), table.name(), chain, |r| {
+                    if skip.contains(&r.handle) {
+                        return true;
+                    }
+                    if seen == n {
+                        found = Some(r.handle);
+                        return false;
+                    }
+                    seen += 1;
+                    true
+                });
+            match res {
+                Ok(_) => return Ok(found.ok_or(seen)),
+                Err(e) if e.errno == libc::EINTR => continue,
+                Err(e) => return Err(sys_error(e)),
+            }
+        }
+        Err(Error::Resource(
+            "ruleset kept changing while reading it".into(),
+        ))
+    }
 }
 
 /// A rule's expressions without its counter, for comparing specs.

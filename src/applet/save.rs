@@ -86,26 +86,38 @@ pub fn run(family: Family, args: &[String]) -> Result<String, Error> {
             (text, problems)
         })?;
         if st.exists {
-            let mut block = String::new();
-            crate::save::table_head(&st, &mut block);
+            let mut head = String::new();
+            crate::save::table_head(&st, &mut head);
+            let mut texts = Vec::with_capacity(chains.len());
             for (text, p) in chains {
-                block.push_str(&text);
+                texts.push(text);
                 problems.extend(p);
             }
-            block.push_str("COMMIT\n");
-            blocks.push(block);
+            blocks.push((head, texts));
         }
     }
     let now = crate::save::ctime_now();
     let (header, footer) = (crate::save::header(family, &now), crate::save::footer(&now));
+    const COMMIT: &str = "COMMIT\n";
     let len = blocks
         .iter()
-        .map(|b| b.len() + header.len() + footer.len())
+        .map(|(head, texts)| {
+            header.len()
+                + head.len()
+                + texts.iter().map(String::len).sum::<usize>()
+                + COMMIT.len()
+                + footer.len()
+        })
         .sum();
+    // the output written once, into a buffer of its size
     let mut text = String::with_capacity(len);
-    for b in blocks {
+    for (head, texts) in blocks {
         text.push_str(&header);
-        text.push_str(&b);
+        text.push_str(&head);
+        for t in texts {
+            text.push_str(&t);
+        }
+        text.push_str(COMMIT);
         text.push_str(&footer);
     }
     if let Some(f) = m.get_one::<String>("file") {

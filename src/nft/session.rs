@@ -265,15 +265,12 @@ impl Session {
         // One dump per chain: the kernel restarts a dump at its start for
         // every buffer it fills, so a table-wide dump costs time quadratic
         // in the table's rules, a per-chain one only in each chain's. The
-        // kernel's time dominates, so big tables are read on several
-        // sockets at once: this thread and up to three more, each on its
-        // own share of the chains. Each chain's rules are decoded and
-        // handed to `per_chain` as soon as they are read.
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 4)
-            .min(chains.len());
+        // kernel's time dominates, so tables of many chains are read on
+        // several sockets at once when cores are idle: this thread and up
+        // to three more, each on its own share of the chains. Each chain's
+        // rules are decoded and handed to `per_chain` as soon as they are
+        // read.
+        let threads = reader_threads(chains.len());
         let one = |nft: &mut Nft, c: &ChainState| -> Result<T, Error> {
             let rules = nft
                 .rules(fam, table.name(), Some(&c.name))
@@ -383,6 +380,37 @@ impl Session {
         }
         Ok(st)
     }
+}
+
+/// How many threads read a table of `chains` chains: one per idle core
+/// (up to four), counting this one. A second reader costs more CPU time
+/// than it saves when it has to share a core (on a busy 2-core machine
+/// a save took a third more CPU time and longer with two readers than
+/// with one), and starting it is not worth it for a few chains.
+fn reader_threads(chains: usize) -> usize {
+    const MIN_CHAINS: usize = 64;
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    if cores == 1 || chains < MIN_CHAINS {
+        return 1;
+    }
+    // the tasks runnable now, this one included (`R/T` in /proc/loadavg)
+    let runnable = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(3)?
+                .split('/')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
+        .unwrap_or(1);
+    cores
+        .saturating_sub(runnable.saturating_sub(1))
+        .clamp(1, cores)
 }
 
 /// The kernel's answer to which xt extension revisions it has

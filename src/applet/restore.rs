@@ -241,7 +241,8 @@ impl Kernel for NftKernel<'_> {
         let family = self.family;
         // Most kernel rules differ from the wanted one in their expressions
         // already; decoding catches other encodings of the same rule.
-        let wanted: Vec<Expr> = without_counter(&encode_rule(rule, family).0);
+        let encoded = encode_rule(rule, family).0;
+        let wanted: Vec<&Expr> = uncounted(&encoded).collect();
         for _ in 0..100 {
             let mut found = None;
             let res = self
@@ -250,7 +251,7 @@ impl Kernel for NftKernel<'_> {
                     if skip.contains(&r.handle) {
                         return true;
                     }
-                    let same = without_counter(&r.exprs) == wanted
+                    let same = uncounted(&r.exprs).eq(wanted.iter().copied())
                         || decode_rule(&r.exprs, family).is_ok_and(|d| d.same_spec(rule));
                     if same {
                         found = Some(r.handle);
@@ -302,13 +303,10 @@ impl Kernel for NftKernel<'_> {
     }
 }
 
-/// A rule's expressions without its counter, for comparing specs.
-fn without_counter(exprs: &[Expr]) -> Vec<Expr> {
-    exprs
-        .iter()
-        .filter(|e| !matches!(e, Expr::Counter { .. }))
-        .cloned()
-        .collect()
+/// A rule's expressions without its counter, for comparing specs (each
+/// rule of a long chain is compared as it is read: nothing is copied).
+fn uncounted(exprs: &[Expr]) -> impl Iterator<Item = &Expr> {
+    exprs.iter().filter(|e| !matches!(e, Expr::Counter { .. }))
 }
 
 /// Send the plan as one transaction. Its ops are built one by one from the

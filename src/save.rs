@@ -22,6 +22,17 @@ pub(crate) fn net_text(n: &Net) -> String {
     }
 }
 
+/// [`net_text`] appended to `s` (IPv4 addresses written in place: their
+/// text is the same as `ntop`'s).
+fn push_net(s: &mut String, n: &Net) {
+    match (&n.addr, n.prefix_len()) {
+        (std::net::IpAddr::V4(a), Some(l)) => {
+            let _ = write!(s, "{a}/{l}");
+        }
+        _ => s.push_str(&net_text(n)),
+    }
+}
+
 /// Is this `-i`/`-o` a match at all? A bare `+` (every name) is not
 /// printed unless inverted, as iptables skips an all-zero mask.
 fn iface_shown(i: &Inv<Iface>) -> bool {
@@ -56,10 +67,14 @@ pub fn rule_spec(rule: &Rule, family: Family, counters_inline: bool) -> String {
 /// buffer, without a string per rule).
 pub fn rule_spec_into(rule: &Rule, family: Family, counters_inline: bool, s: &mut String) {
     if let Some(n) = rule.src.as_ref().filter(|n| net_shown(n)) {
-        let _ = write!(s, "{} -s {}", inv(n.inv), net_text(&n.val));
+        s.push_str(inv(n.inv));
+        s.push_str(" -s ");
+        push_net(s, &n.val);
     }
     if let Some(n) = rule.dst.as_ref().filter(|n| net_shown(n)) {
-        let _ = write!(s, "{} -d {}", inv(n.inv), net_text(&n.val));
+        s.push_str(inv(n.inv));
+        s.push_str(" -d ");
+        push_net(s, &n.val);
     }
     if let Some(i) = rule.iniface.as_ref().filter(|i| iface_shown(i)) {
         let _ = write!(s, "{} -i {}", inv(i.inv), i.val);

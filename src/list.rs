@@ -43,6 +43,20 @@ struct NameDb {
 }
 
 impl NameDb {
+    /// What a listing with `opts` names addresses from: nothing with `-n`
+    /// (which prints numbers), so that the files are not even read then.
+    fn for_opts(opts: &ListOpts) -> &'static NameDb {
+        static NONE: NameDb = NameDb {
+            hosts: Vec::new(),
+            nets: Vec::new(),
+        };
+        if opts.numeric {
+            &NONE
+        } else {
+            NameDb::system()
+        }
+    }
+
     fn system() -> &'static NameDb {
         static DB: OnceLock<NameDb> = OnceLock::new();
         DB.get_or_init(|| NameDb {
@@ -414,7 +428,7 @@ pub fn list_chain(
             format!("chain `{}' in table `{}'", chain.name, state.table.name()),
         ));
     }
-    chain_block(out, state, chain, family, opts, NameDb::system());
+    chain_block(out, state, chain, family, opts, NameDb::for_opts(opts));
     Ok(())
 }
 
@@ -432,7 +446,7 @@ pub fn list_table(
     out: &mut String,
 ) -> Result<(), Error> {
     check_compatible(state, None, family)?;
-    list_table_with(state, family, opts, NameDb::system(), out);
+    list_table_with(state, family, opts, NameDb::for_opts(opts), out);
     Ok(())
 }
 
@@ -476,7 +490,7 @@ pub fn list_chain_rule(
         .and_then(|i| c.rules.get(i))
         .map(|e| &e.rule)
     {
-        rule_line(out, r, rulenum, family, opts, NameDb::system());
+        rule_line(out, r, rulenum, family, opts, NameDb::for_opts(opts));
     }
     Ok(())
 }

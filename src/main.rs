@@ -1,11 +1,14 @@
 //! The multi-call binary: acts as `iptables`, `ip6tables`, their `-save`
 //! and `-restore` by the name it is called as, or as `rxtables APPLET ...`.
 
+// The program starts at C `main`, without the Rust runtime's start (see
+// `rxtables::nft::sys::process_start`); the test harness has its own.
+#![cfg_attr(not(test), no_main)]
+
 use rxtables::applet::{self, Applet};
 use rxtables::model::bytes::{from_bytes, to_bytes};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::process::ExitCode;
 
 fn applet_names() -> Vec<&'static str> {
     applet::NAMES.iter().rev().map(|(n, _)| *n).collect()
@@ -29,19 +32,19 @@ fn install_links(dir: &str) -> anyhow::Result<()> {
 /// rxtables' own subcommands besides the applets and `install-links`
 /// (`--help`, `--version`, the generators of docs/ and completions/,
 /// `list-chains`); `None` if `sub` is none of them.
-fn own_subcommand(sub: &str, rest: &[String]) -> Option<ExitCode> {
+fn own_subcommand(sub: &str, rest: &[String]) -> Option<u8> {
     let fail = |msg: String| {
         eprintln!("rxtables: {msg}");
-        ExitCode::from(1)
+        1
     };
     Some(match (sub, rest) {
         ("--help" | "-h" | "help", _) => {
             print!("{}", usage());
-            ExitCode::SUCCESS
+            0
         }
         ("--version" | "-V", _) => {
             print!("{}", rxtables::doc::version_line());
-            ExitCode::SUCCESS
+            0
         }
         ("completion", [shell]) => {
             let names = applet_names();
@@ -56,7 +59,7 @@ fn own_subcommand(sub: &str, rest: &[String]) -> Option<ExitCode> {
                 }
             };
             print!("{text}");
-            ExitCode::SUCCESS
+            0
         }
         ("gen-man", [dir]) => {
             let dir = std::path::Path::new(dir);
@@ -76,7 +79,7 @@ fn own_subcommand(sub: &str, rest: &[String]) -> Option<ExitCode> {
                     return Some(fail(format!("{}: {e}", path.display())));
                 }
             }
-            ExitCode::SUCCESS
+            0
         }
         ("list-chains", rest) => {
             let (family, table) = match rest {
@@ -92,14 +95,14 @@ fn own_subcommand(sub: &str, rest: &[String]) -> Option<ExitCode> {
                             .write_all(&to_bytes(&n))
                             .and_then(|_| so.write_all(b"\n"));
                     }
-                    ExitCode::SUCCESS
+                    0
                 }
                 Err(e) => fail(format!("list-chains: {e}")),
             }
         }
         ("completion" | "gen-man", _) => {
             eprint!("{}", usage());
-            ExitCode::from(2)
+            2
         }
         _ => return None,
     })
@@ -120,7 +123,21 @@ fn list_chains(family: rxtables::model::Family, table: &str) -> anyhow::Result<V
     Ok(chains.into_iter().map(|c| c.name).collect())
 }
 
-fn main() -> ExitCode {
+/// The C entry point: what the Rust runtime's start would do that
+/// rxtables needs, then the program. (Arguments come from `std::env`.)
+#[cfg(not(test))]
+#[no_mangle]
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    rxtables::nft::sys::process_start();
+    // flushes standard output, then exits with the status
+    std::process::exit(i32::from(run()))
+}
+
+#[cfg_attr(test, allow(dead_code))]
+fn run() -> u8 {
     let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let argv0 = raw
         .first()
@@ -145,13 +162,13 @@ fn main() -> ExitCode {
             if sub == "install-links" {
                 let Some(dir) = args.get(2) else {
                     eprint!("{}", usage());
-                    return ExitCode::from(2);
+                    return 2;
                 };
                 return match install_links(dir) {
-                    Ok(()) => ExitCode::SUCCESS,
+                    Ok(()) => 0,
                     Err(e) => {
                         eprintln!("rxtables: {e}");
-                        ExitCode::from(1)
+                        1
                     }
                 };
             }
@@ -166,7 +183,7 @@ fn main() -> ExitCode {
                 }
                 None => {
                     eprint!("{}", usage());
-                    return ExitCode::from(2);
+                    return 2;
                 }
             }
         }
@@ -178,7 +195,7 @@ fn main() -> ExitCode {
         let _ = so.write_all(&to_bytes(&out)).and_then(|_| so.flush());
     }
     match err {
-        None => ExitCode::SUCCESS,
+        None => 0,
         Some((msg, code)) => {
             if !msg.is_empty() {
                 let mut e = std::io::stderr().lock();
@@ -186,7 +203,7 @@ fn main() -> ExitCode {
                     .write_all(&to_bytes(&msg))
                     .and_then(|_| e.write_all(b"\n"));
             }
-            ExitCode::from(code as u8)
+            code as u8
         }
     }
 }

@@ -7,8 +7,8 @@
 //! ``# Table `filter' is incompatible, use 'nft' tool.``.
 
 use crate::ext::FmtCx;
-use crate::model::{netdb, Family, Iface, Inv, Net};
-use crate::rule::{Rule, TableState, Target};
+use crate::model::{netdb, Family, Iface, Inv, Net, Table};
+use crate::rule::{Rule, RuleEntry, TableState, Target};
 use std::fmt::Write as _;
 
 pub(crate) use crate::model::addr::ntop;
@@ -19,6 +19,17 @@ pub(crate) fn net_text(n: &Net) -> String {
     match n.prefix_len() {
         Some(l) => format!("{}/{}", ntop(&n.addr), l),
         None => format!("{}/{}", ntop(&n.addr), ntop(&n.mask)),
+    }
+}
+
+/// [`net_text`] appended to `s` (IPv4 addresses written in place: their
+/// text is the same as `ntop`'s).
+fn push_net(s: &mut String, n: &Net) {
+    match (&n.addr, n.prefix_len()) {
+        (std::net::IpAddr::V4(a), Some(l)) => {
+            let _ = write!(s, "{a}/{l}");
+        }
+        _ => s.push_str(&net_text(n)),
     }
 }
 
@@ -48,11 +59,22 @@ fn inv(b: bool) -> &'static str {
 /// `iptables -v -S` does.
 pub fn rule_spec(rule: &Rule, family: Family, counters_inline: bool) -> String {
     let mut s = String::new();
+    rule_spec_into(rule, family, counters_inline, &mut s);
+    s
+}
+
+/// [`rule_spec`] appended to `s` (a save writes every rule into one
+/// buffer, without a string per rule).
+pub fn rule_spec_into(rule: &Rule, family: Family, counters_inline: bool, s: &mut String) {
     if let Some(n) = rule.src.as_ref().filter(|n| net_shown(n)) {
-        let _ = write!(s, "{} -s {}", inv(n.inv), net_text(&n.val));
+        s.push_str(inv(n.inv));
+        s.push_str(" -s ");
+        push_net(s, &n.val);
     }
     if let Some(n) = rule.dst.as_ref().filter(|n| net_shown(n)) {
-        let _ = write!(s, "{} -d {}", inv(n.inv), net_text(&n.val));
+        s.push_str(inv(n.inv));
+        s.push_str(" -d ");
+        push_net(s, &n.val);
     }
     if let Some(i) = rule.iniface.as_ref().filter(|i| iface_shown(i)) {
         let _ = write!(s, "{} -i {}", inv(i.inv), i.val);
@@ -77,7 +99,7 @@ pub fn rule_spec(rule: &Rule, family: Family, counters_inline: bool) -> String {
     for m in &rule.matches {
         s.push_str(" -m ");
         s.push_str(m.name());
-        m.save(&cx, &mut s);
+        m.save(&cx, s);
     }
     if counters_inline {
         let _ = write!(s, " -c {} {}", rule.counters.packets, rule.counters.bytes);
@@ -95,10 +117,9 @@ pub fn rule_spec(rule: &Rule, family: Family, counters_inline: bool) -> String {
         Target::Ext(t) => {
             s.push_str(" -j ");
             s.push_str(t.name());
-            t.save(&cx, &mut s);
+            t.save(&cx, s);
         }
     }
-    s
 }
 
 /// Why a table cannot be written or listed: the first rule that could not
@@ -125,6 +146,24 @@ pub fn table_text(
     out: &mut String,
     problems: &mut Vec<String>,
 ) {
+    table_head(state, out);
+    for c in &state.chains {
+        chain_rules_text(
+            state.table,
+            &c.name,
+            &c.rules,
+            family,
+            counters,
+            out,
+            problems,
+        );
+    }
+    out.push_str("COMMIT\n");
+}
+
+/// The start of a table block: `*TABLE` and one line per chain of
+/// `state.chains` (their rules are not looked at).
+pub fn table_head(state: &TableState, out: &mut String) {
     let _ = writeln!(out, "*{}", state.table.name());
     for c in &state.chains {
         match c.policy {
@@ -143,28 +182,42 @@ pub fn table_text(
             }
         }
     }
-    for c in &state.chains {
-        for (i, e) in c.rules.iter().enumerate() {
-            let r = match &e.rule {
-                Ok(r) => r,
-                Err(why) => {
-                    problems.push(format!(
-                        "table `{}', chain `{}', rule {} (handle {}) cannot be expressed in iptables syntax and is not printed: {why}",
-                        state.table.name(),
-                        c.name,
-                        i + 1,
-                        e.handle
-                    ));
-                    continue;
-                }
-            };
-            if counters {
-                let _ = write!(out, "[{}:{}] ", r.counters.packets, r.counters.bytes);
+}
+
+/// The `-A` lines of one chain of `table`, as [`table_text`] prints them
+/// after the chain lines; a rule that cannot be expressed is described in
+/// `problems` instead.
+pub fn chain_rules_text(
+    table: Table,
+    chain: &str,
+    rules: &[RuleEntry],
+    family: Family,
+    counters: bool,
+    out: &mut String,
+    problems: &mut Vec<String>,
+) {
+    for (i, e) in rules.iter().enumerate() {
+        let r = match &e.rule {
+            Ok(r) => r,
+            Err(why) => {
+                problems.push(format!(
+                    "table `{}', chain `{}', rule {} (handle {}) cannot be expressed in iptables syntax and is not printed: {why}",
+                    table.name(),
+                    chain,
+                    i + 1,
+                    e.handle
+                ));
+                continue;
             }
-            let _ = writeln!(out, "-A {}{}", c.name, rule_spec(r, family, false));
+        };
+        if counters {
+            let _ = write!(out, "[{}:{}] ", r.counters.packets, r.counters.bytes);
         }
+        out.push_str("-A ");
+        out.push_str(chain);
+        rule_spec_into(r, family, false, out);
+        out.push('\n');
     }
-    out.push_str("COMMIT\n");
 }
 
 /// The program name in the `# Generated by` line.

@@ -230,7 +230,8 @@ impl Kernel for NftKernel<'_> {
         let family = self.family;
         // Most kernel rules differ from the wanted one in their expressions
         // already; decoding catches other encodings of the same rule.
-        let wanted: Vec<Expr> = without_counter(&encode_rule(rule, family).0);
+        let encoded = encode_rule(rule, family).0;
+        let wanted: Vec<&Expr> = uncounted(&encoded).collect();
         for _ in 0..100 {
             let mut found = None;
             let res = self
@@ -239,7 +240,7 @@ impl Kernel for NftKernel<'_> {
                     if skip.contains(&r.handle) {
                         return true;
                     }
-                    let same = without_counter(&r.exprs) == wanted
+                    let same = uncounted(&r.exprs).eq(wanted.iter().copied())
                         || decode_rule(&r.exprs, family).is_ok_and(|d| d.same_spec(rule));
                     if same {
                         found = Some(r.handle);
@@ -256,15 +257,45 @@ impl Kernel for NftKernel<'_> {
             "ruleset kept changing while reading it".into(),
         ))
     }
+    fn nth_rule(
+        &mut self,
+        table: Table,
+        chain: &str,
+        skip: &[u64],
+        n: usize,
+    ) -> Result<Result<u64, usize>, Error> {
+        for _ in 0..100 {
+            let mut seen = 0;
+            let mut found = None;
+            let res = self
+                .nft
+                .rules_while(nfproto(self.family), table.name(), chain, |r| {
+                    if skip.contains(&r.handle) {
+                        return true;
+                    }
+                    if seen == n {
+                        found = Some(r.handle);
+                        return false;
+                    }
+                    seen += 1;
+                    true
+                });
+            match res {
+                Ok(_) => return Ok(found.ok_or(seen)),
+                Err(e) if e.errno == libc::EINTR => continue,
+                Err(e) => return Err(sys_error(e)),
+            }
+        }
+        Err(Error::Resource(
+            "ruleset kept changing while reading it".into(),
+        ))
+    }
 }
 
-/// A rule's expressions without its counter, for comparing specs.
-fn without_counter(exprs: &[Expr]) -> Vec<Expr> {
-    exprs
-        .iter()
-        .filter(|e| !matches!(e, Expr::Counter { .. }))
-        .cloned()
-        .collect()
+/// A rule's expressions without its counter, for comparing specs (each
+/// rule of a long chain is compared as it is read: nothing is copied).
+fn uncounted(exprs: &[Expr]) -> impl Iterator<Item = &Expr> {
+    exprs.iter().filter(|e| !matches!(e, Expr::Counter { .. }))
 }
 
 /// Send the plan as one transaction. Its ops are built one by one from the

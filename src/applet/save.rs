@@ -64,17 +64,62 @@ pub fn run(family: Family, args: &[String]) -> Result<String, Error> {
                 .ok_or_else(|| Error::Op(format!("Table '{t}' does not exist")))?],
             None => SAVE_ORDER.to_vec(),
         };
+    let counters = m.get_flag("counters");
     let mut s = Session::open(family)?;
-    let mut states = Vec::new();
+    // Each chain is turned into text as soon as it is read (by the thread
+    // that read it): the rules of the whole ruleset are never held at once.
+    let mut blocks = Vec::new();
+    let mut problems = Vec::new();
     for t in tables {
-        let st = s.load_table(t)?;
+        let (st, chains) = s.read_table(t, |c, rules| {
+            let mut text = String::new();
+            let mut problems = Vec::new();
+            crate::save::chain_rules_text(
+                t,
+                &c.name,
+                &rules,
+                family,
+                counters,
+                &mut text,
+                &mut problems,
+            );
+            (text, problems)
+        })?;
         if st.exists {
-            states.push(st);
+            let mut head = String::new();
+            crate::save::table_head(&st, &mut head);
+            let mut texts = Vec::with_capacity(chains.len());
+            for (text, p) in chains {
+                texts.push(text);
+                problems.extend(p);
+            }
+            blocks.push((head, texts));
         }
     }
     let now = crate::save::ctime_now();
-    let (mut text, problems) =
-        crate::save::save_text(&states, family, m.get_flag("counters"), &now);
+    let (header, footer) = (crate::save::header(family, &now), crate::save::footer(&now));
+    const COMMIT: &str = "COMMIT\n";
+    let len = blocks
+        .iter()
+        .map(|(head, texts)| {
+            header.len()
+                + head.len()
+                + texts.iter().map(String::len).sum::<usize>()
+                + COMMIT.len()
+                + footer.len()
+        })
+        .sum();
+    // the output written once, into a buffer of its size
+    let mut text = String::with_capacity(len);
+    for (head, texts) in blocks {
+        text.push_str(&header);
+        text.push_str(&head);
+        for t in texts {
+            text.push_str(&t);
+        }
+        text.push_str(COMMIT);
+        text.push_str(&footer);
+    }
     if let Some(f) = m.get_one::<String>("file") {
         std::fs::write(f, crate::model::bytes::to_bytes(&text))
             .map_err(|e| Error::Op(format!("Failed to open file: {e}")))?;

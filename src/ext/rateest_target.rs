@@ -56,6 +56,43 @@ fn time_text(time: u32, out: &mut String) {
     });
 }
 
+/// `-ln(w)` with `w = 1 - 1 / (1 << e)` for `e` = 1..=31 (`1 << 31` is
+/// INT_MIN in C), the bits glibc's `log` gives: a table, so that the
+/// binary links no libm (a library less to load at every start).
+const NEG_LN_W: [u64; 31] = [
+    0x3fe62e42fefa39ef,
+    0x3fd269621134db92,
+    0x3fc1178e8227e47c,
+    0x3fb08598b59e3a07,
+    0x3fa0415d89e74444,
+    0x3f90205658935847,
+    0x3f8010157588de71,
+    0x3f70080559588b35,
+    0x3f60040155d5889e,
+    0x3f50020055655889,
+    0x3f40010015575589,
+    0x3f30008005559559,
+    0x3f20004001555d56,
+    0x3f10002000555655,
+    0x3f00001000155575,
+    0x3ef0000800055559,
+    0x3ee0000400015556,
+    0x3ed0000200005555,
+    0x3ec0000100001555,
+    0x3eb0000080000555,
+    0x3ea0000040000155,
+    0x3e90000020000055,
+    0x3e80000010000015,
+    0x3e70000008000005,
+    0x3e60000004000001,
+    0x3e50000002000000,
+    0x3e40000001000000,
+    0x3e30000000800000,
+    0x3e20000000400000,
+    0x3e10000000200000,
+    0xbdffffffffe00000,
+];
+
 impl TargetExtT for RateestTarget {
     const NAME: &'static str = "RATEEST";
     const OPTIONS: &'static [OptSpec] = &[
@@ -91,9 +128,8 @@ impl TargetExtT for RateestTarget {
             .ok_or_else(|| param("RATEEST: interval value is too large"))?;
         let mut e = (1..32u32)
             .find(|e| {
-                // `1 << 31` is INT_MIN in C
-                let w = 1.0 - 1.0 / f64::from(1i32.wrapping_shl(*e));
-                f64::from(interval) / -w.ln() > f64::from(ewma)
+                let neg_ln_w = f64::from_bits(NEG_LN_W[*e as usize - 1]);
+                f64::from(interval) / neg_ln_w > f64::from(ewma)
             })
             .unwrap_or(32);
         e -= 1;
@@ -161,6 +197,17 @@ impl RateestTarget {
 mod tests {
     use super::*;
     use crate::ext::kit::build_target;
+
+    /// The table holds what libm's `log` computes (the test binary may
+    /// link libm).
+    #[test]
+    fn neg_ln_w_is_libm_log() {
+        for e in 1..32u32 {
+            // `1 << 31` is INT_MIN in C
+            let w = 1.0 - 1.0 / f64::from(1i32.wrapping_shl(e));
+            assert_eq!(NEG_LN_W[e as usize - 1], (-w.ln()).to_bits(), "e = {e}");
+        }
+    }
 
     /// Text as iptables 1.8.13 prints it (captured).
     #[test]

@@ -6,7 +6,7 @@
 use super::decode::decode_rule;
 use super::sys::{CommitError, Nft, SysError};
 use crate::error::Error;
-use crate::ir::{Expr, NfProto, NftChain, NftRule, Op, Position};
+use crate::ir::{Expr, NfProto, NftChain, Op, Position};
 use crate::model::{Family, Table};
 use crate::rule::{ChainState, Counters, Policy, RuleEntry, TableState};
 
@@ -17,9 +17,6 @@ pub fn nfproto(family: Family) -> NfProto {
         Family::V6 => NfProto::Ipv6,
     }
 }
-
-/// A chain's name and its decoded rules, as one reader thread returns them.
-type ChainRules = (String, Vec<RuleEntry>);
 
 /// A socket to nf_tables, for one family.
 pub struct Session {
@@ -166,12 +163,32 @@ impl Session {
     /// Read again if the ruleset changed meanwhile (its parts come from
     /// several dumps), so the result is one consistent generation.
     pub fn load_table(&mut self, table: Table) -> Result<TableState, Error> {
+        let (mut st, rules) = self.read_table(table, |_, rules| rules)?;
+        let mut rules = rules.into_iter();
+        for c in st.chains.iter_mut().filter(|c| c.exists) {
+            c.rules = rules.next().unwrap_or_default();
+            c.refs = c.refs.map(|uses| uses.saturating_sub(c.rules.len()));
+        }
+        Ok(st)
+    }
+
+    /// A whole table read chain by chain, one consistent generation (read
+    /// again if the ruleset changed meanwhile): its chains without their
+    /// rules, and what `per_chain` makes of each existing chain's decoded
+    /// rules, in the order of those chains in the table. A save turns each
+    /// chain into text as soon as it is read, so that the rules of only a
+    /// few chains are held at a time.
+    pub fn read_table<T: Send>(
+        &mut self,
+        table: Table,
+        per_chain: impl Fn(&ChainState, Vec<RuleEntry>) -> T + Sync,
+    ) -> Result<(TableState, Vec<T>), Error> {
         let mut tries = 0;
         loop {
             let before = self.genid()?;
-            let st = self.load_table_once(table, before)?;
+            let got = self.read_table_once(table, before, &per_chain)?;
             if self.genid()? == before || tries == 10 {
-                return Ok(st);
+                return Ok(got);
             }
             tries += 1;
         }
@@ -193,11 +210,9 @@ impl Session {
             .collect())
     }
 
-    /// `genid`: the generation read before; a table read while another
-    /// writer commits is read again by the caller.
-    fn load_table_once(&mut self, table: Table, genid: u32) -> Result<TableState, Error> {
-        let fam = self.fam();
-        let family = self.family;
+    /// The chains of `table` in listing order, without their rules
+    /// (`refs` holds the kernel's use count, rules included).
+    fn table_skeleton(&mut self, table: Table, genid: u32) -> Result<TableState, Error> {
         let mut st = TableState::empty(table);
         let chains = self.table_chains(table, genid)?;
         if chains.is_empty() && !self.table_exists(table)? {
@@ -213,7 +228,7 @@ impl Session {
                 }
             });
             let entry = ChainState {
-                name: c.name.clone(),
+                name: c.name,
                 policy,
                 counters: Counters {
                     packets: c.packets,
@@ -222,13 +237,13 @@ impl Session {
                 exists: true,
                 handle: c.handle,
                 rules: Vec::new(),
-                // the kernel's use count for now; less the rules below
+                // the kernel's use count for now; less the rules later
                 refs: Some(c.uses as usize),
             };
             // only a base chain replaces a placeholder (a look-up per user
             // chain would cost time quadratic in the table's chains)
             let placeholder = match policy {
-                Some(_) => st.chain_mut(&c.name).filter(|e| e.is_builtin()),
+                Some(_) => st.chain_mut(&entry.name).filter(|e| e.is_builtin()),
                 None => None,
             };
             match placeholder {
@@ -237,89 +252,91 @@ impl Session {
             }
         }
         st.sort_chains();
+        Ok(st)
+    }
+
+    /// `genid`: the generation read before; a table read while another
+    /// writer commits is read again by the caller.
+    fn read_table_once<T: Send>(
+        &mut self,
+        table: Table,
+        genid: u32,
+        per_chain: &(impl Fn(&ChainState, Vec<RuleEntry>) -> T + Sync),
+    ) -> Result<(TableState, Vec<T>), Error> {
+        let fam = self.fam();
+        let family = self.family;
+        let st = self.table_skeleton(table, genid)?;
+        let chains: Vec<&ChainState> = st.chains.iter().filter(|c| c.exists).collect();
+        if chains.is_empty() {
+            return Ok((st, Vec::new()));
+        }
         // One dump per chain: the kernel restarts a dump at its start for
         // every buffer it fills, so a table-wide dump costs time quadratic
         // in the table's rules, a per-chain one only in each chain's. The
-        // kernel's time dominates, so big tables are read on several
-        // sockets at once, one thread each.
-        let names: Vec<String> = st
-            .chains
-            .iter()
-            .filter(|c| c.exists)
-            .map(|c| c.name.clone())
-            .collect();
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 4)
-            .min(names.len().max(1));
-        // Each chain's rules are decoded as soon as they are read, so the
-        // raw expressions of only one chain per thread are held at a time.
-        let decode_all = |rules: Vec<NftRule>| -> Vec<RuleEntry> {
-            rules
+        // kernel's time dominates, so tables of many chains are read on
+        // several sockets at once when cores are idle: this thread and up
+        // to three more, each on its own share of the chains. Each chain's
+        // rules are decoded and handed to `per_chain` as soon as they are
+        // read.
+        let threads = reader_threads(chains.len());
+        let one = |nft: &mut Nft, c: &ChainState| -> Result<T, Error> {
+            let rules = nft
+                .rules(fam, table.name(), Some(&c.name))
+                .map_err(sys_err)?;
+            let entries = rules
                 .into_iter()
                 .map(|r| RuleEntry {
                     handle: r.handle,
                     rule: decode_rule(&r.exprs, family).map_err(|e| undecodable(&e, &r.exprs)),
                 })
+                .collect();
+            Ok(per_chain(c, entries))
+        };
+        let share = |nft: &mut Nft, t: usize| -> Result<Vec<T>, Error> {
+            chains
+                .iter()
+                .skip(t)
+                .step_by(threads)
+                .map(|c| one(nft, c))
                 .collect()
         };
-        let mut dumped: Vec<ChainRules> = Vec::with_capacity(names.len());
+        let mut shares: Vec<Vec<T>> = Vec::with_capacity(threads);
         if threads <= 1 {
-            for n in &names {
-                let rules = self
-                    .nft
-                    .rules(fam, table.name(), Some(n))
-                    .map_err(sys_err)?;
-                dumped.push((n.clone(), decode_all(rules)));
-            }
+            shares.push(share(&mut self.nft, 0)?);
         } else {
-            let results: Vec<Result<Vec<ChainRules>, Error>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..threads)
+            let nft = &mut self.nft;
+            let results: Vec<Result<Vec<T>, Error>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (1..threads)
                     .map(|t| {
-                        let mine: Vec<&String> = names.iter().skip(t).step_by(threads).collect();
-                        scope.spawn(move || -> Result<Vec<ChainRules>, Error> {
+                        let share = &share;
+                        scope.spawn(move || -> Result<Vec<T>, Error> {
                             let mut nft = Nft::open().map_err(sys_err)?;
-                            let mut out = Vec::with_capacity(mine.len());
-                            for n in mine {
-                                let rules =
-                                    nft.rules(fam, table.name(), Some(n)).map_err(sys_err)?;
-                                out.push((n.clone(), decode_all(rules)));
-                            }
-                            Ok(out)
+                            share(&mut nft, t)
                         })
                     })
                     .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(Error::Resource("a reader thread failed".into()))
-                        })
-                    })
-                    .collect()
+                let mut all = vec![share(nft, 0)];
+                all.extend(handles.into_iter().map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::Resource("a reader thread failed".into())))
+                }));
+                all
             });
             for r in results {
-                dumped.extend(r?);
+                shares.push(r?);
             }
         }
-        let index: std::collections::HashMap<&[u8], usize> = st
-            .chains
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.name.as_bytes(), i))
-            .collect();
-        let slots: Vec<(usize, Vec<RuleEntry>)> = dumped
-            .into_iter()
-            .filter_map(|(name, rules)| index.get(name.as_bytes()).map(|&i| (i, rules)))
-            .collect();
-        for (i, rules) in slots {
-            st.chains[i].rules = rules;
+        // chain i was read by share i % threads, as its (i / threads)th
+        let mut iters: Vec<_> = shares.into_iter().map(Vec::into_iter).collect();
+        let mut out = Vec::with_capacity(chains.len());
+        for i in 0..chains.len() {
+            match iters.get_mut(i % threads).and_then(Iterator::next) {
+                Some(x) => out.push(x),
+                None => return Err(Error::Resource("a reader thread lost a chain".into())),
+            }
         }
-        for c in &mut st.chains {
-            c.refs = c.refs.map(|uses| uses.saturating_sub(c.rules.len()));
-        }
-        Ok(st)
+        drop(chains);
+        Ok((st, out))
     }
 
     /// A table holding only what a command on one chain needs, as
@@ -371,6 +388,37 @@ impl Session {
         }
         Ok(st)
     }
+}
+
+/// How many threads read a table of `chains` chains: one per idle core
+/// (up to four), counting this one. A second reader costs more CPU time
+/// than it saves when it has to share a core (on a busy 2-core machine
+/// a save took a third more CPU time and longer with two readers than
+/// with one), and starting it is not worth it for a few chains.
+fn reader_threads(chains: usize) -> usize {
+    const MIN_CHAINS: usize = 64;
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    if cores == 1 || chains < MIN_CHAINS {
+        return 1;
+    }
+    // the tasks runnable now, this one included (`R/T` in /proc/loadavg)
+    let runnable = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(3)?
+                .split('/')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
+        .unwrap_or(1);
+    cores
+        .saturating_sub(runnable.saturating_sub(1))
+        .clamp(1, cores)
 }
 
 /// The kernel's answer to which xt extension revisions it has

@@ -1343,6 +1343,48 @@ impl Drop for MappedFile {
     }
 }
 
+/// What the Rust runtime's start would do that rxtables relies on, for a
+/// binary that starts at C `main` without it (`#![no_main]`: the runtime
+/// also reads `/proc/self/maps` and sets up a signal stack, a good part of
+/// the start of a program that runs for a millisecond): SIGPIPE ignored,
+/// so that a closed pipe is an error to write (`iptables -S | head`), not
+/// the end of the process; and file descriptors 0-2 open (on `/dev/null`
+/// if they were closed), so that a socket never becomes the standard
+/// output.
+pub fn process_start() {
+    // SAFETY: setting a signal's disposition to SIG_IGN has no handler to
+    // run; poll and open only read `fds` and a constant path.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+            fd,
+            events: 0,
+            revents: 0,
+        });
+        loop {
+            if libc::poll(fds.as_mut_ptr(), 3, 0) >= 0 {
+                break;
+            }
+            if last_errno() != libc::EINTR {
+                // as the Rust runtime: check each one instead
+                for p in &mut fds {
+                    if libc::fcntl(p.fd, libc::F_GETFD) == -1 && last_errno() == libc::EBADF {
+                        p.revents = libc::POLLNVAL;
+                    }
+                }
+                break;
+            }
+        }
+        for p in &fds {
+            if p.revents & libc::POLLNVAL != 0
+                && libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) == -1
+            {
+                libc::abort();
+            }
+        }
+    }
+}
+
 /// Return the heap's free pages to the kernel (glibc's `malloc_trim`):
 /// the planner's temporary memory, freed, stays resident otherwise and
 /// adds to the peak when the batch is built next to it.

@@ -327,6 +327,21 @@ impl Kernel for MemKernel {
             same.then_some(r.handle)
         }))
     }
+    fn nth_rule(
+        &mut self,
+        table: Table,
+        chain: &str,
+        skip: &[u64],
+        n: usize,
+    ) -> Result<Result<u64, usize>, Error> {
+        let rules = self.rules(table, chain)?;
+        let live: Vec<u64> = rules
+            .iter()
+            .map(|r| r.handle)
+            .filter(|h| !skip.contains(h))
+            .collect();
+        Ok(live.get(n).copied().ok_or(live.len()))
+    }
 }
 
 /// Runs one `iptables` command (its words) against `k`: planned by the
@@ -403,6 +418,63 @@ fn append_insert_replace_delete() {
         k.rules_text(Table::Filter),
         "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n\
          -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n"
+    );
+}
+
+/// `-D CHAIN NUM` on a chain that is not loaded counts the new rules at
+/// its head, then the kernel's (read only as far as needed, leaving out
+/// those already deleted), then the new rules at its tail: the same rules
+/// go as when the whole chain is read first.
+#[test]
+fn delete_by_number_without_loading() {
+    let setup = [
+        "-A INPUT -s 1.1.1.1",
+        "-A INPUT -s 2.2.2.2",
+        "-A INPUT -s 3.3.3.3",
+    ];
+    let block = "*filter\n-I INPUT -s 9.9.9.1\n-I INPUT -s 9.9.9.2\n\
+                 -A INPUT -s 8.8.8.1\n-A INPUT -s 8.8.8.2\n\
+                 -D INPUT 2\n-D INPUT 3\n-D INPUT 2\n-D INPUT 4\n";
+    let want = "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n\
+                -A INPUT -s 9.9.9.2/32\n-A INPUT -s 3.3.3.3/32\n-A INPUT -s 8.8.8.1/32\n";
+    let mut k = kernel_with(&setup);
+    restore(&mut k, &format!("{block}COMMIT\n")).unwrap();
+    assert_eq!(k.rules_text(Table::Filter), want);
+    // the same with the chain read whole first (`-I` at 2 loads it)
+    let mut k = kernel_with(&setup);
+    let loaded = format!("{block}-I INPUT 2 -s 7.7.7.7\n-D INPUT 2\nCOMMIT\n");
+    restore(&mut k, &loaded).unwrap();
+    assert_eq!(k.rules_text(Table::Filter), want);
+    // one past the end, lazily and loaded
+    let mut k = kernel_with(&setup);
+    let too_big = |k: &mut MemKernel, text: &str| restore(k, text).unwrap_err();
+    let lazy = too_big(&mut k, &format!("{block}-D INPUT 4\nCOMMIT\n"));
+    let loaded = too_big(
+        &mut k,
+        &format!("{block}-I INPUT 2 -s 7.7.7.7\n-D INPUT 2\n-D INPUT 4\nCOMMIT\n"),
+    );
+    assert!(lazy.0.contains("Index of deletion too big"), "{lazy:?}");
+    assert_eq!(lazy.1, loaded.1);
+    assert_eq!(
+        lazy.0.replace("line 10", "line N"),
+        loaded.0.replace("line 12", "line N")
+    );
+    // a deletion by number in the kernel's part, then in the tail
+    let mut k = kernel_with(&setup);
+    restore(
+        &mut k,
+        "*filter\n-A INPUT -s 8.8.8.1\n-D INPUT 1\n-D INPUT 3\nCOMMIT\n",
+    )
+    .unwrap();
+    assert_eq!(
+        k.rules_text(Table::Filter),
+        "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n\
+         -A INPUT -s 2.2.2.2/32\n-A INPUT -s 3.3.3.3/32\n"
+    );
+    assert_eq!(fails(&mut k, "-D INPUT 3"), fails(&mut k, "-D INPUT 3"));
+    assert_eq!(
+        fails(&mut k, "-D INPUT 3"),
+        ("iptables: Index of deletion too big.".into(), 1)
     );
 }
 

@@ -65,6 +65,16 @@ pub trait Kernel {
         skip: &[u64],
         rule: &Rule,
     ) -> Result<Option<u64>, Error>;
+    /// The handle of rule `n` (counting from 0) of `chain`, leaving out
+    /// the handles in `skip`; reads the chain only as far as needed.
+    /// `Err(count)`, the number of its rules, if it has no rule `n`.
+    fn nth_rule(
+        &mut self,
+        table: Table,
+        chain: &str,
+        skip: &[u64],
+        n: usize,
+    ) -> Result<Result<u64, usize>, Error>;
 }
 
 fn no_chain() -> Error {
@@ -711,6 +721,60 @@ impl<'k, 't> Sim<'k, 't> {
         Ok(true)
     }
 
+    /// `-D CHAIN NUM` without loading the chain, if it is not loaded: the
+    /// new rules at its head, then the kernel's rules read only up to rule
+    /// `num`, then the new rules at its tail. `Ok(false)` if the chain is
+    /// loaded (count its items instead).
+    fn delete_nth_lazy(
+        &mut self,
+        ti: usize,
+        ci: usize,
+        num: usize,
+        line: u32,
+    ) -> Result<bool, Error> {
+        let table = self.tables[ti].table;
+        let ch = &self.tables[ti].chains[ci];
+        let View::Lazy { head, tail } = &ch.rules else {
+            return Ok(false);
+        };
+        let Some(idx) = num.checked_sub(1) else {
+            return Ok(false);
+        };
+        let (heads, tails) = (head.len(), tail.len());
+        let removed = if idx < heads {
+            // `head` holds the first rules last
+            Some((true, heads - 1 - idx))
+        } else {
+            let k = idx - heads;
+            let in_kernel = match &ch.kernel {
+                Some(_) => {
+                    let skip: Vec<u64> = ch.deleted_rules.iter().map(|(h, _)| *h).collect();
+                    let name = ch.kernel_name().to_string();
+                    self.kernel.nth_rule(table, &name, &skip, k)?
+                }
+                None => Err(0),
+            };
+            match in_kernel {
+                Ok(h) => {
+                    self.tables[ti].chains[ci].deleted_rules.push((h, line));
+                    None
+                }
+                Err(count) if k - count < tails => Some((false, k - count)),
+                Err(_) => return Err(Error::Op("Index of deletion too big".into())),
+            }
+        };
+        let ch = &mut self.tables[ti].chains[ci];
+        let p = match (&mut ch.rules, removed) {
+            (View::Lazy { head, .. }, Some((true, i))) => Some(head.remove(i)),
+            (View::Lazy { tail, .. }, Some((false, i))) => Some(tail.remove(i)),
+            _ => None,
+        };
+        if let Some(p) = p {
+            self.drop_ref(ti, p.target);
+        }
+        Ok(true)
+    }
+
     /// The first rule of a loaded chain equal to `rule` by spec.
     fn index_of(&self, ti: usize, ci: usize, rule: &Rule) -> Option<usize> {
         let table = self.tables[ti].table;
@@ -974,6 +1038,9 @@ impl<'k, 't> Sim<'k, 't> {
                     .find(ti, &chain)
                     .map_err(op)?
                     .ok_or_else(|| op(no_chain()))?;
+                if self.delete_nth_lazy(ti, ci, num, line).map_err(op)? {
+                    return Ok(());
+                }
                 self.load(ti, ci, false).map_err(op)?;
                 if num > self.items(ti, ci).len() {
                     return Err(op(Error::Op("Index of deletion too big".into())));

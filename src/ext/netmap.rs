@@ -68,11 +68,7 @@ mod tests {
         };
         let hits: Vec<OptHit> = arg
             .iter()
-            .map(|a| OptHit {
-                idx: 0,
-                inv: false,
-                args: vec![a.to_string()],
-            })
+            .map(|a| OptHit::new(0, false, &[*a]))
             .collect();
         Netmap::build(&hits, &cx)
     }

@@ -72,14 +72,20 @@ fn protocols() -> &'static Protocols {
 /// Protocol number for `-p NAME|NUMBER|all` (case-insensitive, as iptables
 /// lowercases it). `all` is 0.
 pub fn proto_by_name(s: &str) -> Option<u8> {
-    let s = s.to_ascii_lowercase();
+    // lowercased only when it is not already (nearly always it is)
+    let lower: std::borrow::Cow<str> = if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        s.to_ascii_lowercase().into()
+    } else {
+        s.into()
+    };
+    let s: &str = &lower;
     if let Ok(n) = s.parse::<u32>() {
         return u8::try_from(n).ok();
     }
     if s == "all" {
         return Some(0);
     }
-    if let Some(n) = protocols().by_name.get(&s) {
+    if let Some(n) = protocols().by_name.get(s) {
         return Some(*n);
     }
     BUILTIN_PROTOS

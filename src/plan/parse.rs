@@ -4,7 +4,7 @@
 //! refused; a line with `-6` is skipped by iptables-restore and one with
 //! `-4` by ip6tables-restore.
 
-use super::text::{rule_counters, split_words};
+use super::text::{rule_counters, split_words_into};
 use super::RestoreError;
 use crate::cli::{self, Command};
 use crate::error::{param, Error};
@@ -83,27 +83,30 @@ pub fn rule_line(
     let (rest, pc) =
         rule_counters(line, at.lineno as usize).map_err(|e| perr(param(e.to_string())))?;
     let pc = if counters { pc } else { None };
-    let words = split_words(rest, at.eol).map_err(|e| perr(param(e.to_string())))?;
-    let mut args: Vec<String> = Vec::with_capacity(words.len() + 3);
+    let mut words = Vec::with_capacity(24);
+    split_words_into(rest, at.eol, &mut words).map_err(|e| perr(param(e.to_string())))?;
+    // The parser reads the words where they are (in the line, or made by
+    // the splitter for quoted ones).
+    let mut args: Vec<&str> = Vec::with_capacity(words.len() + 3);
     if let Some((p, b)) = pc {
-        args.extend(["--set-counters".to_string(), p.to_string(), b.to_string()]);
+        args.extend(["--set-counters", p, b]);
     }
     let skip = args.len();
-    args.extend(words.into_iter().map(|(w, _)| w));
+    args.extend(words.iter().map(|(w, _)| &**w));
     let other = match family {
         Family::V4 => '6',
         Family::V6 => '4',
     };
     for i in skip..args.len() {
-        let Some(flag) = restore_flag(&args[i]) else {
+        let Some(flag) = restore_flag(args[i]) else {
             continue;
         };
         if (flag == '4' || flag == '6') && flag != other {
             continue;
         }
         let mut probe = args.clone();
-        probe[i] = PROBE.to_string();
-        match cli::parse_in(family, &probe, Some(table)) {
+        probe[i] = PROBE;
+        match cli::parse_words(family, &probe, Some(table)) {
             Err(e) if is_probe_error(&e) => {}
             _ => continue,
         }
@@ -117,7 +120,7 @@ pub fn rule_line(
             _ => Ok(Parsed::Skip),
         };
     }
-    let cmd = cli::parse_in(family, &args, Some(table)).map_err(perr)?;
+    let cmd = cli::parse_words(family, &args, Some(table)).map_err(perr)?;
     if cmd.table != table {
         return Err(perr(param(format!(
             "The -t option cannot be used in {prog}.\n"

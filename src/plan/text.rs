@@ -5,6 +5,7 @@
 //! kernel.
 
 use crate::rule::Counters;
+use std::borrow::Cow;
 
 /// What a line of restore input is, as iptables-restore tells them apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,45 +79,35 @@ const PARAM_MAX: usize = 1024;
 /// iptables sees too (inside an unclosed quote it is part of the word).
 /// Returns each word with whether it was quoted.
 pub fn split_words(s: &str, eol: bool) -> Result<Vec<(String, bool)>, SplitError> {
+    let mut out = Vec::new();
+    split_words_into(s, eol, &mut out)?;
+    Ok(out.into_iter().map(|(w, q)| (w.into_owned(), q)).collect())
+}
+
+/// [`split_words`] into `out`, each word borrowed from `s` where it is
+/// one piece of it (nearly always), made only where quoting joins pieces,
+/// drops a backslash or adds the line's newline.
+pub fn split_words_into<'a>(
+    s: &'a str,
+    eol: bool,
+    out: &mut Vec<(Cow<'a, str>, bool)>,
+) -> Result<(), SplitError> {
     if !s.contains('"') {
         // No quote (nearly every line): the words are the blank-separated
-        // pieces, copied once each.
-        let mut out = Vec::with_capacity(24);
+        // pieces.
         for w in s.split([' ', '\t', '\n']).filter(|w| !w.is_empty()) {
             if w.len() >= PARAM_MAX {
                 return Err(SplitError::TooLong);
             }
-            out.push((w.to_string(), false));
+            out.push((Cow::Borrowed(w), false));
         }
-        return Ok(out);
+        return Ok(());
     }
-    // The same state machine byte by byte, copying runs of ordinary
-    // bytes at once. With `eol` the line's newline is part of the input.
-    let mut with_nl = String::new();
-    let b: &[u8] = if eol {
-        with_nl.reserve(s.len() + 1);
-        with_nl.push_str(s);
-        with_nl.push('\n');
-        with_nl.as_bytes()
-    } else {
-        s.as_bytes()
-    };
-    let mut out = Vec::with_capacity(24);
-    let mut cur: Vec<u8> = Vec::new();
+    // The state machine over runs of ordinary bytes; a word is a slice of
+    // `s` until a second piece or an escape makes it a copy.
+    let b = s.as_bytes();
+    let mut cur = Word::None;
     let (mut quote_open, mut quoted) = (false, false);
-    let extend = |cur: &mut Vec<u8>, run: &[u8]| -> Result<(), SplitError> {
-        cur.extend_from_slice(run);
-        if cur.len() >= PARAM_MAX {
-            return Err(SplitError::TooLong);
-        }
-        Ok(())
-    };
-    let finish = |cur: &mut Vec<u8>, quoted: bool, out: &mut Vec<(String, bool)>| {
-        // Only ASCII bytes are ever dropped, so UTF-8 stays valid.
-        let w = String::from_utf8(std::mem::take(cur))
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        out.push((w, quoted));
-    };
     let mut i = 0;
     while i < b.len() {
         if quote_open {
@@ -126,19 +117,19 @@ pub fn split_words(s: &str, eol: bool) -> Result<Vec<(String, bool)>, SplitError
                 .iter()
                 .position(|&x| x == b'\\' || x == b'"')
                 .map_or(b.len(), |p| i + p);
-            extend(&mut cur, &b[i..j])?;
+            cur.add(s, i, j)?;
             if j == b.len() {
                 break;
             }
             if b[j] == b'\\' {
-                if let Some(lit) = b.get(j + 1..j + 2) {
-                    extend(&mut cur, lit)?;
+                if j + 1 < b.len() {
+                    cur.add_byte(s, b[j + 1])?;
                 }
                 i = j + 2;
                 continue;
             }
             quote_open = false;
-            finish(&mut cur, quoted, &mut out);
+            out.push((cur.take(s), quoted));
             quoted = false;
             i = j + 1;
             continue;
@@ -151,7 +142,7 @@ pub fn split_words(s: &str, eol: bool) -> Result<Vec<(String, bool)>, SplitError
             }
             c if is_sep(c) => {
                 if !cur.is_empty() {
-                    finish(&mut cur, quoted, &mut out);
+                    out.push((cur.take(s), quoted));
                     quoted = false;
                 }
                 i += 1;
@@ -161,15 +152,100 @@ pub fn split_words(s: &str, eol: bool) -> Result<Vec<(String, bool)>, SplitError
                     .iter()
                     .position(|&x| x == b'"' || is_sep(x))
                     .map_or(b.len(), |p| i + p);
-                extend(&mut cur, &b[i..j])?;
+                cur.add(s, i, j)?;
                 i = j;
             }
         }
     }
-    if !cur.is_empty() {
-        finish(&mut cur, false, &mut out);
+    // iptables reads the line's newline too: inside an open quote it is
+    // part of the word; outside it only ends one.
+    if quote_open && eol {
+        cur.add_byte(s, b'\n')?;
     }
-    Ok(out)
+    if !cur.is_empty() {
+        out.push((cur.take(s), false));
+    }
+    Ok(())
+}
+
+/// The word being read: nothing yet, one slice of the line, or a copy.
+enum Word {
+    None,
+    Span(usize, usize),
+    Owned(Vec<u8>),
+}
+
+impl Word {
+    fn is_empty(&self) -> bool {
+        match self {
+            Word::None => true,
+            Word::Span(a, b) => a == b,
+            Word::Owned(v) => v.is_empty(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Word::None => 0,
+            Word::Span(a, b) => b - a,
+            Word::Owned(v) => v.len(),
+        }
+    }
+
+    fn owned(&mut self, s: &str) -> &mut Vec<u8> {
+        if let Word::Span(a, b) = *self {
+            *self = Word::Owned(s.as_bytes()[a..b].to_vec());
+        }
+        if let Word::None = self {
+            *self = Word::Owned(Vec::new());
+        }
+        match self {
+            Word::Owned(v) => v,
+            // made owned just above
+            _ => unreachable!(),
+        }
+    }
+
+    /// Add the bytes `i..j` of `s`.
+    fn add(&mut self, s: &str, i: usize, j: usize) -> Result<(), SplitError> {
+        match self {
+            Word::None => *self = Word::Span(i, j),
+            Word::Span(a, b) if *a == *b => *self = Word::Span(i, j),
+            Word::Span(_, b) if *b == i => *b = j,
+            _ if i == j => {}
+            _ => self.owned(s).extend_from_slice(&s.as_bytes()[i..j]),
+        }
+        self.check()
+    }
+
+    /// Add one byte that is not where it stands in `s`.
+    fn add_byte(&mut self, s: &str, c: u8) -> Result<(), SplitError> {
+        self.owned(s).push(c);
+        self.check()
+    }
+
+    fn check(&self) -> Result<(), SplitError> {
+        if self.len() >= PARAM_MAX {
+            return Err(SplitError::TooLong);
+        }
+        Ok(())
+    }
+
+    /// The word read, leaving nothing.
+    fn take<'a>(&mut self, s: &'a str) -> Cow<'a, str> {
+        match std::mem::replace(self, Word::None) {
+            Word::None => Cow::Borrowed(""),
+            Word::Span(a, b) => match s.get(a..b) {
+                Some(w) => Cow::Borrowed(w),
+                None => String::from_utf8_lossy(&s.as_bytes()[a..b]).into_owned().into(),
+            },
+            // Only ASCII bytes are ever dropped, so UTF-8 stays valid.
+            Word::Owned(v) => match String::from_utf8(v) {
+                Ok(w) => Cow::Owned(w),
+                Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            },
+        }
+    }
 }
 
 /// A rule line split into its command part and its counter words.

@@ -61,12 +61,22 @@ const GLOBAL_LONGS: &[(&str, bool, char)] = &[
 ];
 
 /// Short letters that take a value (`A:` in getopt's string).
-const SHORT_WITH_ARG: &str = "ACDRIMNEPopsdjitmcg";
+fn short_with_arg(c: char) -> bool {
+    matches!(
+        c,
+        'A' | 'C' | 'D' | 'R' | 'I' | 'M' | 'N' | 'E' | 'P' | 'o' | 'p' | 's' | 'd' | 'j' | 'i'
+            | 't' | 'm' | 'c' | 'g'
+    )
+}
 /// Short letters that stand alone.
-const SHORT_FLAGS: &str = "fvnx46";
+fn short_flag(c: char) -> bool {
+    matches!(c, 'f' | 'v' | 'n' | 'x' | '4' | '6')
+}
 /// Short letters with an optional argument (`F::` in getopt's string):
 /// a glued rest is their value (`-FINPUT`, `-Ln` lists chain `n`).
-const SHORT_OPT_ARG: &str = "LSFZXhwW";
+fn short_opt_arg(c: char) -> bool {
+    matches!(c, 'L' | 'S' | 'F' | 'Z' | 'X' | 'h' | 'w' | 'W')
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cmd {
@@ -456,7 +466,7 @@ impl<'a> Parser<'a> {
                 }
                 Opt::Word(w) => return Err(Error::ParamBare(format!("Bad argument `{w}'"))),
                 Opt::Short(c, glued) => {
-                    if SHORT_WITH_ARG.contains(c) {
+                    if short_with_arg(c) {
                         let val = match glued {
                             Some(v) => v,
                             None => self.next_arg().ok_or_else(|| {
@@ -464,13 +474,13 @@ impl<'a> Parser<'a> {
                             })?,
                         };
                         self.option(c, Some(val))?;
-                    } else if SHORT_OPT_ARG.contains(c) {
+                    } else if short_opt_arg(c) {
                         self.option(c, glued)?;
                     } else if c == 'V' {
                         // iptables prints its version as soon as it reads -V
                         self.version = true;
                         self.pos = self.args.len();
-                    } else if SHORT_FLAGS.contains(c) {
+                    } else if short_flag(c) {
                         self.option(c, None)?;
                         if let Some(rest) = glued {
                             // `-nvL`: the rest are more flags

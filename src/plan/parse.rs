@@ -21,7 +21,13 @@ pub enum Parsed {
 
 /// Short options that take a value (getopt's `x:`), so that the rest of a
 /// cluster is that value.
-const SHORT_WITH_ARG: &str = "ACDRIMNEPopsdjitmcgW";
+fn short_with_arg(c: char) -> bool {
+    matches!(
+        c,
+        'A' | 'C' | 'D' | 'R' | 'I' | 'M' | 'N' | 'E' | 'P' | 'o' | 'p' | 's' | 'd' | 'j' | 'i'
+            | 't' | 'm' | 'c' | 'g' | 'W'
+    )
+}
 
 /// Stands in for a suspicious word to learn whether the parser reads it as
 /// an option (it then fails on this unknown option) or as a value.
@@ -30,6 +36,9 @@ const PROBE: &str = "--rxtables-restore-probe";
 /// The restore-specific option a word would be if read as an option:
 /// `t` (table), `w`, `W`, `4`, `6`.
 fn restore_flag(word: &str) -> Option<char> {
+    if !word.starts_with('-') {
+        return None;
+    }
     if let Some(name) = word.strip_prefix("--") {
         let name = name.split('=').next().unwrap_or(name);
         return match name {
@@ -44,7 +53,7 @@ fn restore_flag(word: &str) -> Option<char> {
     for c in word.strip_prefix('-')?.chars() {
         match c {
             't' | 'w' | 'W' | '4' | '6' => return Some(c),
-            c if SHORT_WITH_ARG.contains(c) => return None,
+            c if short_with_arg(c) => return None,
             _ => {}
         }
     }

@@ -92,20 +92,31 @@ pub fn split_words_into<'a>(
     eol: bool,
     out: &mut Vec<(Cow<'a, str>, bool)>,
 ) -> Result<(), SplitError> {
-    if !s.contains('"') {
+    let b = s.as_bytes();
+    if !b.contains(&b'"') {
         // No quote (nearly every line): the words are the blank-separated
-        // pieces.
-        for w in s.split([' ', '\t', '\n']).filter(|w| !w.is_empty()) {
-            if w.len() >= PARAM_MAX {
+        // pieces (all ASCII boundaries, so each is a `str` slice).
+        let mut i = 0;
+        while i < b.len() {
+            if is_sep(b[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && !is_sep(b[i]) {
+                i += 1;
+            }
+            if i - start >= PARAM_MAX {
                 return Err(SplitError::TooLong);
             }
-            out.push((Cow::Borrowed(w), false));
+            if let Some(w) = s.get(start..i) {
+                out.push((Cow::Borrowed(w), false));
+            }
         }
         return Ok(());
     }
     // The state machine over runs of ordinary bytes; a word is a slice of
     // `s` until a second piece or an escape makes it a copy.
-    let b = s.as_bytes();
     let mut cur = Word::None;
     let (mut quote_open, mut quoted) = (false, false);
     let mut i = 0;

@@ -107,52 +107,67 @@ pub fn classify_tail<'w>(
     }
 }
 
-/// The long names in scope, with an index sorted by name for lookups.
+/// The long names in scope, with an index by first letter for lookups.
 #[derive(Debug, Default)]
 pub struct LongTable {
     /// the names, in the order of precedence (first wins a tie)
     pub names: Vec<LongName>,
-    /// positions in `names`, sorted by name then position
-    sorted: Vec<u16>,
+    /// the names with their positions in `names`, sorted by name then
+    /// position
+    sorted: Vec<(LongName, usize)>,
+    /// where the names of each first byte start in `sorted` (and end:
+    /// the next byte's start)
+    first: Vec<usize>,
 }
 
 impl LongTable {
-    /// Index `names` (at most `u16::MAX` of them).
+    /// Index `names`.
     pub fn new(names: Vec<LongName>) -> Self {
-        let mut sorted: Vec<u16> = (0..names.len().min(usize::from(u16::MAX)) as u16).collect();
-        sorted.sort_by(|a, b| {
-            names[usize::from(*a)]
-                .name
-                .cmp(names[usize::from(*b)].name)
-                .then(a.cmp(b))
-        });
-        LongTable { names, sorted }
+        let mut sorted: Vec<(LongName, usize)> = names.iter().copied().zip(0..).collect();
+        sorted.sort_by(|a, b| a.0.name.cmp(b.0.name).then(a.1.cmp(&b.1)));
+        let first = (0..=256)
+            .map(|c| sorted.partition_point(|(l, _)| l.name.as_bytes().first().map_or(0, |b| usize::from(*b) + 1) <= c))
+            .collect();
+        LongTable {
+            names,
+            sorted,
+            first,
+        }
     }
 
-    /// [`resolve_long`] by binary search: the names a prefix selects are
-    /// one run of the sorted index.
+    /// [`resolve_long`], looking only at the names with the same first
+    /// letter.
     pub fn resolve(&self, name: &str) -> Option<LongName> {
-        let at = |i: u16| &self.names[usize::from(i)];
-        let lo = self.sorted.partition_point(|i| at(*i).name < name);
-        let run = &self.sorted[lo..];
-        let first = *run.first()?;
-        if at(first).name == name {
-            return Some(*at(first));
-        }
-        // getopt's prefix rule: one option (names sharing a key are one);
-        // of several names the first in order is reported
-        let mut found = first;
-        for &i in run.iter().take_while(|i| at(**i).name.starts_with(name)) {
-            if at(i).key != at(found).key {
-                return None;
+        let run = match name.as_bytes().first() {
+            Some(&c) => {
+                let c = usize::from(c);
+                match (self.first.get(c), self.first.get(c + 1)) {
+                    (Some(&a), Some(&b)) => self.sorted.get(a..b)?,
+                    _ => return None,
+                }
             }
-            found = found.min(i);
+            None => &self.sorted[..],
+        };
+        let mut found: Option<(LongName, usize)> = None;
+        for &(l, pos) in run {
+            if !l.name.as_bytes().starts_with(name.as_bytes()) {
+                continue;
+            }
+            // In name order an exact name comes before the longer names it
+            // begins (and, of equal names, the first in precedence).
+            if l.name.len() == name.len() {
+                return Some(l);
+            }
+            // getopt's prefix rule: one option (names sharing a key are
+            // one); of several names the first in precedence is reported
+            match found {
+                None => found = Some((l, pos)),
+                Some((f, _)) if f.key != l.key => return None,
+                Some((_, fpos)) if pos < fpos => found = Some((l, pos)),
+                Some(_) => {}
+            }
         }
-        if at(found).name.starts_with(name) {
-            Some(*at(found))
-        } else {
-            None
-        }
+        found.map(|(l, _)| l)
     }
 }
 
@@ -327,6 +342,17 @@ mod tests {
             Opt::Long(LongName { key: 3, name: "dport", .. }, Some("22"))
         ));
         assert_eq!(classify("-ptcp", L).unwrap(), Opt::Short('p', Some("tcp")));
+    }
+
+    #[test]
+    fn table_resolves_as_the_rule_says() {
+        let t = LongTable::new(L.to_vec());
+        for name in [
+            "", "d", "de", "del", "delete", "deletex", "dest", "destination", "destination-",
+            "destination-port", "dp", "dport", "t", "to-ports", "x", "to-portsx",
+        ] {
+            assert_eq!(t.resolve(name), resolve_long(name, L), "{name}");
+        }
     }
 
     #[test]

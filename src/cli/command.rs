@@ -790,7 +790,8 @@ impl<'a> Parser<'a> {
                 }
                 self.used[4] = true;
                 let name = v();
-                if c == 'j' {
+                // (the standard verdicts are no extension)
+                if c == 'j' && !matches!(name, "ACCEPT" | "DROP" | "RETURN") {
                     if let Some(d) = ext::find_target(name, self.family) {
                         ext::probe::load(self.family, d.name, true);
                         self.target_desc = Some(d);
@@ -1243,6 +1244,15 @@ mod tests {
         assert!(p("-A INPUT -s 1.2.3.4/33").is_err());
         assert!(p("-A INPUT -s 1.2.3.400").is_err());
         assert!(p("-N 0123456789012345678901234567890").is_err());
+    }
+
+    #[test]
+    fn verdicts_are_no_extensions() {
+        for f in [Family::V4, Family::V6] {
+            for v in ["ACCEPT", "DROP", "RETURN"] {
+                assert!(ext::find_target(v, f).is_none(), "{v}");
+            }
+        }
     }
 
     #[test]

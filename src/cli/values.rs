@@ -136,11 +136,12 @@ pub fn parse_nets(s: &str, family: Family) -> Result<Vec<Net>, Error> {
 /// [`parse_nets`], with the number of addresses before duplicates are
 /// dropped (iptables' `naddrs`).
 pub fn parse_nets_counted(s: &str, family: Family) -> Result<(Vec<Net>, usize), Error> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(1);
     let mut count = 0;
-    for item in s.split(',') {
-        let (host, mask) = match item.rsplit_once('/') {
-            Some((h, m)) => (h, Some(m)),
+    // (split at the bytes: ',' and '/' are ASCII)
+    for item in split_byte(s, b',') {
+        let (host, mask) = match item.bytes().rposition(|b| b == b'/') {
+            Some(i) => (&item[..i], Some(&item[i + 1..])),
             None => (item, None),
         };
         let width = (family.addr_len() * 8) as u32;
@@ -152,6 +153,9 @@ pub fn parse_nets_counted(s: &str, family: Family) -> Result<(Vec<Net>, usize), 
                     let bad = || param(format!("invalid mask `{m}' specified"));
                     // as `parse_ipmask`: a dotted mask first, then a length
                     let dotted: Option<IpAddr> = match family {
+                        // a mask of one part is a length (no dotted mask
+                        // without a dot)
+                        Family::V4 if !m.as_bytes().contains(&b'.') => None,
                         Family::V4 => numeric_to_ipaddr(m, true).map(IpAddr::V4),
                         Family::V6 => m.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
                     };
@@ -171,6 +175,25 @@ pub fn parse_nets_counted(s: &str, family: Family) -> Result<(Vec<Net>, usize), 
         }
     }
     Ok((out, count))
+}
+
+/// `s.split(sep)` for an ASCII `sep`, by a plain byte scan (the words
+/// here are short).
+fn split_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == sep) {
+            Some(i) => {
+                rest = r.get(i + 1..);
+                r.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// Check an interface name for `-i`/`-o`.

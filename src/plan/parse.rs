@@ -4,7 +4,7 @@
 //! refused; a line with `-6` is skipped by iptables-restore and one with
 //! `-4` by ip6tables-restore.
 
-use super::text::{rule_counters, split_words_into};
+use super::text::{rule_counters, split_plain_into, split_words_into};
 use super::RestoreError;
 use crate::cli::{self, Command};
 use crate::error::{param, Error};
@@ -92,16 +92,20 @@ pub fn rule_line(
     let (rest, pc) =
         rule_counters(line, at.lineno as usize).map_err(|e| perr(param(e.to_string())))?;
     let pc = if counters { pc } else { None };
-    let mut words = Vec::with_capacity(24);
-    split_words_into(rest, at.eol, &mut words).map_err(|e| perr(param(e.to_string())))?;
-    // The parser reads the words where they are (in the line, or made by
-    // the splitter for quoted ones).
-    let mut args: Vec<&str> = Vec::with_capacity(words.len() + 3);
+    // The parser reads the words where they are: in the line, or (quoted
+    // ones) made by the splitter.
+    let split_err = |e: super::text::SplitError| perr(param(e.to_string()));
+    let mut args: Vec<&str> = Vec::with_capacity(32);
     if let Some((p, b)) = pc {
         args.extend(["--set-counters", p, b]);
     }
     let skip = args.len();
-    args.extend(words.iter().map(|(w, _)| &**w));
+    let mut words = Vec::new();
+    if !split_plain_into(rest, &mut args).map_err(split_err)? {
+        words.reserve(24);
+        split_words_into(rest, at.eol, &mut words).map_err(split_err)?;
+        args.extend(words.iter().map(|(w, _)| &**w));
+    }
     let other = match family {
         Family::V4 => '6',
         Family::V6 => '4',

@@ -84,6 +84,33 @@ pub fn split_words(s: &str, eol: bool) -> Result<Vec<(String, bool)>, SplitError
     Ok(out.into_iter().map(|(w, q)| (w.into_owned(), q)).collect())
 }
 
+/// The words of a line without any quote (nearly every line), borrowed
+/// from it, appended to `out`; `Ok(false)` (nothing added) when the line
+/// has a quote and needs [`split_words_into`].
+pub fn split_plain_into<'a>(s: &'a str, out: &mut Vec<&'a str>) -> Result<bool, SplitError> {
+    let b = s.as_bytes();
+    if b.contains(&b'"') {
+        return Ok(false);
+    }
+    let mut i = 0;
+    while i < b.len() {
+        if is_sep(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && !is_sep(b[i]) {
+            i += 1;
+        }
+        if i - start >= PARAM_MAX {
+            return Err(SplitError::TooLong);
+        }
+        // (blanks are ASCII, so the word is a `str` slice)
+        out.extend(s.get(start..i));
+    }
+    Ok(true)
+}
+
 /// [`split_words`] into `out`, each word borrowed from `s` where it is
 /// one piece of it (nearly always), made only where quoting joins pieces,
 /// drops a backslash or adds the line's newline.
@@ -94,89 +121,68 @@ pub fn split_words_into<'a>(
 ) -> Result<(), SplitError> {
     let b = s.as_bytes();
     if !b.contains(&b'"') {
-        // No quote (nearly every line): the words are the blank-separated
-        // pieces (all ASCII boundaries, so each is a `str` slice).
-        let mut i = 0;
-        while i < b.len() {
-            if is_sep(b[i]) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < b.len() && !is_sep(b[i]) {
-                i += 1;
-            }
-            if i - start >= PARAM_MAX {
-                return Err(SplitError::TooLong);
-            }
-            if let Some(w) = s.get(start..i) {
-                out.push((Cow::Borrowed(w), false));
-            }
-        }
+        let mut plain = Vec::with_capacity(24);
+        split_plain_into(s, &mut plain)?;
+        out.extend(plain.into_iter().map(|w| (Cow::Borrowed(w), false)));
         return Ok(());
     }
     // The state machine over runs of ordinary bytes; a word is a slice of
     // `s` until a second piece or an escape makes it a copy.
-    let mut cur = Word::None;
-    let (mut quote_open, mut quoted) = (false, false);
+    let n = b.len();
     let mut i = 0;
-    while i < b.len() {
-        if quote_open {
-            // Up to a backslash (it takes the next byte literally) or the
-            // closing quote (it ends the word, even an empty one).
-            let j = b[i..]
-                .iter()
-                .position(|&x| x == b'\\' || x == b'"')
-                .map_or(b.len(), |p| i + p);
-            cur.add(s, i, j)?;
-            if j == b.len() {
-                break;
-            }
-            if b[j] == b'\\' {
-                if j + 1 < b.len() {
-                    cur.add_byte(s, b[j + 1])?;
-                }
-                i = j + 2;
-                continue;
-            }
-            quote_open = false;
-            out.push((cur.take(s), quoted));
-            quoted = false;
-            i = j + 1;
-            continue;
+    'words: loop {
+        while i < n && is_sep(b[i]) {
+            i += 1;
         }
-        match b[i] {
-            b'"' => {
-                quote_open = true;
-                quoted = true;
+        if i >= n {
+            return Ok(());
+        }
+        let mut cur = Word::None;
+        loop {
+            // an unquoted run: up to a blank (the word ends) or a quote
+            let start = i;
+            while i < n && !is_sep(b[i]) && b[i] != b'"' {
                 i += 1;
             }
-            c if is_sep(c) => {
-                if !cur.is_empty() {
-                    out.push((cur.take(s), quoted));
-                    quoted = false;
+            if i > start {
+                cur.add(s, start, i)?;
+            }
+            if i >= n || is_sep(b[i]) {
+                out.push((cur.take(s), false));
+                continue 'words;
+            }
+            // a quoted part: blanks kept, a backslash takes the next byte
+            // literally, the closing quote ends the word (even empty)
+            i += 1;
+            loop {
+                let start = i;
+                while i < n && b[i] != b'"' && b[i] != b'\\' {
+                    i += 1;
+                }
+                cur.add(s, start, i)?;
+                if i >= n {
+                    // unclosed: iptables reads the line's newline into it
+                    if eol {
+                        cur.add_byte(s, b'\n')?;
+                    }
+                    if !cur.is_empty() {
+                        out.push((cur.take(s), false));
+                    }
+                    return Ok(());
+                }
+                if b[i] == b'\\' {
+                    if let Some(&c) = b.get(i + 1) {
+                        cur.add_byte(s, c)?;
+                    }
+                    i = (i + 2).min(n);
+                    continue;
                 }
                 i += 1;
-            }
-            _ => {
-                let j = b[i..]
-                    .iter()
-                    .position(|&x| x == b'"' || is_sep(x))
-                    .map_or(b.len(), |p| i + p);
-                cur.add(s, i, j)?;
-                i = j;
+                out.push((cur.take(s), true));
+                continue 'words;
             }
         }
     }
-    // iptables reads the line's newline too: inside an open quote it is
-    // part of the word; outside it only ends one.
-    if quote_open && eol {
-        cur.add_byte(s, b'\n')?;
-    }
-    if !cur.is_empty() {
-        out.push((cur.take(s), false));
-    }
-    Ok(())
 }
 
 /// The word being read: nothing yet, one slice of the line, or a copy.
@@ -218,6 +224,7 @@ impl Word {
     }
 
     /// Add the bytes `i..j` of `s`.
+    #[inline]
     fn add(&mut self, s: &str, i: usize, j: usize) -> Result<(), SplitError> {
         match self {
             Word::None => *self = Word::Span(i, j),
@@ -243,6 +250,7 @@ impl Word {
     }
 
     /// The word read, leaving nothing.
+    #[inline]
     fn take<'a>(&mut self, s: &'a str) -> Cow<'a, str> {
         match std::mem::replace(self, Word::None) {
             Word::None => Cow::Borrowed(""),

@@ -126,7 +126,11 @@ impl LongTable {
         let mut sorted: Vec<(LongName, usize)> = names.iter().copied().zip(0..).collect();
         sorted.sort_by(|a, b| a.0.name.cmp(b.0.name).then(a.1.cmp(&b.1)));
         let first = (0..=256)
-            .map(|c| sorted.partition_point(|(l, _)| l.name.as_bytes().first().map_or(0, |b| usize::from(*b) + 1) <= c))
+            .map(|c| {
+                sorted.partition_point(|(l, _)| {
+                    l.name.as_bytes().first().map_or(0, |b| usize::from(*b) + 1) <= c
+                })
+            })
             .collect();
         LongTable {
             names,
@@ -339,7 +343,14 @@ mod tests {
         assert_eq!(resolve_long("to-port", L).map(|l| l.key), Some(4));
         assert!(matches!(
             classify("--dport=22", L).unwrap(),
-            Opt::Long(LongName { key: 3, name: "dport", .. }, Some("22"))
+            Opt::Long(
+                LongName {
+                    key: 3,
+                    name: "dport",
+                    ..
+                },
+                Some("22")
+            )
         ));
         assert_eq!(classify("-ptcp", L).unwrap(), Opt::Short('p', Some("tcp")));
     }
@@ -348,8 +359,22 @@ mod tests {
     fn table_resolves_as_the_rule_says() {
         let t = LongTable::new(L.to_vec());
         for name in [
-            "", "d", "de", "del", "delete", "deletex", "dest", "destination", "destination-",
-            "destination-port", "dp", "dport", "t", "to-ports", "x", "to-portsx",
+            "",
+            "d",
+            "de",
+            "del",
+            "delete",
+            "deletex",
+            "dest",
+            "destination",
+            "destination-",
+            "destination-port",
+            "dp",
+            "dport",
+            "t",
+            "to-ports",
+            "x",
+            "to-portsx",
         ] {
             assert_eq!(t.resolve(name), resolve_long(name, L), "{name}");
         }

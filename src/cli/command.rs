@@ -64,8 +64,24 @@ const GLOBAL_LONGS: &[(&str, bool, char)] = &[
 fn short_with_arg(c: char) -> bool {
     matches!(
         c,
-        'A' | 'C' | 'D' | 'R' | 'I' | 'M' | 'N' | 'E' | 'P' | 'o' | 'p' | 's' | 'd' | 'j' | 'i'
-            | 't' | 'm' | 'c' | 'g'
+        'A' | 'C'
+            | 'D'
+            | 'R'
+            | 'I'
+            | 'M'
+            | 'N'
+            | 'E'
+            | 'P'
+            | 'o'
+            | 'p'
+            | 's'
+            | 'd'
+            | 'j'
+            | 'i'
+            | 't'
+            | 'm'
+            | 'c'
+            | 'g'
     )
 }
 /// Short letters that stand alone.
@@ -533,9 +549,7 @@ impl<'a> Parser<'a> {
         let mut text = String::new();
         if let Some(d) = self.target_desc {
             text.push_str((d.help)(self.family));
-        } else if let Some(("ACCEPT" | "DROP" | "RETURN", false)) =
-            self.target
-        {
+        } else if let Some(("ACCEPT" | "DROP" | "RETURN", false)) = self.target {
             text.push_str(
                 "\nstandard match options:\n(If target is DROP, ACCEPT, RETURN or nothing)\n",
             );
@@ -568,7 +582,11 @@ impl<'a> Parser<'a> {
         // iptables loads the match named as `-p` was written (or, for a
         // number, by its table's name): 135 is `mobility-header` there, so
         // only `-p mh` loads mh.
-        if desc.name == "mh" && !self.proto_word.is_some_and(|w| w.eq_ignore_ascii_case("mh")) {
+        if desc.name == "mh"
+            && !self
+                .proto_word
+                .is_some_and(|w| w.eq_ignore_ascii_case("mh"))
+        {
             return false;
         }
         self.longs_stale = true;
@@ -667,7 +685,7 @@ impl<'a> Parser<'a> {
                 match c {
                     'D' | 'I' => {
                         if let Some(n) = self.optional_positional() {
-                            self.num = Some(parse_rulenum(&n)?);
+                            self.num = Some(parse_rulenum(n)?);
                             if c == 'D' {
                                 self.cmd = Some(Cmd::DeleteNum);
                             }
@@ -677,7 +695,7 @@ impl<'a> Parser<'a> {
                         let n = self
                             .optional_positional()
                             .ok_or_else(|| param("-R requires a rule number"))?;
-                        self.num = Some(parse_rulenum(&n)?);
+                        self.num = Some(parse_rulenum(n)?);
                     }
                     _ => {}
                 }
@@ -700,7 +718,7 @@ impl<'a> Parser<'a> {
                 }
                 if matches!(c, 'S' | 'Z' | 'L') && self.chain.is_some() {
                     if let Some(n) = self.optional_positional() {
-                        self.num = Some(parse_rulenum(&n)?);
+                        self.num = Some(parse_rulenum(n)?);
                     }
                 }
             }
@@ -1087,9 +1105,7 @@ impl<'a> Parser<'a> {
         let target = match self.target {
             None => Target::None,
             Some((name, true)) => {
-                if matches!(name, "ACCEPT" | "DROP" | "RETURN")
-                    || self.target_desc.is_some()
-                {
+                if matches!(name, "ACCEPT" | "DROP" | "RETURN") || self.target_desc.is_some() {
                     return Err(param(format!("goto '{name}' is not a chain\n")));
                 }
                 Target::Goto(name.to_string())

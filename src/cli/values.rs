@@ -81,17 +81,32 @@ fn plain_dotted_quad(b: &[u8]) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(o))
 }
 
-fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
+/// The addresses of one host: a number is one (no vector made for it).
+enum Addrs {
+    One(IpAddr),
+    Many(Vec<IpAddr>),
+}
+
+impl Addrs {
+    fn list(&self) -> &[IpAddr] {
+        match self {
+            Addrs::One(a) => std::slice::from_ref(a),
+            Addrs::Many(v) => v,
+        }
+    }
+}
+
+fn resolve_host(host: &str, family: Family) -> Result<Addrs, Error> {
     let not_found = || param(format!("host/network `{host}' not found"));
     match family {
         Family::V4 => {
             if let Some(a) = parse_ipv4_numeric(host) {
-                return Ok(vec![IpAddr::V4(a)]);
+                return Ok(Addrs::One(IpAddr::V4(a)));
             }
         }
         Family::V6 => {
             if let Ok(a) = host.parse::<Ipv6Addr>() {
-                return Ok(vec![IpAddr::V6(a)]);
+                return Ok(Addrs::One(IpAddr::V6(a)));
             }
         }
     }
@@ -99,7 +114,7 @@ fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
         // what getaddrinfo takes as a number: inet_aton's forms (`2147483648`
         // is 128.0.0.0, `10.1` is 10.0.0.1)
         if let Some(a) = crate::ext::value::inet_aton(host) {
-            return Ok(vec![IpAddr::V4(a)]);
+            return Ok(Addrs::One(IpAddr::V4(a)));
         }
     }
     if host.is_empty()
@@ -125,7 +140,7 @@ fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
     if out.is_empty() {
         return Err(not_found());
     }
-    Ok(out)
+    Ok(Addrs::Many(out))
 }
 
 /// Parse `-s`/`-d` values: a comma list of `host[/mask]`.
@@ -146,7 +161,7 @@ pub fn parse_nets_counted(s: &str, family: Family) -> Result<(Vec<Net>, usize), 
         };
         let width = (family.addr_len() * 8) as u32;
         let addrs = resolve_host(host, family)?;
-        for a in addrs {
+        for &a in addrs.list() {
             let net = match mask {
                 None => Net::with_prefix(a, width),
                 Some(m) => {
@@ -307,7 +322,10 @@ mod tests {
 
     #[test]
     fn plain_quads_read_as_the_full_reading_does() {
-        let parts = ["0", "1", "9", "10", "99", "100", "255", "256", "00", "010", "0x1", "", " 1", "+1", "1a"];
+        let parts = [
+            "0", "1", "9", "10", "99", "100", "255", "256", "00", "010", "0x1", "", " 1", "+1",
+            "1a",
+        ];
         let mut n = 0;
         for a in parts {
             for b in ["0", "10", "255", "256", "010", ""] {
@@ -326,7 +344,10 @@ mod tests {
             }
         }
         assert!(n > 50);
-        assert_eq!(plain_dotted_quad(b"172.16.0.1"), Some(Ipv4Addr::new(172, 16, 0, 1)));
+        assert_eq!(
+            plain_dotted_quad(b"172.16.0.1"),
+            Some(Ipv4Addr::new(172, 16, 0, 1))
+        );
         assert_eq!(plain_dotted_quad(b"1.2.3"), None);
         assert_eq!(plain_dotted_quad(b"1.2.3.010"), None);
     }

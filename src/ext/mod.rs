@@ -858,7 +858,15 @@ pub(crate) mod kit {
     pub fn hits<'a>(v: &[(usize, bool, &'a str)]) -> Vec<OptHit<'a>> {
         v.iter()
             .map(|(idx, inv, a)| {
-                OptHit::new(*idx, *inv, if a.is_empty() { &[] } else { std::slice::from_ref(a) })
+                OptHit::new(
+                    *idx,
+                    *inv,
+                    if a.is_empty() {
+                        &[]
+                    } else {
+                        std::slice::from_ref(a)
+                    },
+                )
             })
             .collect()
     }

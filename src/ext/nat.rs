@@ -568,7 +568,15 @@ pub(crate) mod test_util {
     pub fn hits<'a>(v: &[(usize, &'a str)]) -> Vec<OptHit<'a>> {
         v.iter()
             .map(|(idx, a)| {
-                OptHit::new(*idx, false, if a.is_empty() { &[] } else { std::slice::from_ref(a) })
+                OptHit::new(
+                    *idx,
+                    false,
+                    if a.is_empty() {
+                        &[]
+                    } else {
+                        std::slice::from_ref(a)
+                    },
+                )
             })
             .collect()
     }

@@ -66,10 +66,7 @@ mod tests {
             table: Table::Nat,
             chain: "PREROUTING",
         };
-        let hits: Vec<OptHit> = arg
-            .iter()
-            .map(|a| OptHit::new(0, false, &[*a]))
-            .collect();
+        let hits: Vec<OptHit> = arg.iter().map(|a| OptHit::new(0, false, &[*a])).collect();
         Netmap::build(&hits, &cx)
     }
 

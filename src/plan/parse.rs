@@ -24,8 +24,25 @@ pub enum Parsed {
 fn short_with_arg(c: char) -> bool {
     matches!(
         c,
-        'A' | 'C' | 'D' | 'R' | 'I' | 'M' | 'N' | 'E' | 'P' | 'o' | 'p' | 's' | 'd' | 'j' | 'i'
-            | 't' | 'm' | 'c' | 'g' | 'W'
+        'A' | 'C'
+            | 'D'
+            | 'R'
+            | 'I'
+            | 'M'
+            | 'N'
+            | 'E'
+            | 'P'
+            | 'o'
+            | 'p'
+            | 's'
+            | 'd'
+            | 'j'
+            | 'i'
+            | 't'
+            | 'm'
+            | 'c'
+            | 'g'
+            | 'W'
     )
 }
 

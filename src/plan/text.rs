@@ -138,49 +138,47 @@ pub fn split_words_into<'a>(
             return Ok(());
         }
         let mut cur = Word::None;
-        loop {
-            // an unquoted run: up to a blank (the word ends) or a quote
-            let start = i;
-            while i < n && !is_sep(b[i]) && b[i] != b'"' {
-                i += 1;
-            }
-            if i > start {
-                cur.add(s, start, i)?;
-            }
-            if i >= n || is_sep(b[i]) {
-                out.push((cur.take(s), false));
-                continue 'words;
-            }
-            // a quoted part: blanks kept, a backslash takes the next byte
-            // literally, the closing quote ends the word (even empty)
+        // an unquoted run: up to a blank (the word ends) or a quote
+        let start = i;
+        while i < n && !is_sep(b[i]) && b[i] != b'"' {
             i += 1;
-            loop {
-                let start = i;
-                while i < n && b[i] != b'"' && b[i] != b'\\' {
-                    i += 1;
-                }
-                cur.add(s, start, i)?;
-                if i >= n {
-                    // unclosed: iptables reads the line's newline into it
-                    if eol {
-                        cur.add_byte(s, b'\n')?;
-                    }
-                    if !cur.is_empty() {
-                        out.push((cur.take(s), false));
-                    }
-                    return Ok(());
-                }
-                if b[i] == b'\\' {
-                    if let Some(&c) = b.get(i + 1) {
-                        cur.add_byte(s, c)?;
-                    }
-                    i = (i + 2).min(n);
-                    continue;
-                }
+        }
+        if i > start {
+            cur.add(s, start, i)?;
+        }
+        if i >= n || is_sep(b[i]) {
+            out.push((cur.take(s), false));
+            continue 'words;
+        }
+        // a quoted part: blanks kept, a backslash takes the next byte
+        // literally, the closing quote ends the word (even empty)
+        i += 1;
+        loop {
+            let start = i;
+            while i < n && b[i] != b'"' && b[i] != b'\\' {
                 i += 1;
-                out.push((cur.take(s), true));
-                continue 'words;
             }
+            cur.add(s, start, i)?;
+            if i >= n {
+                // unclosed: iptables reads the line's newline into it
+                if eol {
+                    cur.add_byte(s, b'\n')?;
+                }
+                if !cur.is_empty() {
+                    out.push((cur.take(s), false));
+                }
+                return Ok(());
+            }
+            if b[i] == b'\\' {
+                if let Some(&c) = b.get(i + 1) {
+                    cur.add_byte(s, c)?;
+                }
+                i = (i + 2).min(n);
+                continue;
+            }
+            i += 1;
+            out.push((cur.take(s), true));
+            continue 'words;
         }
     }
 }
@@ -256,7 +254,9 @@ impl Word {
             Word::None => Cow::Borrowed(""),
             Word::Span(a, b) => match s.get(a..b) {
                 Some(w) => Cow::Borrowed(w),
-                None => String::from_utf8_lossy(&s.as_bytes()[a..b]).into_owned().into(),
+                None => String::from_utf8_lossy(&s.as_bytes()[a..b])
+                    .into_owned()
+                    .into(),
             },
             // Only ASCII bytes are ever dropped, so UTF-8 stays valid.
             Word::Owned(v) => match String::from_utf8(v) {

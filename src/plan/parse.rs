@@ -102,6 +102,32 @@ pub fn rule_line(
     at: LineAt,
     counters: bool,
 ) -> Result<Parsed, RestoreError> {
+    rule_line_in(family, table, prog, line, at, counters, true)
+}
+
+/// [`rule_line`] of a line [`rule_line`] has read before without fault
+/// (a rule kept as its line, made again): its words are not looked at
+/// again for the options restore refuses.
+pub fn rule_line_again(
+    family: Family,
+    table: Table,
+    prog: &str,
+    line: &str,
+    at: LineAt,
+    counters: bool,
+) -> Result<Parsed, RestoreError> {
+    rule_line_in(family, table, prog, line, at, counters, false)
+}
+
+fn rule_line_in(
+    family: Family,
+    table: Table,
+    prog: &str,
+    line: &str,
+    at: LineAt,
+    counters: bool,
+    recheck: bool,
+) -> Result<Parsed, RestoreError> {
     let perr = |err: Error| RestoreError::Param {
         line: at.lineno,
         err,
@@ -128,6 +154,9 @@ pub fn rule_line(
         Family::V6 => '4',
     };
     for i in skip..args.len() {
+        if !recheck {
+            break;
+        }
         let Some(flag) = restore_flag(args[i]) else {
             continue;
         };

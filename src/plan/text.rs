@@ -137,19 +137,24 @@ pub fn split_words_into<'a>(
         if i >= n {
             return Ok(());
         }
-        let mut cur = Word::None;
         // an unquoted run: up to a blank (the word ends) or a quote
         let start = i;
         while i < n && !is_sep(b[i]) && b[i] != b'"' {
             i += 1;
         }
-        if i > start {
-            cur.add(s, start, i)?;
-        }
         if i >= n || is_sep(b[i]) {
-            out.push((cur.take(s), false));
+            // the usual word: one piece of the line
+            if i - start >= PARAM_MAX {
+                return Err(SplitError::TooLong);
+            }
+            out.push((piece(s, start, i), false));
             continue 'words;
         }
+        let mut cur = if i > start {
+            Word::Span(start, i)
+        } else {
+            Word::None
+        };
         // a quoted part: blanks kept, a backslash takes the next byte
         // literally, the closing quote ends the word (even empty)
         i += 1;
@@ -157,6 +162,15 @@ pub fn split_words_into<'a>(
             let start = i;
             while i < n && b[i] != b'"' && b[i] != b'\\' {
                 i += 1;
+            }
+            if i < n && b[i] == b'"' && matches!(cur, Word::None) {
+                // the usual quoted word: one piece of the line
+                if i - start >= PARAM_MAX {
+                    return Err(SplitError::TooLong);
+                }
+                out.push((piece(s, start, i), true));
+                i += 1;
+                continue 'words;
             }
             cur.add(s, start, i)?;
             if i >= n {
@@ -180,6 +194,17 @@ pub fn split_words_into<'a>(
             out.push((cur.take(s), true));
             continue 'words;
         }
+    }
+}
+
+/// The bytes `a..b` of `s` as a word (always a `str` slice: the splitter
+/// cuts only at ASCII bytes).
+fn piece(s: &str, a: usize, b: usize) -> Cow<'_, str> {
+    match s.get(a..b) {
+        Some(w) => Cow::Borrowed(w),
+        None => String::from_utf8_lossy(&s.as_bytes()[a..b])
+            .into_owned()
+            .into(),
     }
 }
 
@@ -252,12 +277,7 @@ impl Word {
     fn take<'a>(&mut self, s: &'a str) -> Cow<'a, str> {
         match std::mem::replace(self, Word::None) {
             Word::None => Cow::Borrowed(""),
-            Word::Span(a, b) => match s.get(a..b) {
-                Some(w) => Cow::Borrowed(w),
-                None => String::from_utf8_lossy(&s.as_bytes()[a..b])
-                    .into_owned()
-                    .into(),
-            },
+            Word::Span(a, b) => piece(s, a, b),
             // Only ASCII bytes are ever dropped, so UTF-8 stays valid.
             Word::Owned(v) => match String::from_utf8(v) {
                 Ok(w) => Cow::Owned(w),

@@ -7,9 +7,9 @@ use crate::error::{param, Error};
 
 /// One long option name known at this point, and whether it takes a value.
 #[derive(Debug, Clone, Copy)]
-pub struct LongName<'a> {
+pub struct LongName {
     /// name without dashes
-    pub name: &'a str,
+    pub name: &'static str,
     /// takes a value
     pub has_arg: bool,
     /// a key the caller uses to tell options apart (two names with the same
@@ -17,18 +17,26 @@ pub struct LongName<'a> {
     pub key: usize,
 }
 
-/// A word read as an option.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Opt {
+/// A word read as an option; values are borrowed from the word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opt<'w> {
     /// a short option letter, with its glued value if any (`-ptcp`)
-    Short(char, Option<String>),
-    /// a long option resolved to its key and full name, with `=value`
-    Long(usize, String, Option<String>),
+    Short(char, Option<&'w str>),
+    /// a long option resolved to its name entry, with `=value`
+    Long(LongName, Option<&'w str>),
     /// `!`
     Bang,
     /// a word that is not an option
-    Word(String),
+    Word(&'w str),
 }
+
+impl PartialEq for LongName {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name && self.has_arg == o.has_arg && self.key == o.key
+    }
+}
+
+impl Eq for LongName {}
 
 /// A word that looks like a long option but names none known here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,35 +46,138 @@ pub struct Unknown;
 /// options glued together (`-nvL`) are split by the caller. An unknown long
 /// option is reported cheaply; the caller may still find its owner (the
 /// protocol's match) before building the message with [`unknown_option`].
-pub fn classify(word: &str, longs: &[LongName]) -> Result<Opt, Unknown> {
+pub fn classify<'w>(word: &'w str, longs: &[LongName]) -> Result<Opt<'w>, Unknown> {
+    classify_with(word, |name| resolve_long(name, longs))
+}
+
+/// [`classify`] with the long names resolved by `resolve` (a name without
+/// dashes to its entry, as [`resolve_long`] does).
+pub fn classify_with<'w>(
+    word: &'w str,
+    resolve: impl FnOnce(&str) -> Option<LongName>,
+) -> Result<Opt<'w>, Unknown> {
     if word == "!" {
         return Ok(Opt::Bang);
     }
     if let Some(body) = word.strip_prefix("--") {
         if body.is_empty() {
-            return Ok(Opt::Word(word.to_string()));
+            return Ok(Opt::Word(word));
         }
         let (name, value) = match body.split_once('=') {
-            Some((n, v)) => (n, Some(v.to_string())),
+            Some((n, v)) => (n, Some(v)),
             None => (body, None),
         };
-        return resolve_long(name, longs)
-            .map(|l| Opt::Long(l.key, l.name.to_string(), value))
-            .ok_or(Unknown);
+        return resolve(name).map(|l| Opt::Long(l, value)).ok_or(Unknown);
     }
     if let Some(body) = word.strip_prefix('-') {
         let mut chars = body.chars();
         if let Some(c) = chars.next() {
-            let rest: String = chars.collect();
+            let rest = chars.as_str();
             return Ok(Opt::Short(c, (!rest.is_empty()).then_some(rest)));
         }
     }
-    Ok(Opt::Word(word.to_string()))
+    Ok(Opt::Word(word))
+}
+
+/// [`classify_with`] of the word `-{tail}` without making it: the rest of
+/// a cluster of short flags (`vL` of `-nvL`), read as iptables reads the
+/// cluster's next letters (`-n-x` goes on with `--x`).
+pub fn classify_tail<'w>(
+    tail: &'w str,
+    resolve: impl FnOnce(&str) -> Option<LongName>,
+) -> Result<Opt<'w>, Unknown> {
+    if let Some(body) = tail.strip_prefix('-') {
+        if body.is_empty() {
+            return Ok(Opt::Word("--"));
+        }
+        let (name, value) = match body.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (body, None),
+        };
+        return resolve(name).map(|l| Opt::Long(l, value)).ok_or(Unknown);
+    }
+    let mut chars = tail.chars();
+    match chars.next() {
+        Some(c) => {
+            let rest = chars.as_str();
+            Ok(Opt::Short(c, (!rest.is_empty()).then_some(rest)))
+        }
+        // `-` alone is a word
+        None => Ok(Opt::Word("-")),
+    }
+}
+
+/// The long names in scope, with an index by first letter for lookups.
+#[derive(Debug, Default)]
+pub struct LongTable {
+    /// the names, in the order of precedence (first wins a tie)
+    pub names: Vec<LongName>,
+    /// the names with their positions in `names`, sorted by name then
+    /// position
+    sorted: Vec<(LongName, usize)>,
+    /// where the names of each first byte start in `sorted` (and end:
+    /// the next byte's start)
+    first: Vec<usize>,
+}
+
+impl LongTable {
+    /// Index `names`.
+    pub fn new(names: Vec<LongName>) -> Self {
+        let mut sorted: Vec<(LongName, usize)> = names.iter().copied().zip(0..).collect();
+        sorted.sort_by(|a, b| a.0.name.cmp(b.0.name).then(a.1.cmp(&b.1)));
+        let first = (0..=256)
+            .map(|c| {
+                sorted.partition_point(|(l, _)| {
+                    l.name.as_bytes().first().map_or(0, |b| usize::from(*b) + 1) <= c
+                })
+            })
+            .collect();
+        LongTable {
+            names,
+            sorted,
+            first,
+        }
+    }
+
+    /// [`resolve_long`], looking only at the names with the same first
+    /// letter.
+    pub fn resolve(&self, name: &str) -> Option<LongName> {
+        let run = match name.as_bytes().first() {
+            Some(&c) => {
+                let c = usize::from(c);
+                match (self.first.get(c), self.first.get(c + 1)) {
+                    (Some(&a), Some(&b)) => self.sorted.get(a..b)?,
+                    _ => return None,
+                }
+            }
+            None => &self.sorted[..],
+        };
+        let mut found: Option<(LongName, usize)> = None;
+        for &(l, pos) in run {
+            if !l.name.as_bytes().starts_with(name.as_bytes()) {
+                continue;
+            }
+            // In name order an exact name comes before the longer names it
+            // begins (and, of equal names, the first in precedence).
+            if l.name.len() == name.len() {
+                return Some(l);
+            }
+            // getopt's prefix rule: one option (names sharing a key are
+            // one); of several names the first in precedence is reported
+            match found {
+                None => found = Some((l, pos)),
+                Some((f, _)) if f.key != l.key => return None,
+                Some((_, fpos)) if pos < fpos => found = Some((l, pos)),
+                Some(_) => {}
+            }
+        }
+        found.map(|(l, _)| l)
+    }
 }
 
 /// getopt_long's rule: an exact name wins; otherwise a prefix that names
 /// exactly one option (names sharing a key count as one).
-pub fn resolve_long<'a>(name: &str, longs: &[LongName<'a>]) -> Option<LongName<'a>> {
+pub fn resolve_long(name: &str, longs: &[LongName]) -> Option<LongName> {
     if let Some(l) = longs.iter().find(|l| l.name == name) {
         return Some(*l);
     }
@@ -230,14 +341,43 @@ mod tests {
         assert_eq!(resolve_long("destination", L).map(|l| l.key), Some(2));
         assert!(resolve_long("d", L).is_none());
         assert_eq!(resolve_long("to-port", L).map(|l| l.key), Some(4));
-        assert_eq!(
+        assert!(matches!(
             classify("--dport=22", L).unwrap(),
-            Opt::Long(3, "dport".into(), Some("22".into()))
-        );
-        assert_eq!(
-            classify("-ptcp", L).unwrap(),
-            Opt::Short('p', Some("tcp".into()))
-        );
+            Opt::Long(
+                LongName {
+                    key: 3,
+                    name: "dport",
+                    ..
+                },
+                Some("22")
+            )
+        ));
+        assert_eq!(classify("-ptcp", L).unwrap(), Opt::Short('p', Some("tcp")));
+    }
+
+    #[test]
+    fn table_resolves_as_the_rule_says() {
+        let t = LongTable::new(L.to_vec());
+        for name in [
+            "",
+            "d",
+            "de",
+            "del",
+            "delete",
+            "deletex",
+            "dest",
+            "destination",
+            "destination-",
+            "destination-port",
+            "dp",
+            "dport",
+            "t",
+            "to-ports",
+            "x",
+            "to-portsx",
+        ] {
+            assert_eq!(t.resolve(name), resolve_long(name, L), "{name}");
+        }
     }
 
     #[test]

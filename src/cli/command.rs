@@ -4,7 +4,7 @@
 //! read from each extension's option table.
 
 pub use super::action::{Action, Command};
-use super::args::{classify, unknown_option, LongName, Opt};
+use super::args::{classify_tail, classify_with, unknown_option, LongName, LongTable, Opt};
 pub use super::values::{assert_valid_chain_name, check_chain_name, CHAIN_MAX};
 use super::values::{parse_iface, parse_nets_counted, parse_rulenum, scan_int, scan_llu};
 use crate::error::{param, Error};
@@ -12,6 +12,8 @@ use crate::ext::value::xt_strtoui;
 use crate::ext::{self, Args, MatchDesc, OptHit, ParseCx, TargetDesc};
 use crate::model::{netdb, Family, Inv, Net, Table};
 use crate::rule::{Counters, Rule, Target};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 const LINE_NUMBERS: usize = 1;
 const EXT_BASE: usize = 0x1_0000;
@@ -59,12 +61,38 @@ const GLOBAL_LONGS: &[(&str, bool, char)] = &[
 ];
 
 /// Short letters that take a value (`A:` in getopt's string).
-const SHORT_WITH_ARG: &str = "ACDRIMNEPopsdjitmcg";
+fn short_with_arg(c: char) -> bool {
+    matches!(
+        c,
+        'A' | 'C'
+            | 'D'
+            | 'R'
+            | 'I'
+            | 'M'
+            | 'N'
+            | 'E'
+            | 'P'
+            | 'o'
+            | 'p'
+            | 's'
+            | 'd'
+            | 'j'
+            | 'i'
+            | 't'
+            | 'm'
+            | 'c'
+            | 'g'
+    )
+}
 /// Short letters that stand alone.
-const SHORT_FLAGS: &str = "fvnx46";
+fn short_flag(c: char) -> bool {
+    matches!(c, 'f' | 'v' | 'n' | 'x' | '4' | '6')
+}
 /// Short letters with an optional argument (`F::` in getopt's string):
 /// a glued rest is their value (`-FINPUT`, `-Ln` lists chain `n`).
-const SHORT_OPT_ARG: &str = "LSFZXhwW";
+fn short_opt_arg(c: char) -> bool {
+    matches!(c, 'L' | 'S' | 'F' | 'Z' | 'X' | 'h' | 'w' | 'W')
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cmd {
@@ -161,31 +189,40 @@ fn cmd_letter(c: Cmd) -> char {
 }
 
 /// A match loaded on the command line, with the options given to it.
-struct Loaded {
+struct Loaded<'a> {
     desc: &'static MatchDesc,
-    hits: Vec<OptHit>,
+    hits: Vec<OptHit<'a>>,
+}
+
+/// A word still to read before the next argument: one the protocol's
+/// match may know (read again once it is loaded), or the rest of a
+/// cluster of short flags (`vL` of `-nvL`).
+#[derive(Clone, Copy)]
+enum Again<'a> {
+    Word(&'a str),
+    Flags(&'a str),
 }
 
 struct Parser<'a> {
     family: Family,
-    args: &'a [String],
+    args: &'a [&'a str],
     pos: usize,
-    table_name: Option<String>,
+    table_name: Option<&'a str>,
     default_table: Table,
     cmd: Option<Cmd>,
     zero_with_list: bool,
-    chain: Option<String>,
+    chain: Option<&'a str>,
     num: Option<usize>,
-    second: Option<String>,
+    second: Option<&'a str>,
     invert: bool,
     used: [bool; 12],
     rule: Rule,
-    srcs: Option<(bool, String)>,
-    dsts: Option<(bool, String)>,
-    matches: Vec<Loaded>,
-    target: Option<(String, bool)>,
+    srcs: Option<(bool, &'a str)>,
+    dsts: Option<(bool, &'a str)>,
+    matches: Vec<Loaded<'a>>,
+    target: Option<(&'a str, bool)>,
     target_desc: Option<&'static TargetDesc>,
-    target_hits: Vec<OptHit>,
+    target_hits: Vec<OptHit<'a>>,
     counters: Option<Counters>,
     numeric: bool,
     verbose: bool,
@@ -195,25 +232,37 @@ struct Parser<'a> {
     /// `! -V`
     version_not: bool,
     help: bool,
-    /// `-p`'s word, lowercased (`-h` loads the match of that name)
-    proto_word: Option<String>,
+    /// `-p`'s word as given (`-h` loads the match of that name, lowercased)
+    proto_word: Option<&'a str>,
     wait: bool,
     wait_interval: bool,
     /// words left after `--`
     leftover: bool,
     warnings: Vec<String>,
-    longs_cache: std::rc::Rc<Vec<LongName<'static>>>,
+    longs_cache: Rc<LongTable>,
     longs_stale: bool,
 }
 
 /// Parse an `iptables`/`ip6tables` command line (without the program name).
-pub fn parse(family: Family, args: &[String]) -> Result<Command, Error> {
+pub fn parse<S: AsRef<str>>(family: Family, args: &[S]) -> Result<Command, Error> {
     parse_in(family, args, None)
 }
 
 /// Parse a command line with `table` as the default table (for restore,
 /// where `*table` sets it).
-pub fn parse_in(family: Family, args: &[String], table: Option<Table>) -> Result<Command, Error> {
+pub fn parse_in<S: AsRef<str>>(
+    family: Family,
+    args: &[S],
+    table: Option<Table>,
+) -> Result<Command, Error> {
+    let words: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+    parse_words(family, &words, table)
+}
+
+/// [`parse_in`] of words borrowed from elsewhere (a restore line): the
+/// parser keeps what it reads as slices of them and copies only what the
+/// command keeps.
+pub fn parse_words(family: Family, args: &[&str], table: Option<Table>) -> Result<Command, Error> {
     let mut p = Parser {
         family,
         args,
@@ -247,36 +296,56 @@ pub fn parse_in(family: Family, args: &[String], table: Option<Table>) -> Result
         wait_interval: false,
         leftover: false,
         warnings: Vec::new(),
-        longs_cache: std::rc::Rc::new(Vec::new()),
+        longs_cache: Rc::new(LongTable::default()),
         longs_stale: true,
     };
     p.run()?;
     p.finish()
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     /// The long options in scope: the global ones and those of the loaded
     /// extensions. Restore lines repeat the same few extension sets, so
-    /// each set's table is built once per process (keyed by the
-    /// extensions' registry entries, in order).
-    fn longs(&self) -> std::rc::Rc<Vec<LongName<'static>>> {
-        type Cache = std::collections::HashMap<Vec<usize>, std::rc::Rc<Vec<LongName<'static>>>>;
+    /// each set's table is built once per process (found by the
+    /// extensions' registry entries, in order, without building a key).
+    fn longs(&self) -> Rc<LongTable> {
         thread_local! {
-            static CACHE: std::cell::RefCell<Cache> = std::cell::RefCell::new(Cache::new());
+            static CACHE: RefCell<Vec<(Vec<usize>, Rc<LongTable>)>> =
+                const { RefCell::new(Vec::new()) };
         }
-        let key: Vec<usize> =
-            std::iter::once(self.target_desc.map_or(0, |t| t as *const _ as usize))
-                .chain(self.matches.iter().map(|m| m.desc as *const _ as usize))
-                .collect();
-        if let Some(v) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
-            return v;
+        let target = self.target_desc.map_or(0, |t| t as *const _ as usize);
+        let same = |key: &[usize]| {
+            key.len() == self.matches.len() + 1
+                && key[0] == target
+                && key[1..]
+                    .iter()
+                    .zip(&self.matches)
+                    .all(|(k, m)| *k == m.desc as *const _ as usize)
+        };
+        let hit = CACHE.with(|c| {
+            c.borrow()
+                .iter()
+                .find(|(k, _)| same(k))
+                .map(|(_, t)| Rc::clone(t))
+        });
+        if let Some(t) = hit {
+            return t;
         }
-        let v = std::rc::Rc::new(self.build_longs());
-        CACHE.with(|c| c.borrow_mut().insert(key, std::rc::Rc::clone(&v)));
-        v
+        let t = Rc::new(LongTable::new(self.build_longs()));
+        // Few sets repeat; an input of ever new ones is not worth keeping.
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() < 256 {
+                let key = std::iter::once(target)
+                    .chain(self.matches.iter().map(|m| m.desc as *const _ as usize))
+                    .collect();
+                c.push((key, Rc::clone(&t)));
+            }
+        });
+        t
     }
 
-    fn build_longs(&self) -> Vec<LongName<'static>> {
+    fn build_longs(&self) -> Vec<LongName> {
         let mut v: Vec<LongName> = Vec::with_capacity(64);
         for (n, has_arg, c) in GLOBAL_LONGS {
             v.push(LongName {
@@ -301,8 +370,8 @@ impl Parser<'_> {
         v
     }
 
-    fn next_arg(&mut self) -> Option<String> {
-        let a = self.args.get(self.pos).cloned();
+    fn next_arg(&mut self) -> Option<&'a str> {
+        let a = self.args.get(self.pos).copied();
         if a.is_some() {
             self.pos += 1;
         }
@@ -310,7 +379,7 @@ impl Parser<'_> {
     }
 
     /// An optional positional argument: the next word if it is not an option.
-    fn optional_positional(&mut self) -> Option<String> {
+    fn optional_positional(&mut self) -> Option<&'a str> {
         match self.args.get(self.pos) {
             Some(w) if !w.starts_with('-') && !w.starts_with('!') => self.next_arg(),
             _ => None,
@@ -364,12 +433,12 @@ impl Parser<'_> {
     }
 
     fn run(&mut self) -> Result<(), Error> {
-        let mut pending_short: Option<String> = None;
+        let mut again: Option<Again<'a>> = None;
         loop {
-            let word = match pending_short.take() {
-                Some(w) => w,
+            let item = match again.take() {
+                Some(a) => a,
                 None => match self.next_arg() {
-                    Some(w) => w,
+                    Some(w) => Again::Word(w),
                     None => break,
                 },
             };
@@ -377,17 +446,29 @@ impl Parser<'_> {
                 self.longs_cache = self.longs();
                 self.longs_stale = false;
             }
-            let longs = std::rc::Rc::clone(&self.longs_cache);
-            let opt = match classify(&word, &longs) {
+            let longs = Rc::clone(&self.longs_cache);
+            let read = match item {
+                Again::Word(w) => classify_with(w, |n| longs.resolve(n)),
+                Again::Flags(t) => classify_tail(t, |n| longs.resolve(n)),
+            };
+            let opt = match read {
                 Ok(o) => o,
                 Err(_) => {
+                    let long = match item {
+                        Again::Word(w) => w.starts_with("--"),
+                        Again::Flags(t) => t.starts_with('-'),
+                    };
                     // An unknown option may belong to the protocol's match,
                     // which `-p` loads on demand.
-                    if word.starts_with("--") && self.load_proto_match() {
-                        pending_short = Some(word);
+                    if long && self.load_proto_match() {
+                        again = Some(item);
                         continue;
                     }
-                    return Err(unknown_option(&word, &longs));
+                    let word = match item {
+                        Again::Word(w) => w.to_string(),
+                        Again::Flags(t) => format!("-{t}"),
+                    };
+                    return Err(unknown_option(&word, &longs.names));
                 }
             };
             match opt {
@@ -397,14 +478,14 @@ impl Parser<'_> {
                     }
                     self.invert = true;
                 }
-                Opt::Word(w) if w == "--" => {
+                Opt::Word("--") => {
                     // getopt stops at `--`; anything after it is left over
                     self.leftover = self.pos < self.args.len();
                     break;
                 }
                 Opt::Word(w) => return Err(Error::ParamBare(format!("Bad argument `{w}'"))),
                 Opt::Short(c, glued) => {
-                    if SHORT_WITH_ARG.contains(c) {
+                    if short_with_arg(c) {
                         let val = match glued {
                             Some(v) => v,
                             None => self.next_arg().ok_or_else(|| {
@@ -412,14 +493,14 @@ impl Parser<'_> {
                             })?,
                         };
                         self.option(c, Some(val))?;
-                    } else if SHORT_OPT_ARG.contains(c) {
+                    } else if short_opt_arg(c) {
                         self.option(c, glued)?;
                     } else if c == 'V' {
                         // iptables prints its version as soon as it reads -V
                         self.version = true;
                         self.version_not = self.invert;
                         self.pos = self.args.len();
-                    } else if SHORT_FLAGS.contains(c) {
+                    } else if short_flag(c) {
                         self.option(c, None)?;
                         if let Some(rest) = glued {
                             // getopt takes a `-` inside a cluster as an
@@ -428,26 +509,25 @@ impl Parser<'_> {
                                 return Err(param("unknown option \"--\""));
                             }
                             // `-nvL`: the rest are more flags
-                            pending_short = Some(format!("-{rest}"));
+                            again = Some(Again::Flags(rest));
                         }
                     } else {
-                        return Err(unknown_option(&format!("-{c}"), &self.longs_cache));
+                        return Err(unknown_option(&format!("-{c}"), &longs.names));
                     }
                 }
-                Opt::Long(key, name, value) => {
-                    if key >= EXT_BASE {
-                        self.ext_option(key, &name, value)?;
-                    } else if key == LINE_NUMBERS {
+                Opt::Long(l, value) => {
+                    if l.key >= EXT_BASE {
+                        self.ext_option(l.key, l.name, value)?;
+                    } else if l.key == LINE_NUMBERS {
                         self.use_opt(9)?;
                         self.line_numbers = true;
                     } else {
-                        let c = char::from_u32(key as u32).unwrap_or('?');
-                        let takes = GLOBAL_LONGS.iter().any(|(n, a, _)| *n == name && *a);
-                        let val = if takes {
+                        let c = char::from_u32(l.key as u32).unwrap_or('?');
+                        let val = if l.has_arg {
                             match value {
                                 Some(v) => Some(v),
                                 None => Some(self.next_arg().ok_or_else(|| {
-                                    param(format!("option \"--{name}\" requires an argument"))
+                                    param(format!("option \"--{}\" requires an argument", l.name))
                                 })?),
                             }
                         } else {
@@ -468,7 +548,8 @@ impl Parser<'_> {
         let mut matches: Vec<&MatchDesc> = self.matches.iter().map(|m| m.desc).collect();
         if matches.is_empty() {
             // by the name given (`-p 6` loads nothing, `! -p tcp` does)
-            let name = match self.proto_word.as_deref() {
+            let word = self.proto_word.map(str::to_ascii_lowercase);
+            let name = match word.as_deref() {
                 Some("icmpv6" | "ipv6-icmp") => Some("icmp6"),
                 w => w,
             };
@@ -477,9 +558,7 @@ impl Parser<'_> {
         let mut text = String::new();
         if let Some(d) = self.target_desc {
             text.push_str((d.help)(self.family));
-        } else if let Some(("ACCEPT" | "DROP" | "RETURN", false)) =
-            self.target.as_ref().map(|(n, g)| (n.as_str(), *g))
-        {
+        } else if let Some(("ACCEPT" | "DROP" | "RETURN", false)) = self.target {
             text.push_str(
                 "\nstandard match options:\n(If target is DROP, ACCEPT, RETURN or nothing)\n",
             );
@@ -512,7 +591,11 @@ impl Parser<'_> {
         // iptables loads the match named as `-p` was written (or, for a
         // number, by its table's name): 135 is `mobility-header` there, so
         // only `-p mh` loads mh.
-        if desc.name == "mh" && self.proto_word.as_deref() != Some("mh") {
+        if desc.name == "mh"
+            && !self
+                .proto_word
+                .is_some_and(|w| w.eq_ignore_ascii_case("mh"))
+        {
             return false;
         }
         self.longs_stale = true;
@@ -523,7 +606,7 @@ impl Parser<'_> {
         true
     }
 
-    fn ext_option(&mut self, key: usize, name: &str, value: Option<String>) -> Result<(), Error> {
+    fn ext_option(&mut self, key: usize, name: &str, value: Option<&'a str>) -> Result<(), Error> {
         let slot = (key - EXT_BASE) >> 8;
         let idx = (key - EXT_BASE) & 0xff;
         let (spec, ext_name) = if slot == TARGET_SLOT {
@@ -536,7 +619,7 @@ impl Parser<'_> {
             (d.options[idx], d.name)
         };
         let inv = std::mem::take(&mut self.invert);
-        let mut args = Vec::new();
+        let mut args = ext::Vals::default();
         match spec.args {
             Args::None | Args::OptionalNext => {
                 if value.is_some() {
@@ -545,7 +628,9 @@ impl Parser<'_> {
                     )));
                 }
                 if spec.args == Args::OptionalNext {
-                    args.extend(self.optional_positional());
+                    if let Some(v) = self.optional_positional() {
+                        args.push(v);
+                    }
                 }
             }
             Args::One | Args::Two => {
@@ -562,7 +647,9 @@ impl Parser<'_> {
                         _ => None,
                     };
                     // A missing second value is the extension's to report.
-                    args.extend(second);
+                    if let Some(v) = second {
+                        args.push(v);
+                    }
                 }
             }
         }
@@ -591,8 +678,8 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn option(&mut self, c: char, val: Option<String>) -> Result<(), Error> {
-        let v = || val.clone().unwrap_or_default();
+    fn option(&mut self, c: char, val: Option<&'a str>) -> Result<(), Error> {
+        let v = || val.unwrap_or_default();
         match c {
             'A' | 'C' | 'D' | 'I' | 'R' => {
                 let cmd = match c {
@@ -607,7 +694,7 @@ impl Parser<'_> {
                 match c {
                     'D' | 'I' => {
                         if let Some(n) = self.optional_positional() {
-                            self.num = Some(parse_rulenum(&n)?);
+                            self.num = Some(parse_rulenum(n)?);
                             if c == 'D' {
                                 self.cmd = Some(Cmd::DeleteNum);
                             }
@@ -617,7 +704,7 @@ impl Parser<'_> {
                         let n = self
                             .optional_positional()
                             .ok_or_else(|| param("-R requires a rule number"))?;
-                        self.num = Some(parse_rulenum(&n)?);
+                        self.num = Some(parse_rulenum(n)?);
                     }
                     _ => {}
                 }
@@ -640,12 +727,12 @@ impl Parser<'_> {
                 }
                 if matches!(c, 'S' | 'Z' | 'L') && self.chain.is_some() {
                     if let Some(n) = self.optional_positional() {
-                        self.num = Some(parse_rulenum(&n)?);
+                        self.num = Some(parse_rulenum(n)?);
                     }
                 }
             }
             'N' => {
-                assert_valid_chain_name(&v(), self.family)?;
+                assert_valid_chain_name(v(), self.family)?;
                 self.set_cmd(Cmd::NewChain)?;
                 self.chain = Some(v());
             }
@@ -655,7 +742,7 @@ impl Parser<'_> {
                 let new = self
                     .optional_positional()
                     .ok_or_else(|| param("-E requires old-chain-name and new-chain-name"))?;
-                assert_valid_chain_name(&new, self.family)?;
+                assert_valid_chain_name(new, self.family)?;
                 self.second = Some(new);
             }
             'P' => {
@@ -688,8 +775,8 @@ impl Parser<'_> {
                 let inv = self.use_opt(3)?;
                 let s = v();
                 // `xtables_parse_protocol`: a number in any base, else a name
-                let num = xt_strtoui(&s, 0, 255).map(|n| n as u8);
-                let p = num.or_else(|| netdb::proto_by_name(&s)).ok_or_else(|| {
+                let num = xt_strtoui(s, 0, 255).map(|n| n as u8);
+                let p = num.or_else(|| netdb::proto_by_name(s)).ok_or_else(|| {
                     param(format!(
                         "unknown protocol \"{}\" specified",
                         s.to_ascii_lowercase()
@@ -699,7 +786,7 @@ impl Parser<'_> {
                     return Err(param("rule would never match protocol"));
                 }
                 self.rule.proto = Some(Inv::new(inv, p));
-                self.proto_word = Some(s.to_ascii_lowercase());
+                self.proto_word = Some(s);
             }
             's' => {
                 let inv = self.use_opt(1)?;
@@ -711,11 +798,11 @@ impl Parser<'_> {
             }
             'i' => {
                 let inv = self.use_opt(7)?;
-                self.rule.iniface = Some(Inv::new(inv, parse_iface(&v())?));
+                self.rule.iniface = Some(Inv::new(inv, parse_iface(v())?));
             }
             'o' => {
                 let inv = self.use_opt(8)?;
-                self.rule.outiface = Some(Inv::new(inv, parse_iface(&v())?));
+                self.rule.outiface = Some(Inv::new(inv, parse_iface(v())?));
             }
             'f' => {
                 if self.family == Family::V6 {
@@ -731,8 +818,9 @@ impl Parser<'_> {
                 }
                 self.used[4] = true;
                 let name = v();
-                if c == 'j' {
-                    if let Some(d) = ext::find_target(&name, self.family) {
+                // (the standard verdicts are no extension)
+                if c == 'j' && !matches!(name, "ACCEPT" | "DROP" | "RETURN") {
+                    if let Some(d) = ext::find_target(name, self.family) {
                         ext::probe::load(self.family, d.name, true);
                         self.target_desc = Some(d);
                         self.longs_stale = true;
@@ -745,7 +833,7 @@ impl Parser<'_> {
                     return Err(param("unexpected ! flag before --match"));
                 }
                 let name = v();
-                let desc = ext::find_match(&name, self.family).ok_or_else(|| {
+                let desc = ext::find_match(name, self.family).ok_or_else(|| {
                     param(format!(
                         "Couldn't load match `{name}':No such file or directory\n"
                     ))
@@ -777,7 +865,7 @@ impl Parser<'_> {
                 self.use_opt(10)?;
                 let first = v();
                 let (p, b) = match first.split_once(',') {
-                    Some((p, b)) => (p.to_string(), b.to_string()),
+                    Some((p, b)) => (p, b),
                     None => {
                         let b = self.optional_positional().ok_or_else(|| {
                             param("--set-counters requires packet and byte counter")
@@ -786,10 +874,10 @@ impl Parser<'_> {
                     }
                 };
                 // `sscanf("%llu")`: a number at the start is enough
-                let packets = scan_llu(&p)
+                let packets = scan_llu(p)
                     .ok_or_else(|| param("--set-counters packet counter not numeric"))?;
                 let bytes =
-                    scan_llu(&b).ok_or_else(|| param("--set-counters byte counter not numeric"))?;
+                    scan_llu(b).ok_or_else(|| param("--set-counters byte counter not numeric"))?;
                 self.counters = Some(Counters { packets, bytes });
             }
             'w' => {
@@ -801,7 +889,7 @@ impl Parser<'_> {
                     None => self.optional_positional(),
                 };
                 if let Some(a) = arg {
-                    if scan_int(&a, true).is_none() {
+                    if scan_int(a, true).is_none() {
                         return Err(param("wait seconds not numeric"));
                     }
                 }
@@ -814,7 +902,7 @@ impl Parser<'_> {
                         .ok_or_else(|| param("wait interval value required"))?,
                 };
                 let usec =
-                    scan_int(&arg, false).ok_or_else(|| param("wait interval not numeric"))? as u32;
+                    scan_int(arg, false).ok_or_else(|| param("wait interval not numeric"))? as u32;
                 if usec > 999_999 {
                     return Err(param(format!("too long usec wait {usec} > 999999 usec")));
                 }
@@ -830,7 +918,7 @@ impl Parser<'_> {
                     return Err(param("This is the IPv4 version of iptables."));
                 }
             }
-            _ => return Err(unknown_option(&format!("-{c}"), &self.longs())),
+            _ => return Err(unknown_option(&format!("-{c}"), &self.longs().names)),
         }
         // iptables drops a `!` after any option that did not take it
         // (`! -w` is accepted)
@@ -869,11 +957,11 @@ impl Parser<'_> {
         }
         // An unknown table is found when the command runs, after every
         // check of the line (made meanwhile as for the default table).
-        let (table, bad_table) = match &self.table_name {
+        let (table, bad_table) = match self.table_name {
             None => (self.default_table, None),
             Some(n) => match Table::from_name(n) {
                 Some(t) => (t, None),
-                None => (self.default_table, Some(n.clone())),
+                None => (self.default_table, Some(n)),
             },
         };
         for w in &self.warnings {
@@ -917,20 +1005,20 @@ impl Parser<'_> {
         // iptables 1.8.10+ take (and ignore) matches with the other commands
         // do_parse checks only the length of the command's chain; a name
         // no chain can have is then simply not found.
-        if let Some(c) = &self.chain {
+        if let Some(c) = self.chain {
             if crate::model::bytes::byte_len(c) > CHAIN_MAX {
                 check_chain_name(c)?;
             }
         }
         // `xshared.c do_parse`: DROP is no nat policy or nat verdict.
-        let drop_policy = cmd == Cmd::SetPolicy && self.second.as_deref() == Some("DROP");
-        let drop_jump = matches!(&self.target, Some((t, false)) if t == "DROP");
+        let drop_policy = cmd == Cmd::SetPolicy && self.second == Some("DROP");
+        let drop_jump = matches!(self.target, Some(("DROP", false)));
         if table == Table::Nat && (drop_policy || drop_jump) {
             return Err(param(
                 "\nThe \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n",
             ));
         }
-        let chain = self.chain.clone().unwrap_or_default();
+        let chain = self.chain.unwrap_or_default().to_string();
         let action = match cmd {
             Cmd::Append | Cmd::Check | Cmd::Delete | Cmd::Insert | Cmd::Replace => {
                 let rules = self.build_rules(table, &chain)?;
@@ -960,33 +1048,33 @@ impl Parser<'_> {
                 num: self.num.unwrap_or(1),
             },
             Cmd::List => Action::List {
-                chain: self.chain.clone(),
+                chain: self.chain.map(str::to_string),
                 num: self.num,
                 zero: self.zero_with_list,
             },
             Cmd::ListRules => Action::ListRules {
-                chain: self.chain.clone(),
+                chain: self.chain.map(str::to_string),
                 num: self.num,
             },
             Cmd::Flush => Action::Flush {
-                chain: self.chain.clone(),
+                chain: self.chain.map(str::to_string),
             },
             Cmd::Zero => Action::Zero {
-                chain: self.chain.clone(),
+                chain: self.chain.map(str::to_string),
                 num: self.num,
             },
             Cmd::NewChain => Action::NewChain { chain },
             Cmd::DelChain => Action::DeleteChain {
-                chain: self.chain.clone(),
+                chain: self.chain.map(str::to_string),
             },
             Cmd::SetPolicy => Action::Policy {
                 chain,
-                policy: self.second.clone().unwrap_or_default(),
+                policy: self.second.unwrap_or_default().to_string(),
                 counters: self.counters,
             },
             Cmd::Rename => Action::Rename {
                 old: chain,
-                new: self.second.clone().unwrap_or_default(),
+                new: self.second.unwrap_or_default().to_string(),
             },
         };
         if let Some(n) = bad_table {
@@ -1023,17 +1111,15 @@ impl Parser<'_> {
             ext::final_check(m.desc.name, m.desc.options, &m.hits)?;
             matches.push(built);
         }
-        let target = match &self.target {
+        let target = match self.target {
             None => Target::None,
             Some((name, true)) => {
-                if matches!(name.as_str(), "ACCEPT" | "DROP" | "RETURN")
-                    || self.target_desc.is_some()
-                {
+                if matches!(name, "ACCEPT" | "DROP" | "RETURN") || self.target_desc.is_some() {
                     return Err(param(format!("goto '{name}' is not a chain\n")));
                 }
-                Target::Goto(name.clone())
+                Target::Goto(name.to_string())
             }
-            Some((name, false)) => match (name.as_str(), self.target_desc) {
+            Some((name, false)) => match (name, self.target_desc) {
                 ("ACCEPT", _) => Target::Accept,
                 ("DROP", _) => Target::Drop,
                 ("RETURN", _) => Target::Return,
@@ -1058,7 +1144,7 @@ impl Parser<'_> {
             if !p.inv && matches!(p.val, 43 | 44 | 51 | 60) {
                 eprintln!(
                     "Warning: never matched protocol: {}. use extension match instead.",
-                    self.proto_word.as_deref().unwrap_or("")
+                    self.proto_word.unwrap_or("").to_ascii_lowercase()
                 );
             }
         }
@@ -1066,29 +1152,36 @@ impl Parser<'_> {
         base.matches = matches;
         base.target = target;
         base.counters = self.counters.unwrap_or_default();
-        let parse = |a: &Option<(bool, String)>| -> Result<AddrList, Error> {
+        let side = |a: Option<(bool, &str)>| -> Result<AddrList, Error> {
             match a {
-                None => Ok((vec![None], 0, false)),
+                None => Ok((Vec::new(), 0, false)),
                 Some((inv, s)) => {
                     let (nets, n) = parse_nets_counted(s, self.family)?;
-                    let v = nets.into_iter().map(|n| Some(Inv::new(*inv, n))).collect();
-                    Ok((v, n, *inv))
+                    Ok((nets, n, inv))
                 }
             }
         };
-        let (srcs, ns, sinv) = parse(&self.srcs)?;
-        let (dsts, nd, dinv) = parse(&self.dsts)?;
+        let (srcs, ns, sinv) = side(self.srcs)?;
+        let (dsts, nd, dinv) = side(self.dsts)?;
         if (ns > 1 || nd > 1) && (sinv || dinv) {
             return Err(param(
                 "! not allowed with multiple source or destination IP addresses",
             ));
         }
-        let mut rules = Vec::with_capacity(srcs.len() * dsts.len());
-        for s in &srcs {
-            for d in &dsts {
-                let mut r = base.clone();
-                r.src = s.clone();
-                r.dst = d.clone();
+        // No address given is one rule without it.
+        let pick = |v: &[Net], i: usize, inv: bool| v.get(i).map(|n| Inv::new(inv, *n));
+        let (n_src, n_dst) = (srcs.len().max(1), dsts.len().max(1));
+        let mut rules = Vec::with_capacity(n_src * n_dst);
+        for i in 0..n_src {
+            for j in 0..n_dst {
+                // the last rule takes the base, the others copy it
+                let mut r = if rules.len() + 1 == n_src * n_dst {
+                    std::mem::take(&mut base)
+                } else {
+                    base.clone()
+                };
+                r.src = pick(&srcs, i, sinv);
+                r.dst = pick(&dsts, j, dinv);
                 rules.push(r);
             }
         }
@@ -1096,8 +1189,9 @@ impl Parser<'_> {
     }
 }
 
-/// The rules' addresses of one side, how many were given, and `!`.
-type AddrList = (Vec<Option<Inv<Net>>>, usize, bool);
+/// The addresses of one side (none when not given), how many were
+/// given, and `!`.
+type AddrList = (Vec<Net>, usize, bool);
 
 fn long_of(c: char) -> &'static str {
     GLOBAL_LONGS
@@ -1107,7 +1201,7 @@ fn long_of(c: char) -> &'static str {
         .unwrap_or("")
 }
 
-fn push_ext(v: &mut Vec<LongName<'static>>, options: &'static [ext::OptSpec], slot: usize) {
+fn push_ext(v: &mut Vec<LongName>, options: &'static [ext::OptSpec], slot: usize) {
     // A name an extension loaded later already has is hidden, as in
     // iptables' merged option table: `-m comment ... -m comment --commen x`
     // is not ambiguous, it is the later match's.
@@ -1175,6 +1269,15 @@ mod tests {
         assert!(p("-A INPUT -s 1.2.3.4/33").is_err());
         assert!(p("-A INPUT -s 1.2.3.400").is_err());
         assert!(p("-N 0123456789012345678901234567890").is_err());
+    }
+
+    #[test]
+    fn verdicts_are_no_extensions() {
+        for f in [Family::V4, Family::V6] {
+            for v in ["ACCEPT", "DROP", "RETURN"] {
+                assert!(ext::find_target(v, f).is_none(), "{v}");
+            }
+        }
     }
 
     #[test]

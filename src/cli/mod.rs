@@ -7,4 +7,4 @@ pub mod command;
 pub mod help;
 pub mod values;
 
-pub use command::{parse, parse_in, Action, Command};
+pub use command::{parse, parse_in, parse_words, Action, Command};

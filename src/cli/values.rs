@@ -20,6 +20,10 @@ fn parse_ipv4_numeric(s: &str) -> Option<Ipv4Addr> {
 /// of any base in 0..=255; an address may stop early (`10/8` is
 /// 10.0.0.0/8), a mask may not. iptables reads only the first 19 bytes.
 fn numeric_to_ipaddr(s: &str, is_mask: bool) -> Option<Ipv4Addr> {
+    plain_dotted_quad(s.as_bytes()).or_else(|| numeric_to_ipaddr_full(s, is_mask))
+}
+
+fn numeric_to_ipaddr_full(s: &str, is_mask: bool) -> Option<Ipv4Addr> {
     let b = s.as_bytes();
     let b = &b[..b.len().min(19)];
     let s = std::str::from_utf8(b).ok()?;
@@ -42,17 +46,67 @@ fn numeric_to_ipaddr(s: &str, is_mask: bool) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(o))
 }
 
-fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
+/// The usual form, `a.b.c.d` in decimal without leading zeros, read in
+/// one pass; `None` for anything else (a leading zero is octal, fewer
+/// parts or other bases are read by [`numeric_to_ipaddr`] in full, which
+/// reads this form the same).
+fn plain_dotted_quad(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut o = [0u8; 4];
+    let (mut part, mut v, mut digits) = (0usize, 0u32, 0u8);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                if digits == 1 && v == 0 {
+                    return None;
+                }
+                v = v * 10 + u32::from(c - b'0');
+                digits += 1;
+                if v > 255 {
+                    return None;
+                }
+            }
+            b'.' if digits > 0 && part < 3 => {
+                o[part] = v as u8;
+                part += 1;
+                v = 0;
+                digits = 0;
+            }
+            _ => return None,
+        }
+    }
+    if digits == 0 || part != 3 {
+        return None;
+    }
+    o[3] = v as u8;
+    Some(Ipv4Addr::from(o))
+}
+
+/// The addresses of one host: a number is one (no vector made for it).
+enum Addrs {
+    One(IpAddr),
+    Many(Vec<IpAddr>),
+}
+
+impl Addrs {
+    fn list(&self) -> &[IpAddr] {
+        match self {
+            Addrs::One(a) => std::slice::from_ref(a),
+            Addrs::Many(v) => v,
+        }
+    }
+}
+
+fn resolve_host(host: &str, family: Family) -> Result<Addrs, Error> {
     let not_found = || param(format!("host/network `{host}' not found"));
     match family {
         Family::V4 => {
             if let Some(a) = parse_ipv4_numeric(host) {
-                return Ok(vec![IpAddr::V4(a)]);
+                return Ok(Addrs::One(IpAddr::V4(a)));
             }
         }
         Family::V6 => {
             if let Ok(a) = host.parse::<Ipv6Addr>() {
-                return Ok(vec![IpAddr::V6(a)]);
+                return Ok(Addrs::One(IpAddr::V6(a)));
             }
         }
     }
@@ -60,7 +114,7 @@ fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
         // what getaddrinfo takes as a number: inet_aton's forms (`2147483648`
         // is 128.0.0.0, `10.1` is 10.0.0.1)
         if let Some(a) = crate::ext::value::inet_aton(host) {
-            return Ok(vec![IpAddr::V4(a)]);
+            return Ok(Addrs::One(IpAddr::V4(a)));
         }
     }
     if host.is_empty()
@@ -86,7 +140,7 @@ fn resolve_host(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
     if out.is_empty() {
         return Err(not_found());
     }
-    Ok(out)
+    Ok(Addrs::Many(out))
 }
 
 /// Parse `-s`/`-d` values: a comma list of `host[/mask]`.
@@ -97,22 +151,26 @@ pub fn parse_nets(s: &str, family: Family) -> Result<Vec<Net>, Error> {
 /// [`parse_nets`], with the number of addresses before duplicates are
 /// dropped (iptables' `naddrs`).
 pub fn parse_nets_counted(s: &str, family: Family) -> Result<(Vec<Net>, usize), Error> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(1);
     let mut count = 0;
-    for item in s.split(',') {
-        let (host, mask) = match item.rsplit_once('/') {
-            Some((h, m)) => (h, Some(m)),
+    // (split at the bytes: ',' and '/' are ASCII)
+    for item in split_byte(s, b',') {
+        let (host, mask) = match item.bytes().rposition(|b| b == b'/') {
+            Some(i) => (&item[..i], Some(&item[i + 1..])),
             None => (item, None),
         };
         let width = (family.addr_len() * 8) as u32;
         let addrs = resolve_host(host, family)?;
-        for a in addrs {
+        for &a in addrs.list() {
             let net = match mask {
                 None => Net::with_prefix(a, width),
                 Some(m) => {
                     let bad = || param(format!("invalid mask `{m}' specified"));
                     // as `parse_ipmask`: a dotted mask first, then a length
                     let dotted: Option<IpAddr> = match family {
+                        // a mask of one part is a length (no dotted mask
+                        // without a dot)
+                        Family::V4 if !m.as_bytes().contains(&b'.') => None,
                         Family::V4 => numeric_to_ipaddr(m, true).map(IpAddr::V4),
                         Family::V6 => m.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
                     };
@@ -132,6 +190,25 @@ pub fn parse_nets_counted(s: &str, family: Family) -> Result<(Vec<Net>, usize), 
         }
     }
     Ok((out, count))
+}
+
+/// `s.split(sep)` for an ASCII `sep`, by a plain byte scan (the words
+/// here are short).
+fn split_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == sep) {
+            Some(i) => {
+                rest = r.get(i + 1..);
+                r.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// Check an interface name for `-i`/`-o`.
@@ -210,7 +287,13 @@ pub fn check_chain_name(name: &str) -> Result<(), Error> {
             &name[..1]
         )));
     }
-    if name.chars().any(char::is_whitespace) {
+    let blank = if name.is_ascii() {
+        // `char::is_whitespace` of ASCII: \t \n \v \f \r and space
+        name.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' '))
+    } else {
+        name.chars().any(char::is_whitespace)
+    };
+    if blank {
         return Err(param(format!("Invalid chain name `{name}'")));
     }
     Ok(())
@@ -231,4 +314,41 @@ pub fn assert_valid_chain_name(name: &str, family: Family) -> Result<(), Error> 
         return Err(param("chain name may not clash with target name"));
     }
     check_chain_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_quads_read_as_the_full_reading_does() {
+        let parts = [
+            "0", "1", "9", "10", "99", "100", "255", "256", "00", "010", "0x1", "", " 1", "+1",
+            "1a",
+        ];
+        let mut n = 0;
+        for a in parts {
+            for b in ["0", "10", "255", "256", "010", ""] {
+                for tail in ["1.2", "0.255", "3", "1.2.3", "07.1", "300.1"] {
+                    let s = format!("{a}.{b}.{tail}");
+                    for mask in [false, true] {
+                        let fast = plain_dotted_quad(s.as_bytes());
+                        let full = numeric_to_ipaddr_full(&s, mask);
+                        if fast.is_some() {
+                            n += 1;
+                            assert_eq!(fast, full, "{s}");
+                        }
+                        assert_eq!(numeric_to_ipaddr(&s, mask), full, "{s} {mask}");
+                    }
+                }
+            }
+        }
+        assert!(n > 50);
+        assert_eq!(
+            plain_dotted_quad(b"172.16.0.1"),
+            Some(Ipv4Addr::new(172, 16, 0, 1))
+        );
+        assert_eq!(plain_dotted_quad(b"1.2.3"), None);
+        assert_eq!(plain_dotted_quad(b"1.2.3.010"), None);
+    }
 }

@@ -119,11 +119,7 @@ mod tests {
             chain: "INPUT",
         };
         let long = "a".repeat(300);
-        let hits = [OptHit {
-            idx: 0,
-            inv: false,
-            args: vec![long],
-        }];
+        let hits = [OptHit::new(0, false, &[&long])];
         let c = Comment::build(&hits, &cx).unwrap();
         assert_eq!(c.text.len(), 255);
         let mut e = Vec::new();

@@ -132,11 +132,7 @@ mod tests {
             table: Table::Mangle,
             chain: "PREROUTING",
         };
-        let hits = [OptHit {
-            idx,
-            inv: false,
-            args: vec![arg.into()],
-        }];
+        let hits = [OptHit::new(idx, false, &[arg])];
         MarkTarget::build(&hits, &cx).unwrap()
     }
 

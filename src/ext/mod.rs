@@ -276,19 +276,53 @@ pub fn final_check(ext: &str, options: &[OptSpec], hits: &[OptHit]) -> Result<()
 
 /// One occurrence of an extension option on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OptHit {
+pub struct OptHit<'a> {
     /// index into the extension's `OPTIONS`
     pub idx: usize,
     /// `!` was given before it
     pub inv: bool,
-    /// its values
-    pub args: Vec<String>,
+    /// its values, borrowed from the command line's words
+    pub args: Vals<'a>,
 }
 
-impl OptHit {
+impl<'a> OptHit<'a> {
+    /// A hit of option `idx` with values `args` (at most two are kept).
+    pub fn new(idx: usize, inv: bool, args: &[&'a str]) -> Self {
+        let mut v = Vals::default();
+        for a in args {
+            v.push(a);
+        }
+        OptHit { idx, inv, args: v }
+    }
+
     /// The first value (empty for a flag).
-    pub fn arg(&self) -> &str {
-        self.args.first().map(String::as_str).unwrap_or("")
+    pub fn arg(&self) -> &'a str {
+        self.args.first().copied().unwrap_or("")
+    }
+}
+
+/// The values of one option (none, one or two: [`Args`]), kept in place
+/// instead of in a vector of their own; reads as a slice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Vals<'a> {
+    v: [&'a str; 2],
+    n: u8,
+}
+
+impl<'a> Vals<'a> {
+    /// Add a value; a third and later are dropped (no option takes them).
+    pub fn push(&mut self, a: &'a str) {
+        if let Some(slot) = self.v.get_mut(usize::from(self.n)) {
+            *slot = a;
+            self.n += 1;
+        }
+    }
+}
+
+impl<'a> std::ops::Deref for Vals<'a> {
+    type Target = [&'a str];
+    fn deref(&self) -> &[&'a str] {
+        &self.v[..usize::from(self.n)]
     }
 }
 
@@ -821,16 +855,18 @@ pub(crate) mod kit {
     }
 
     /// Option hits from (index, `!`, value); an empty value is a flag.
-    pub fn hits(v: &[(usize, bool, &str)]) -> Vec<OptHit> {
+    pub fn hits<'a>(v: &[(usize, bool, &'a str)]) -> Vec<OptHit<'a>> {
         v.iter()
-            .map(|(idx, inv, a)| OptHit {
-                idx: *idx,
-                inv: *inv,
-                args: if a.is_empty() {
-                    vec![]
-                } else {
-                    vec![a.to_string()]
-                },
+            .map(|(idx, inv, a)| {
+                OptHit::new(
+                    *idx,
+                    *inv,
+                    if a.is_empty() {
+                        &[]
+                    } else {
+                        std::slice::from_ref(a)
+                    },
+                )
             })
             .collect()
     }

@@ -239,11 +239,7 @@ mod tests {
             table: Table::Filter,
             chain: "INPUT",
         };
-        let hits = [OptHit {
-            idx,
-            inv,
-            args: vec![arg.into()],
-        }];
+        let hits = [OptHit::new(idx, inv, &[arg])];
         Multiport::build(&hits, &cx)
     }
 

@@ -565,16 +565,18 @@ pub(crate) mod test_util {
     pub type Case<'a> = (Family, Option<u8>, &'a [(usize, &'a str)], &'a str);
 
     /// Option hits from (index, value) pairs; an empty value is a flag.
-    pub fn hits(v: &[(usize, &str)]) -> Vec<OptHit> {
+    pub fn hits<'a>(v: &[(usize, &'a str)]) -> Vec<OptHit<'a>> {
         v.iter()
-            .map(|(idx, a)| OptHit {
-                idx: *idx,
-                inv: false,
-                args: if a.is_empty() {
-                    vec![]
-                } else {
-                    vec![a.to_string()]
-                },
+            .map(|(idx, a)| {
+                OptHit::new(
+                    *idx,
+                    false,
+                    if a.is_empty() {
+                        &[]
+                    } else {
+                        std::slice::from_ref(a)
+                    },
+                )
             })
             .collect()
     }

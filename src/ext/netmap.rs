@@ -66,14 +66,7 @@ mod tests {
             table: Table::Nat,
             chain: "PREROUTING",
         };
-        let hits: Vec<OptHit> = arg
-            .iter()
-            .map(|a| OptHit {
-                idx: 0,
-                inv: false,
-                args: vec![a.to_string()],
-            })
-            .collect();
+        let hits: Vec<OptHit> = arg.iter().map(|a| OptHit::new(0, false, &[*a])).collect();
         Netmap::build(&hits, &cx)
     }
 

@@ -17,7 +17,8 @@ pub fn parse_port(s: &str, proto: &str) -> Result<u16, Error> {
 
 /// Parse `a`, `a:b`, `:b`, `a:` or `:` into an inclusive range.
 pub fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), Error> {
-    let (lo, hi) = match s.split_once(':') {
+    let colon = s.bytes().position(|b| b == b':');
+    let (lo, hi) = match colon.map(|i| (&s[..i], &s[i + 1..])) {
         None => {
             let p = parse_port(s, proto)?;
             (p, p)

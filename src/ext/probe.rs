@@ -130,8 +130,10 @@ thread_local! {
 /// fake kernels with it without touching the process's probe).
 pub fn with_probe<R>(probe: Box<dyn RevisionProbe>, f: impl FnOnce() -> R) -> R {
     let old = LOCAL.with(|l| l.replace(Some(std::rc::Rc::new(Cached::new(probe)))));
+    LOADED.with(|l| l.borrow_mut().clear());
     let r = f();
     LOCAL.with(|l| *l.borrow_mut() = old);
+    LOADED.with(|l| l.borrow_mut().clear());
     r
 }
 
@@ -160,16 +162,38 @@ pub fn missing_warning(name: &str) -> String {
 /// Loads an extension as iptables does when a command names it (`-m`,
 /// `-j`): prints the missing-module warning to stderr when the kernel has
 /// no such extension.
-pub fn load(family: Family, name: &str, target: bool) {
-    if let Some(p) = LOCAL.with(|l| l.borrow().clone()) {
-        if !p.exists(family, real_name(name), target) {
-            eprintln!("{}", missing_warning(name));
+pub fn load(family: Family, name: &'static str, target: bool) {
+    // Restore lines load the same few extensions over and over: the
+    // answer for a registry name is kept by its address on this thread.
+    let key = (family, name.as_ptr() as usize, name.len(), target);
+    let known = LOADED.with(|l| l.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v));
+    let exists = match known {
+        Some(v) => Some(v),
+        None => {
+            let asked = if let Some(p) = LOCAL.with(|l| l.borrow().clone()) {
+                Some(p.exists(family, real_name(name), target))
+            } else {
+                PROBE
+                    .get()
+                    .map(|p| p.exists(family, real_name(name), target))
+            };
+            if let Some(v) = asked {
+                LOADED.with(|l| l.borrow_mut().push((key, v)));
+            }
+            asked
         }
-    } else if let Some(p) = PROBE.get() {
-        if !p.exists(family, real_name(name), target) {
-            eprintln!("{}", missing_warning(name));
-        }
+    };
+    if exists == Some(false) {
+        eprintln!("{}", missing_warning(name));
     }
+}
+
+/// Answers [`load`] had, by registry name (address, length), family and
+/// kind; forgotten when [`with_probe`] changes the probe.
+type Loaded = Vec<((Family, usize, usize, bool), bool)>;
+
+thread_local! {
+    static LOADED: std::cell::RefCell<Loaded> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 #[cfg(test)]

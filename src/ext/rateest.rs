@@ -287,7 +287,7 @@ impl MatchExt for Rateest {
                 }));
             }
             seen |= 1 << h.idx;
-            let a = h.args.first().map(String::as_str);
+            let a = h.args.first().copied();
             let rate =
                 |a: &str| get_rate(a).ok_or_else(|| er(format!("could not parse rate `{a}'")));
             let pps = |a: &str| {

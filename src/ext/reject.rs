@@ -154,11 +154,7 @@ mod tests {
             chain: "INPUT",
         };
         let hits: Vec<OptHit> = arg
-            .map(|a| OptHit {
-                idx: 0,
-                inv: false,
-                args: vec![a.into()],
-            })
+            .map(|a| OptHit::new(0, false, &[a]))
             .into_iter()
             .collect();
         Reject::build(&hits, &cx)

@@ -333,12 +333,8 @@ mod tests {
     use super::*;
     use crate::ext::kit::{build_match, texts, xt_round_trip};
 
-    fn two(inv: bool, a: &str, b: &str) -> OptHit {
-        OptHit {
-            idx: 2,
-            inv,
-            args: vec![a.into(), b.into()],
-        }
+    fn two<'a>(inv: bool, a: &'a str, b: &'a str) -> OptHit<'a> {
+        OptHit::new(2, inv, &[a, b])
     }
 
     fn cx(numeric: bool) -> FmtCx {
@@ -416,11 +412,7 @@ mod tests {
         );
         assert_eq!(msg(&[two(false, "any", "FOO")]), "Unknown sctp chunk `FOO'");
         assert_eq!(
-            msg(&[OptHit {
-                idx: 2,
-                inv: false,
-                args: vec!["any".into()]
-            }]),
+            msg(&[OptHit::new(2, false, &["any"])]),
             "--chunk-types requires two args"
         );
         assert!(msg(&[two(

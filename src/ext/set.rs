@@ -224,8 +224,8 @@ impl SetRef {
     /// The `--match-set`/`--add-set`/... value pair, checked as `libxt_set`
     /// checks it: name length, the set's existence and family, then the
     /// `src`/`dst` list (`parse_dirs`).
-    pub fn parse(opt: &str, args: &[String], family: Family) -> Result<SetRef, Error> {
-        let name = args.first().map(String::as_str).unwrap_or("");
+    pub fn parse(opt: &str, args: &[&str], family: Family) -> Result<SetRef, Error> {
+        let name = args.first().copied().unwrap_or("");
         let Some(dirs) = args.get(1) else {
             return Err(param(format!("--{opt} requires two args.")));
         };

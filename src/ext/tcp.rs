@@ -186,8 +186,8 @@ impl MatchExt for Tcp {
                         if h.args.len() < 2 {
                             return Err(param("--tcp-flags requires two args."));
                         }
-                        t.flg_mask = parse_flags(&h.args[0])?;
-                        t.flg_cmp = parse_flags(h.args.get(1).map(String::as_str).unwrap_or(""))?;
+                        t.flg_mask = parse_flags(h.args[0])?;
+                        t.flg_cmp = parse_flags(h.args.get(1).copied().unwrap_or(""))?;
                     }
                     if h.inv {
                         t.invflags |= INV_FLAGS;

@@ -67,9 +67,10 @@ pub fn strtoui(s: &str, min: u64, max: u64) -> Option<(u16, usize)> {
 /// any base `strtoul` reads (`0x10`, `010`), leading blanks allowed, no
 /// minus sign.
 pub fn xt_strtoui(s: &str, min: u64, max: u64) -> Option<u64> {
-    if s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c'])
-        .starts_with('-')
-    {
+    let first = s
+        .bytes()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c));
+    if first == Some(b'-') {
         return None;
     }
     let (v, end) = crate::ext::value::strtoumax(s)?;

@@ -73,6 +73,9 @@ pub fn to_bytes(s: &str) -> Cow<'_, [u8]> {
 
 /// How many bytes the text stands for (what the kernel's limits count).
 pub fn byte_len(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.len();
+    }
     s.chars()
         .map(|c| if escaped(c) { 1 } else { c.len_utf8() })
         .sum()

@@ -72,14 +72,41 @@ fn protocols() -> &'static Protocols {
 /// Protocol number for `-p NAME|NUMBER|all` (case-insensitive, as iptables
 /// lowercases it). `all` is 0.
 pub fn proto_by_name(s: &str) -> Option<u8> {
-    let s = s.to_ascii_lowercase();
+    // Restore lines name the same few protocols again and again: the last
+    // few answers are kept by the word as given.
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<(String, Option<u8>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let Some(v) = SEEN.with(|c| c.borrow().iter().find(|(w, _)| w == s).map(|(_, v)| *v)) {
+        return v;
+    }
+    let v = proto_lookup(s);
+    SEEN.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 8 {
+            c.remove(0);
+        }
+        c.push((s.to_string(), v));
+    });
+    v
+}
+
+fn proto_lookup(s: &str) -> Option<u8> {
+    // lowercased only when it is not already (nearly always it is)
+    let lower: std::borrow::Cow<str> = if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        s.to_ascii_lowercase().into()
+    } else {
+        s.into()
+    };
+    let s: &str = &lower;
     if let Ok(n) = s.parse::<u32>() {
         return u8::try_from(n).ok();
     }
     if s == "all" {
         return Some(0);
     }
-    if let Some(n) = protocols().by_name.get(&s) {
+    if let Some(n) = protocols().by_name.get(s) {
         return Some(*n);
     }
     BUILTIN_PROTOS

@@ -4,7 +4,7 @@
 //! refused; a line with `-6` is skipped by iptables-restore and one with
 //! `-4` by ip6tables-restore.
 
-use super::text::{rule_counters, split_words};
+use super::text::{rule_counters, split_plain_into, split_words_into};
 use super::RestoreError;
 use crate::cli::{self, Command};
 use crate::error::{param, Error};
@@ -21,7 +21,30 @@ pub enum Parsed {
 
 /// Short options that take a value (getopt's `x:`), so that the rest of a
 /// cluster is that value.
-const SHORT_WITH_ARG: &str = "ACDRIMNEPopsdjitmcgW";
+fn short_with_arg(c: char) -> bool {
+    matches!(
+        c,
+        'A' | 'C'
+            | 'D'
+            | 'R'
+            | 'I'
+            | 'M'
+            | 'N'
+            | 'E'
+            | 'P'
+            | 'o'
+            | 'p'
+            | 's'
+            | 'd'
+            | 'j'
+            | 'i'
+            | 't'
+            | 'm'
+            | 'c'
+            | 'g'
+            | 'W'
+    )
+}
 
 /// Stands in for a suspicious word to learn whether the parser reads it as
 /// an option (it then fails on this unknown option) or as a value.
@@ -30,6 +53,9 @@ const PROBE: &str = "--rxtables-restore-probe";
 /// The restore-specific option a word would be if read as an option:
 /// `t` (table), `w`, `W`, `4`, `6`.
 fn restore_flag(word: &str) -> Option<char> {
+    if !word.starts_with('-') {
+        return None;
+    }
     if let Some(name) = word.strip_prefix("--") {
         let name = name.split('=').next().unwrap_or(name);
         return match name {
@@ -44,7 +70,7 @@ fn restore_flag(word: &str) -> Option<char> {
     for c in word.strip_prefix('-')?.chars() {
         match c {
             't' | 'w' | 'W' | '4' | '6' => return Some(c),
-            c if SHORT_WITH_ARG.contains(c) => return None,
+            c if short_with_arg(c) => return None,
             _ => {}
         }
     }
@@ -76,6 +102,32 @@ pub fn rule_line(
     at: LineAt,
     counters: bool,
 ) -> Result<Parsed, RestoreError> {
+    rule_line_in(family, table, prog, line, at, counters, true)
+}
+
+/// [`rule_line`] of a line [`rule_line`] has read before without fault
+/// (a rule kept as its line, made again): its words are not looked at
+/// again for the options restore refuses.
+pub fn rule_line_again(
+    family: Family,
+    table: Table,
+    prog: &str,
+    line: &str,
+    at: LineAt,
+    counters: bool,
+) -> Result<Parsed, RestoreError> {
+    rule_line_in(family, table, prog, line, at, counters, false)
+}
+
+fn rule_line_in(
+    family: Family,
+    table: Table,
+    prog: &str,
+    line: &str,
+    at: LineAt,
+    counters: bool,
+    recheck: bool,
+) -> Result<Parsed, RestoreError> {
     let perr = |err: Error| RestoreError::Param {
         line: at.lineno,
         err,
@@ -83,27 +135,37 @@ pub fn rule_line(
     let (rest, pc) =
         rule_counters(line, at.lineno as usize).map_err(|e| perr(param(e.to_string())))?;
     let pc = if counters { pc } else { None };
-    let words = split_words(rest, at.eol).map_err(|e| perr(param(e.to_string())))?;
-    let mut args: Vec<String> = Vec::with_capacity(words.len() + 3);
+    // The parser reads the words where they are: in the line, or (quoted
+    // ones) made by the splitter.
+    let split_err = |e: super::text::SplitError| perr(param(e.to_string()));
+    let mut args: Vec<&str> = Vec::with_capacity(32);
     if let Some((p, b)) = pc {
-        args.extend(["--set-counters".to_string(), p.to_string(), b.to_string()]);
+        args.extend(["--set-counters", p, b]);
     }
     let skip = args.len();
-    args.extend(words.into_iter().map(|(w, _)| w));
+    let mut words = Vec::new();
+    if !split_plain_into(rest, &mut args).map_err(split_err)? {
+        words.reserve(24);
+        split_words_into(rest, at.eol, &mut words).map_err(split_err)?;
+        args.extend(words.iter().map(|(w, _)| &**w));
+    }
     let other = match family {
         Family::V4 => '6',
         Family::V6 => '4',
     };
     for i in skip..args.len() {
-        let Some(flag) = restore_flag(&args[i]) else {
+        if !recheck {
+            break;
+        }
+        let Some(flag) = restore_flag(args[i]) else {
             continue;
         };
         if (flag == '4' || flag == '6') && flag != other {
             continue;
         }
         let mut probe = args.clone();
-        probe[i] = PROBE.to_string();
-        match cli::parse_in(family, &probe, Some(table)) {
+        probe[i] = PROBE;
+        match cli::parse_words(family, &probe, Some(table)) {
             Err(e) if is_probe_error(&e) => {}
             _ => continue,
         }
@@ -117,7 +179,7 @@ pub fn rule_line(
             _ => Ok(Parsed::Skip),
         };
     }
-    let cmd = cli::parse_in(family, &args, Some(table)).map_err(perr)?;
+    let cmd = cli::parse_words(family, &args, Some(table)).map_err(perr)?;
     if cmd.table != table {
         return Err(perr(param(format!(
             "The -t option cannot be used in {prog}.\n"

@@ -33,7 +33,7 @@
 //! as model rules.
 
 use super::emit::{emit_table, Plan};
-use super::parse::{rule_line, LineAt, Parsed};
+use super::parse::{rule_line_again, LineAt, Parsed};
 use super::{prog_of, RestoreError};
 use crate::cli::{Action, Command};
 use crate::config::Layout;
@@ -136,7 +136,7 @@ impl Source<'_> {
             eol: self.text.as_bytes().get(end) == Some(&b'\n'),
         };
         let prog = prog_of(self.family);
-        match rule_line(self.family, table, prog, line, at, self.counters).ok()? {
+        match rule_line_again(self.family, table, prog, line, at, self.counters).ok()? {
             Parsed::Cmd(cmd) => match cmd.action {
                 Action::Append { mut rules, .. } if rules.len() == 1 => rules.pop(),
                 _ => None,

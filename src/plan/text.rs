@@ -5,6 +5,7 @@
 //! kernel.
 
 use crate::rule::Counters;
+use std::borrow::Cow;
 
 /// The longest line iptables-restore reads at once (fgets into 10240
 /// bytes, with room for the NUL): a longer line is read as several pieces.
@@ -82,98 +83,212 @@ const PARAM_MAX: usize = 1024;
 /// iptables sees too (inside an unclosed quote it is part of the word).
 /// Returns each word with whether it was quoted.
 pub fn split_words(s: &str, eol: bool) -> Result<Vec<(String, bool)>, SplitError> {
-    if !s.contains('"') {
-        // No quote (nearly every line): the words are the blank-separated
-        // pieces, copied once each.
-        let mut out = Vec::with_capacity(24);
-        for w in s.split([' ', '\t', '\n']).filter(|w| !w.is_empty()) {
-            if w.len() >= PARAM_MAX {
+    let mut out = Vec::new();
+    split_words_into(s, eol, &mut out)?;
+    Ok(out.into_iter().map(|(w, q)| (w.into_owned(), q)).collect())
+}
+
+/// The words of a line without any quote (nearly every line), borrowed
+/// from it, appended to `out`; `Ok(false)` (nothing added) when the line
+/// has a quote and needs [`split_words_into`].
+pub fn split_plain_into<'a>(s: &'a str, out: &mut Vec<&'a str>) -> Result<bool, SplitError> {
+    let b = s.as_bytes();
+    if b.contains(&b'"') {
+        return Ok(false);
+    }
+    let mut i = 0;
+    while i < b.len() {
+        if is_sep(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && !is_sep(b[i]) {
+            i += 1;
+        }
+        if i - start >= PARAM_MAX {
+            return Err(SplitError::TooLong);
+        }
+        // (blanks are ASCII, so the word is a `str` slice)
+        out.extend(s.get(start..i));
+    }
+    Ok(true)
+}
+
+/// [`split_words`] into `out`, each word borrowed from `s` where it is
+/// one piece of it (nearly always), made only where quoting joins pieces,
+/// drops a backslash or adds the line's newline.
+pub fn split_words_into<'a>(
+    s: &'a str,
+    eol: bool,
+    out: &mut Vec<(Cow<'a, str>, bool)>,
+) -> Result<(), SplitError> {
+    let b = s.as_bytes();
+    if !b.contains(&b'"') {
+        let mut plain = Vec::with_capacity(24);
+        split_plain_into(s, &mut plain)?;
+        out.extend(plain.into_iter().map(|w| (Cow::Borrowed(w), false)));
+        return Ok(());
+    }
+    // The state machine over runs of ordinary bytes; a word is a slice of
+    // `s` until a second piece or an escape makes it a copy.
+    let n = b.len();
+    let mut i = 0;
+    'words: loop {
+        while i < n && is_sep(b[i]) {
+            i += 1;
+        }
+        if i >= n {
+            return Ok(());
+        }
+        // an unquoted run: up to a blank (the word ends) or a quote
+        let start = i;
+        while i < n && !is_sep(b[i]) && b[i] != b'"' {
+            i += 1;
+        }
+        if i >= n || is_sep(b[i]) {
+            // the usual word: one piece of the line
+            if i - start >= PARAM_MAX {
                 return Err(SplitError::TooLong);
             }
-            out.push((w.to_string(), false));
+            out.push((piece(s, start, i), false));
+            continue 'words;
         }
-        return Ok(out);
+        let mut cur = if i > start {
+            Word::Span(start, i)
+        } else {
+            Word::None
+        };
+        // a quoted part: blanks kept, a backslash takes the next byte
+        // literally, the closing quote ends the word (even empty)
+        i += 1;
+        loop {
+            let start = i;
+            while i < n && b[i] != b'"' && b[i] != b'\\' {
+                i += 1;
+            }
+            if i < n && b[i] == b'"' && matches!(cur, Word::None) {
+                // the usual quoted word: one piece of the line
+                if i - start >= PARAM_MAX {
+                    return Err(SplitError::TooLong);
+                }
+                out.push((piece(s, start, i), true));
+                i += 1;
+                continue 'words;
+            }
+            cur.add(s, start, i)?;
+            if i >= n {
+                // unclosed: iptables reads the line's newline into it
+                if eol {
+                    cur.add_byte(s, b'\n')?;
+                }
+                if !cur.is_empty() {
+                    out.push((cur.take(s), false));
+                }
+                return Ok(());
+            }
+            if b[i] == b'\\' {
+                if let Some(&c) = b.get(i + 1) {
+                    cur.add_byte(s, c)?;
+                }
+                i = (i + 2).min(n);
+                continue;
+            }
+            i += 1;
+            out.push((cur.take(s), true));
+            continue 'words;
+        }
     }
-    // The same state machine byte by byte, copying runs of ordinary
-    // bytes at once. With `eol` the line's newline is part of the input.
-    let mut with_nl = String::new();
-    let b: &[u8] = if eol {
-        with_nl.reserve(s.len() + 1);
-        with_nl.push_str(s);
-        with_nl.push('\n');
-        with_nl.as_bytes()
-    } else {
-        s.as_bytes()
-    };
-    let mut out = Vec::with_capacity(24);
-    let mut cur: Vec<u8> = Vec::new();
-    let (mut quote_open, mut quoted) = (false, false);
-    let extend = |cur: &mut Vec<u8>, run: &[u8]| -> Result<(), SplitError> {
-        cur.extend_from_slice(run);
-        if cur.len() >= PARAM_MAX {
+}
+
+/// The bytes `a..b` of `s` as a word (always a `str` slice: the splitter
+/// cuts only at ASCII bytes).
+fn piece(s: &str, a: usize, b: usize) -> Cow<'_, str> {
+    match s.get(a..b) {
+        Some(w) => Cow::Borrowed(w),
+        None => String::from_utf8_lossy(&s.as_bytes()[a..b])
+            .into_owned()
+            .into(),
+    }
+}
+
+/// The word being read: nothing yet, one slice of the line, or a copy.
+enum Word {
+    None,
+    Span(usize, usize),
+    Owned(Vec<u8>),
+}
+
+impl Word {
+    fn is_empty(&self) -> bool {
+        match self {
+            Word::None => true,
+            Word::Span(a, b) => a == b,
+            Word::Owned(v) => v.is_empty(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Word::None => 0,
+            Word::Span(a, b) => b - a,
+            Word::Owned(v) => v.len(),
+        }
+    }
+
+    fn owned(&mut self, s: &str) -> &mut Vec<u8> {
+        if let Word::Span(a, b) = *self {
+            *self = Word::Owned(s.as_bytes()[a..b].to_vec());
+        }
+        if let Word::None = self {
+            *self = Word::Owned(Vec::new());
+        }
+        match self {
+            Word::Owned(v) => v,
+            // made owned just above
+            _ => unreachable!(),
+        }
+    }
+
+    /// Add the bytes `i..j` of `s`.
+    #[inline]
+    fn add(&mut self, s: &str, i: usize, j: usize) -> Result<(), SplitError> {
+        match self {
+            Word::None => *self = Word::Span(i, j),
+            Word::Span(a, b) if *a == *b => *self = Word::Span(i, j),
+            Word::Span(_, b) if *b == i => *b = j,
+            _ if i == j => {}
+            _ => self.owned(s).extend_from_slice(&s.as_bytes()[i..j]),
+        }
+        self.check()
+    }
+
+    /// Add one byte that is not where it stands in `s`.
+    fn add_byte(&mut self, s: &str, c: u8) -> Result<(), SplitError> {
+        self.owned(s).push(c);
+        self.check()
+    }
+
+    fn check(&self) -> Result<(), SplitError> {
+        if self.len() >= PARAM_MAX {
             return Err(SplitError::TooLong);
         }
         Ok(())
-    };
-    let finish = |cur: &mut Vec<u8>, quoted: bool, out: &mut Vec<(String, bool)>| {
-        // Only ASCII bytes are ever dropped, so UTF-8 stays valid.
-        let w = String::from_utf8(std::mem::take(cur))
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        out.push((w, quoted));
-    };
-    let mut i = 0;
-    while i < b.len() {
-        if quote_open {
-            // Up to a backslash (it takes the next byte literally) or the
-            // closing quote (it ends the word, even an empty one).
-            let j = b[i..]
-                .iter()
-                .position(|&x| x == b'\\' || x == b'"')
-                .map_or(b.len(), |p| i + p);
-            extend(&mut cur, &b[i..j])?;
-            if j == b.len() {
-                break;
-            }
-            if b[j] == b'\\' {
-                if let Some(lit) = b.get(j + 1..j + 2) {
-                    extend(&mut cur, lit)?;
-                }
-                i = j + 2;
-                continue;
-            }
-            quote_open = false;
-            finish(&mut cur, quoted, &mut out);
-            quoted = false;
-            i = j + 1;
-            continue;
-        }
-        match b[i] {
-            b'"' => {
-                quote_open = true;
-                quoted = true;
-                i += 1;
-            }
-            c if is_sep(c) => {
-                if !cur.is_empty() {
-                    finish(&mut cur, quoted, &mut out);
-                    quoted = false;
-                }
-                i += 1;
-            }
-            _ => {
-                let j = b[i..]
-                    .iter()
-                    .position(|&x| x == b'"' || is_sep(x))
-                    .map_or(b.len(), |p| i + p);
-                extend(&mut cur, &b[i..j])?;
-                i = j;
-            }
+    }
+
+    /// The word read, leaving nothing.
+    #[inline]
+    fn take<'a>(&mut self, s: &'a str) -> Cow<'a, str> {
+        match std::mem::replace(self, Word::None) {
+            Word::None => Cow::Borrowed(""),
+            Word::Span(a, b) => piece(s, a, b),
+            // Only ASCII bytes are ever dropped, so UTF-8 stays valid.
+            Word::Owned(v) => match String::from_utf8(v) {
+                Ok(w) => Cow::Owned(w),
+                Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            },
         }
     }
-    if !cur.is_empty() {
-        finish(&mut cur, false, &mut out);
-    }
-    Ok(out)
 }
 
 /// A rule line split into its command part and its counter words.

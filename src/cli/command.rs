@@ -6,7 +6,9 @@
 pub use super::action::{Action, Command};
 use super::args::{classify_tail, classify_with, unknown_option, LongName, LongTable, Opt};
 pub use super::values::{assert_valid_chain_name, check_chain_name, CHAIN_MAX};
-use super::values::{parse_iface, parse_nets_counted, parse_rulenum, scan_int, scan_llu};
+use super::values::{
+    check_target_name, parse_iface, parse_nets_counted, parse_rulenum, scan_int, scan_llu,
+};
 use crate::error::{param, Error};
 use crate::ext::value::xt_strtoui;
 use crate::ext::{self, Args, MatchDesc, OptHit, ParseCx, TargetDesc};
@@ -1114,6 +1116,7 @@ impl<'a> Parser<'a> {
         let target = match self.target {
             None => Target::None,
             Some((name, true)) => {
+                check_target_name(name)?;
                 if matches!(name, "ACCEPT" | "DROP" | "RETURN") || self.target_desc.is_some() {
                     return Err(param(format!("goto '{name}' is not a chain\n")));
                 }
@@ -1129,10 +1132,7 @@ impl<'a> Parser<'a> {
                     Target::Ext(built)
                 }
                 (n, None) => {
-                    if n.is_empty() {
-                        return Err(param("Invalid target name `'"));
-                    }
-                    check_chain_name(n)?;
+                    check_target_name(n)?;
                     Target::Jump(n.to_string())
                 }
             },

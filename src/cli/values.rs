@@ -299,6 +299,25 @@ pub fn check_chain_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// `xt_parse_target`: what `-j` and `-g` check of a name as they read it
+/// (a chain it names is looked for later: `-j -x` is `Chain '-x' does
+/// not exist`, not a bad chain name).
+pub fn check_target_name(name: &str) -> Result<(), Error> {
+    if name.is_empty() {
+        return Err(param("Invalid target name (too short)"));
+    }
+    if crate::model::bytes::byte_len(name) > CHAIN_MAX {
+        return Err(param(format!(
+            "Invalid target name `{name}' ({CHAIN_MAX} chars max)"
+        )));
+    }
+    // C's isspace: \t \n \v \f \r and space
+    if name.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' ')) {
+        return Err(param(format!("Invalid target name `{name}'")));
+    }
+    Ok(())
+}
+
 /// `assert_valid_chain_name`, which `-N` and `-E` apply to the new name as
 /// they read it: the generic checks, then no target's name (the empty
 /// name is the standard target's).

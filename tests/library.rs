@@ -415,11 +415,13 @@ fn inner_save_text_is_one_transaction() {
             .collect::<Vec<_>>()
     );
 
-    // a good nat table, then a filter table with a bad line 10
+    // a good nat table, then a filter table whose line 10 jumps to a chain
+    // that does not exist: found at the block's COMMIT (line 11), as
+    // iptables-restore reports it
     let bad = "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 192.0.2.1\nCOMMIT\n\
                *filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\n-A INPUT -j NOWHERE\nCOMMIT\n";
     let e = fw.apply_save_text(bad, Mode::Flush).unwrap_err();
-    assert_eq!(e.line, Some(10), "{e}");
+    assert_eq!(e.line, Some(11), "{e}");
     assert_eq!(ref_save(), before, "a failed restore changed the ruleset");
 
     let more = "*filter\n-A INPUT -p icmp -j ACCEPT\nCOMMIT\n";

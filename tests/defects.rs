@@ -345,6 +345,8 @@ fn fuzzer_classes_of_commands() {
         ("iptables -A INPUT -p tcp -m multiport --dports 0x10,010", 0),
         ("iptables ! -V", 0),
         ("iptables -L -Z -c 1 2", 2),
+        ("iptables -L ! --line-numbers", 2),
+        ("iptables -A INPUT -j LOG --log-prefix $'a\\nb'", 2),
         // a jump target's name is checked as xt_parse_target does
         ("iptables -A INPUT -j --foo", 2),
         ("iptables -A INPUT -j ''", 2),

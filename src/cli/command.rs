@@ -521,6 +521,7 @@ impl<'a> Parser<'a> {
                     if l.key >= EXT_BASE {
                         self.ext_option(l.key, l.name, value)?;
                     } else if l.key == LINE_NUMBERS {
+                        self.no_invert("--line-numbers")?;
                         self.use_opt(9)?;
                         self.line_numbers = true;
                     } else {

@@ -90,6 +90,9 @@ impl TargetExtT for Log {
                             "Argument must have a minimum length of 1 characters\n",
                         ));
                     }
+                    if a.contains('\n') {
+                        return Err(param("Newlines not allowed in --log-prefix"));
+                    }
                     l.prefix = bytes::truncate_bytes(a, 29);
                 }
                 i => l.flags |= FLAGS[i - 2].2,

@@ -3,7 +3,7 @@
 //! reference valid (see [`super::sim`]), each op built only when the batch
 //! is written.
 
-use super::sim::{Chain, Item, Pending, Source, TableView, View};
+use super::view::{Chain, Item, Pending, Source, TableView, View};
 use crate::ir::BaseSpec;
 use crate::ir::{NftRule, Op, Position};
 use crate::model::Table;

@@ -22,6 +22,7 @@ mod mem;
 pub mod parse;
 pub mod sim;
 pub mod text;
+pub mod view;
 
 use crate::cli::Action;
 use crate::config::Layout;

@@ -63,7 +63,7 @@ const GLOBAL_LONGS: &[(&str, bool, char)] = &[
 ];
 
 /// Short letters that take a value (`A:` in getopt's string).
-fn short_with_arg(c: char) -> bool {
+pub(crate) fn short_with_arg(c: char) -> bool {
     matches!(
         c,
         'A' | 'C'

@@ -19,33 +19,6 @@ pub enum Parsed {
     Skip,
 }
 
-/// Short options that take a value (getopt's `x:`), so that the rest of a
-/// cluster is that value.
-fn short_with_arg(c: char) -> bool {
-    matches!(
-        c,
-        'A' | 'C'
-            | 'D'
-            | 'R'
-            | 'I'
-            | 'M'
-            | 'N'
-            | 'E'
-            | 'P'
-            | 'o'
-            | 'p'
-            | 's'
-            | 'd'
-            | 'j'
-            | 'i'
-            | 't'
-            | 'm'
-            | 'c'
-            | 'g'
-            | 'W'
-    )
-}
-
 /// Stands in for a suspicious word to learn whether the parser reads it as
 /// an option (it then fails on this unknown option) or as a value.
 const PROBE: &str = "--rxtables-restore-probe";
@@ -70,7 +43,8 @@ fn restore_flag(word: &str) -> Option<char> {
     for c in word.strip_prefix('-')?.chars() {
         match c {
             't' | 'w' | 'W' | '4' | '6' => return Some(c),
-            c if short_with_arg(c) => return None,
+            // the rest of the cluster is this option's value
+            c if crate::cli::command::short_with_arg(c) => return None,
             _ => {}
         }
     }

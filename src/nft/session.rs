@@ -278,7 +278,9 @@ impl Session {
         // to three more, each on its own share of the chains. Each chain's
         // rules are decoded and handed to `per_chain` as soon as they are
         // read.
-        let threads = reader_threads(chains.len());
+        // (the kernel's use count of a chain counts its rules)
+        let sizes: Vec<usize> = chains.iter().map(|c| c.refs.unwrap_or(0)).collect();
+        let threads = reader_threads(chains.len(), sizes.iter().sum());
         let one = |nft: &mut Nft, c: &ChainState| -> Result<T, Error> {
             let rules = nft
                 .rules(fam, table.name(), Some(&c.name))
@@ -292,24 +294,23 @@ impl Session {
                 .collect();
             Ok(per_chain(c, entries))
         };
-        let share = |nft: &mut Nft, t: usize| -> Result<Vec<T>, Error> {
-            chains
+        let shares = shares_by_size(&sizes, threads);
+        let share = |nft: &mut Nft, t: usize| -> Result<Vec<(usize, T)>, Error> {
+            shares[t]
                 .iter()
-                .skip(t)
-                .step_by(threads)
-                .map(|c| one(nft, c))
+                .map(|&i| Ok((i, one(nft, chains[i])?)))
                 .collect()
         };
-        let mut shares: Vec<Vec<T>> = Vec::with_capacity(threads);
+        let mut done: Vec<Vec<(usize, T)>> = Vec::with_capacity(threads);
         if threads <= 1 {
-            shares.push(share(&mut self.nft, 0)?);
+            done.push(share(&mut self.nft, 0)?);
         } else {
             let nft = &mut self.nft;
-            let results: Vec<Result<Vec<T>, Error>> = std::thread::scope(|scope| {
+            let results: Vec<Result<Vec<(usize, T)>, Error>> = std::thread::scope(|scope| {
                 let handles: Vec<_> = (1..threads)
                     .map(|t| {
                         let share = &share;
-                        scope.spawn(move || -> Result<Vec<T>, Error> {
+                        scope.spawn(move || -> Result<Vec<(usize, T)>, Error> {
                             let mut nft = Nft::open().map_err(sys_err)?;
                             share(&mut nft, t)
                         })
@@ -323,18 +324,18 @@ impl Session {
                 all
             });
             for r in results {
-                shares.push(r?);
+                done.push(r?);
             }
         }
-        // chain i was read by share i % threads, as its (i / threads)th
-        let mut iters: Vec<_> = shares.into_iter().map(Vec::into_iter).collect();
-        let mut out = Vec::with_capacity(chains.len());
-        for i in 0..chains.len() {
-            match iters.get_mut(i % threads).and_then(Iterator::next) {
-                Some(x) => out.push(x),
-                None => return Err(Error::Resource("a reader thread lost a chain".into())),
-            }
+        // back into the table's order
+        let mut slots: Vec<Option<T>> = (0..chains.len()).map(|_| None).collect();
+        for (i, x) in done.into_iter().flatten() {
+            slots[i] = Some(x);
         }
+        let out = slots
+            .into_iter()
+            .collect::<Option<Vec<T>>>()
+            .ok_or_else(|| Error::Resource("a reader thread lost a chain".into()))?;
         drop(chains);
         Ok((st, out))
     }
@@ -390,18 +391,21 @@ impl Session {
     }
 }
 
-/// How many threads read a table of `chains` chains: one per idle core
-/// (up to four), counting this one. A second reader costs more CPU time
-/// than it saves when it has to share a core (on a busy 2-core machine
-/// a save took a third more CPU time and longer with two readers than
-/// with one), and starting it is not worth it for a few chains.
-fn reader_threads(chains: usize) -> usize {
+/// How many threads read a table of `chains` chains holding `rules`
+/// rules: one per idle core (up to four), counting this one. A second
+/// reader costs more CPU time than it saves when it has to share a core
+/// (on a busy 2-core machine a save took a third more CPU time and longer
+/// with two readers than with one), and starting one is not worth it for
+/// a small table.
+fn reader_threads(chains: usize, rules: usize) -> usize {
     const MIN_CHAINS: usize = 64;
+    const MIN_RULES: usize = 2048;
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .clamp(1, 4);
-    if cores == 1 || chains < MIN_CHAINS {
+        .clamp(1, 4)
+        .min(chains.max(1));
+    if cores == 1 || (chains < MIN_CHAINS && rules < MIN_RULES) {
         return 1;
     }
     // the tasks runnable now, this one included (`R/T` in /proc/loadavg)
@@ -419,6 +423,28 @@ fn reader_threads(chains: usize) -> usize {
     cores
         .saturating_sub(runnable.saturating_sub(1))
         .clamp(1, cores)
+}
+
+/// The chains (indexes into `sizes`) each of `threads` readers reads:
+/// the biggest chain first to the reader with the least so far, so one
+/// big chain does not leave the others waiting on a shared one. Each
+/// reader's chains stay in the table's order.
+fn shares_by_size(sizes: &[usize], threads: usize) -> Vec<Vec<usize>> {
+    let threads = threads.max(1);
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    // (a chain's fixed cost counts as one rule)
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    let mut load = vec![0usize; threads];
+    let mut shares = vec![Vec::new(); threads];
+    for i in order {
+        let t = (0..threads).min_by_key(|&t| load[t]).unwrap_or(0);
+        load[t] += sizes[i] + 1;
+        shares[t].push(i);
+    }
+    for s in &mut shares {
+        s.sort_unstable();
+    }
+    shares
 }
 
 /// The kernel's answer to which xt extension revisions it has
@@ -444,5 +470,27 @@ impl crate::ext::probe::RevisionProbe for KernelProbe {
                 .unwrap_or(true),
             Err(_) => true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shares_by_size;
+
+    #[test]
+    fn big_chains_spread_over_readers() {
+        // one big chain and many small: the big one has a reader to itself
+        let sizes = [5, 9000, 3, 4, 2, 8000, 1];
+        let s = shares_by_size(&sizes, 2);
+        assert_eq!(s.len(), 2);
+        let big1 = s.iter().position(|v| v.contains(&1)).unwrap();
+        let big5 = s.iter().position(|v| v.contains(&5)).unwrap();
+        assert_ne!(big1, big5);
+        // every chain read once, each share in the table's order
+        let mut all: Vec<usize> = s.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..sizes.len()).collect::<Vec<_>>());
+        assert!(s.iter().all(|v| v.windows(2).all(|w| w[0] < w[1])));
+        assert_eq!(shares_by_size(&sizes, 1), vec![(0..7).collect::<Vec<_>>()]);
     }
 }

@@ -315,16 +315,35 @@ fn commit(
     if let Some(i) = input {
         i.release();
     }
-    let ops = plan.ops().enumerate().map(|(n, op)| {
+    let release = |n: usize| {
         if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
             if let Some(i) = input {
                 i.release();
             }
         }
+    };
+    // A big batch is built on the idle cores too: each builds a run of
+    // the ops (reading their rules again) into its own buffer.
+    let threads = if plan.len() >= SHARE_MIN_OPS && !crate::ext::probe::has_local() {
+        crate::nft::session::spare_threads(2)
+    } else {
+        1
+    };
+    if threads > 1 {
+        return nft.commit_shared(fam, Some(genid), plan.len(), threads, |n| {
+            release(n);
+            crate::ext::probe::quietly(|| plan.op(n))
+        });
+    }
+    let ops = plan.ops().enumerate().map(|(n, op)| {
+        release(n);
         op
     });
     nft.commit_iter(fam, Some(genid), ExactOps(ops, plan.len()))
 }
+
+/// The fewest ops worth building on more than one thread.
+const SHARE_MIN_OPS: usize = 8192;
 
 /// An iterator of known length (`map` over [`Plan::ops`] keeps it, but not
 /// as a type `commit_iter` can name).

@@ -74,6 +74,10 @@ pub struct CommitError {
 }
 
 impl CommitError {
+    fn at(index: Option<usize>, errno: i32) -> Self {
+        CommitError { index, errno }
+    }
+
     /// The ruleset changed since the generation id passed to
     /// [`Nft::commit`] was read (`ERESTART`): refresh and retry.
     pub fn is_restart(&self) -> bool {
@@ -374,6 +378,51 @@ impl MsgBuf {
 // Operations to messages
 // ---------------------------------------------------------------------------
 
+/// The batch's BEGIN message (sequence `base`), with the generation id
+/// the kernel checks when there is one.
+fn batch_begin(buf: &mut MsgBuf, base: u32, genid: Option<u32>) -> Result<(), i32> {
+    let genid_be = genid.map(u32::to_be_bytes);
+    let attrs: Vec<(u16, &[u8])> = match &genid_be {
+        Some(g) => vec![(NFNL_BATCH_GENID, &g[..])],
+        None => Vec::new(),
+    };
+    buf.put_raw(
+        NFNL_MSG_BATCH_BEGIN,
+        0,
+        base,
+        libc::AF_UNSPEC as u8,
+        NFNL_SUBSYS_NFTABLES,
+        &attrs,
+    )
+}
+
+/// The END message of a batch of `total` ops begun at `base`.
+fn batch_end(buf: &mut MsgBuf, base: u32, total: usize) -> Result<(), i32> {
+    buf.put_raw(
+        NFNL_MSG_BATCH_END,
+        0,
+        base.wrapping_add(total as u32 + 1),
+        libc::AF_UNSPEC as u8,
+        NFNL_SUBSYS_NFTABLES,
+        &[],
+    )
+}
+
+/// Op `i` of a batch of `total` begun at `base`. Only the last op asks
+/// for an ACK: its arrival proves the kernel processed the whole batch.
+fn put_op(
+    buf: &mut MsgBuf,
+    fam: NfProto,
+    base: u32,
+    total: usize,
+    i: usize,
+    op: &Op,
+) -> Result<(), CommitError> {
+    let ack = if i + 1 == total { NLM_F_ACK } else { 0 };
+    let seq = base.wrapping_add(1 + i as u32);
+    op_msg(buf, fam, seq, op, ack).map_err(|e| CommitError::at(Some(i), e))
+}
+
 fn op_msg(buf: &mut MsgBuf, fam: NfProto, seq: u32, op: &Op, ack: u16) -> Result<(), i32> {
     match op {
         Op::AddTable { table } => {
@@ -641,6 +690,45 @@ impl Nft {
             Ok(n) if n == data.len() => Ok(()),
             Ok(_) => Err(libc::EMSGSIZE),
             Err(e) => Err(e.raw_os_error().unwrap_or(libc::EIO)),
+        }
+    }
+
+    /// Sends `pieces` (`len` bytes in all) as one datagram: the kernel
+    /// gets one skb, as with [`Nft::send`].
+    fn send_pieces(&mut self, pieces: &[&[u8]], len: usize) -> Result<(), i32> {
+        if let [one] = pieces {
+            return self.send(one);
+        }
+        if pieces.len() > 1024 {
+            return Err(libc::EINVAL);
+        }
+        let mut iov: Vec<libc::iovec> = pieces
+            .iter()
+            .map(|p| libc::iovec {
+                iov_base: p.as_ptr() as *mut c_void,
+                iov_len: p.len(),
+            })
+            .collect();
+        // SAFETY: an all-zero msghdr is valid (no name, no control data).
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = iov.as_mut_ptr();
+        msg.msg_iovlen = iov.len() as _;
+        loop {
+            // SAFETY: `msg` points at `iov`, whose entries point at the
+            // borrowed `pieces`, all alive for the call; the kernel only
+            // reads them. The fd is our open socket.
+            let n = unsafe { libc::sendmsg(self.sock.as_raw_fd(), &msg, 0) };
+            if n >= 0 {
+                return if n as usize == len {
+                    Ok(())
+                } else {
+                    Err(libc::EMSGSIZE)
+                };
+            }
+            let e = last_errno();
+            if e != libc::EINTR {
+                return Err(e);
+            }
         }
     }
 
@@ -1058,48 +1146,93 @@ impl Nft {
         if total == 0 {
             return Ok(());
         }
-        let n = total as u32;
-        let base = self.seq.wrapping_add(1);
-        self.seq = self.seq.wrapping_add(n + 2);
-        let err = |index, errno| CommitError { index, errno };
-
+        let base = self.next_batch(total);
         let mut buf = MsgBuf::new(64 * 1024 + total * 512);
-        let genid_be = genid.map(u32::to_be_bytes);
-        let begin_attrs: Vec<(u16, &[u8])> = match &genid_be {
-            Some(g) => vec![(NFNL_BATCH_GENID, &g[..])],
-            None => Vec::new(),
-        };
-        buf.put_raw(
-            NFNL_MSG_BATCH_BEGIN,
-            0,
-            base,
-            libc::AF_UNSPEC as u8,
-            NFNL_SUBSYS_NFTABLES,
-            &begin_attrs,
-        )
-        .map_err(|e| err(None, e))?;
+        batch_begin(&mut buf, base, genid).map_err(|e| CommitError::at(None, e))?;
         for (i, op) in ops.enumerate() {
-            // Only the last operation asks for an ACK: its arrival proves
-            // the kernel processed the whole batch.
-            let ack = if i + 1 == total { NLM_F_ACK } else { 0 };
-            let seq = base.wrapping_add(1 + i as u32);
-            op_msg(&mut buf, fam, seq, op.borrow(), ack).map_err(|e| err(Some(i), e))?;
+            put_op(&mut buf, fam, base, total, i, op.borrow())?;
         }
-        let end_seq = base.wrapping_add(n + 1);
-        buf.put_raw(
-            NFNL_MSG_BATCH_END,
-            0,
-            end_seq,
-            libc::AF_UNSPEC as u8,
-            NFNL_SUBSYS_NFTABLES,
-            &[],
-        )
-        .map_err(|e| err(None, e))?;
-        let batch = buf.bytes();
+        batch_end(&mut buf, base, total).map_err(|e| CommitError::at(None, e))?;
+        self.send_batch(&[buf.bytes()], base, total)
+    }
 
+    /// [`Nft::commit_iter`] of ops `0..total`, op `i` made by `op(i)`, on
+    /// `threads` threads: each builds the messages of one run of ops into
+    /// its own buffer, and the buffers go to the kernel as one datagram
+    /// (`sendmsg` of several pieces), so nothing is copied and the batch
+    /// takes the memory it takes on one thread.
+    pub fn commit_shared<F>(
+        &mut self,
+        fam: NfProto,
+        genid: Option<u32>,
+        total: usize,
+        threads: usize,
+        op: F,
+    ) -> Result<(), CommitError>
+    where
+        F: Fn(usize) -> Op + Sync,
+    {
+        if total == 0 {
+            return Ok(());
+        }
+        let threads = threads.clamp(1, 8).min(total);
+        let base = self.next_batch(total);
+        let per = total.div_ceil(threads);
+        let part = |t: usize| -> Result<MsgBuf, CommitError> {
+            let (lo, hi) = (t * per, ((t + 1) * per).min(total));
+            let mut buf = MsgBuf::new(64 * 1024 + (hi - lo) * 512);
+            if t == 0 {
+                batch_begin(&mut buf, base, genid).map_err(|e| CommitError::at(None, e))?;
+            }
+            for i in lo..hi {
+                put_op(&mut buf, fam, base, total, i, &op(i))?;
+            }
+            if hi == total {
+                batch_end(&mut buf, base, total).map_err(|e| CommitError::at(None, e))?;
+            }
+            Ok(buf)
+        };
+        let parts: Vec<Result<MsgBuf, CommitError>> = if threads == 1 {
+            vec![part(0)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (1..threads)
+                    .map(|t| {
+                        let part = &part;
+                        scope.spawn(move || part(t))
+                    })
+                    .collect();
+                let mut all = vec![part(0)];
+                all.extend(handles.into_iter().map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(CommitError::at(None, libc::EFAULT)))
+                }));
+                all
+            })
+        };
+        let parts = parts.into_iter().collect::<Result<Vec<MsgBuf>, _>>()?;
+        let pieces: Vec<&[u8]> = parts.iter().map(MsgBuf::bytes).collect();
+        self.send_batch(&pieces, base, total)
+    }
+
+    /// The first sequence number of a batch of `total` ops (the BEGIN
+    /// message's); the ops follow it, then END.
+    fn next_batch(&mut self, total: usize) -> u32 {
+        let base = self.seq.wrapping_add(1);
+        self.seq = self.seq.wrapping_add(total as u32 + 2);
+        base
+    }
+
+    /// Sends a batch built by [`batch_begin`], [`put_op`] and [`batch_end`]
+    /// (in `pieces`, one datagram) and reads the kernel's answers: the
+    /// first error, with the index of the op it is about.
+    fn send_batch(&mut self, pieces: &[&[u8]], base: u32, total: usize) -> Result<(), CommitError> {
+        let n = total as u32;
+        let err = |index, errno| CommitError { index, errno };
+        let len: usize = pieces.iter().map(|p| p.len()).sum();
         // The kernel refuses a message larger than the send buffer.
-        if batch.len() + 4096 > self.sndbuf {
-            let want = (batch.len() + 4096).min(c_int::MAX as usize / 2);
+        if len + 4096 > self.sndbuf {
+            let want = (len + 4096).min(c_int::MAX as usize / 2);
             let ok = self
                 .setsockopt(libc::SOL_SOCKET, SO_SNDBUFFORCE, want as c_int)
                 .is_ok()
@@ -1110,7 +1243,7 @@ impl Nft {
                 self.sndbuf = want;
             }
         }
-        self.send(batch).map_err(|e| err(None, e))?;
+        self.send_pieces(pieces, len).map_err(|e| err(None, e))?;
 
         // Answers to the batch are queued by the time sendto returns.
         let last_seq = base.wrapping_add(n);
@@ -1279,6 +1412,12 @@ pub struct MappedFile {
     ptr: *mut libc::c_void,
     len: usize,
 }
+
+// SAFETY: the mapping is read-only and never moved; `bytes` only reads it
+// and `release` (madvise) may run beside readers, who fault the same bytes
+// back in from the file. So threads may share and move it.
+unsafe impl Sync for MappedFile {}
+unsafe impl Send for MappedFile {}
 
 impl MappedFile {
     /// Map the file open as `fd`, if it is a non-empty regular file read

@@ -359,19 +359,35 @@ impl MsgBuf {
         if len > u16::MAX as usize {
             return self.fail(libc::E2BIG);
         }
-        self.buf.extend_from_slice(&(len as u16).to_ne_bytes());
-        self.buf.extend_from_slice(&ty.to_ne_bytes());
+        self.put_attr(ty, len, val, align4(len) - len);
+    }
+
+    /// Header, value and `pad` zero bytes of an attribute of length `len`
+    /// (one reservation: the batch is written a few bytes at a time).
+    fn put_attr(&mut self, ty: u16, len: usize, val: &[u8], pad: usize) {
+        let mut head = [0u8; 4];
+        head[..2].copy_from_slice(&(len as u16).to_ne_bytes());
+        head[2..].copy_from_slice(&ty.to_ne_bytes());
+        self.buf.reserve(4 + val.len() + pad);
+        self.buf.extend_from_slice(&head);
         self.buf.extend_from_slice(val);
-        let pad = align4(len) - len;
-        self.buf.extend_from_slice(&[0u8; 3][..pad]);
+        self.buf.extend_from_slice(&[0u8; 4][..pad]);
     }
 
     pub(crate) fn u32(&mut self, ty: u16, v: u32) {
-        self.attr(ty, &v.to_be_bytes());
+        let mut a = [0u8; 8];
+        a[..2].copy_from_slice(&8u16.to_ne_bytes());
+        a[2..4].copy_from_slice(&ty.to_ne_bytes());
+        a[4..].copy_from_slice(&v.to_be_bytes());
+        self.buf.extend_from_slice(&a);
     }
 
     pub(crate) fn u64(&mut self, ty: u16, v: u64) {
-        self.attr(ty, &v.to_be_bytes());
+        let mut a = [0u8; 12];
+        a[..2].copy_from_slice(&12u16.to_ne_bytes());
+        a[2..4].copy_from_slice(&ty.to_ne_bytes());
+        a[4..].copy_from_slice(&v.to_be_bytes());
+        self.buf.extend_from_slice(&a);
     }
 
     /// A NUL-terminated string attribute.
@@ -386,18 +402,28 @@ impl MsgBuf {
         if len > u16::MAX as usize {
             return self.fail(libc::E2BIG);
         }
-        self.buf.extend_from_slice(&(len as u16).to_ne_bytes());
-        self.buf.extend_from_slice(&ty.to_ne_bytes());
-        self.buf.extend_from_slice(s);
-        let pad = align4(len) - len;
-        self.buf.extend_from_slice(&[0u8; 4][..pad + 1]);
+        // the NUL is the first byte of the padding
+        self.put_attr(ty, len, s, align4(len) - len + 1);
+    }
+
+    /// A string attribute of a name the program knows (ASCII, no NUL, a
+    /// few bytes): no byte checks.
+    pub(crate) fn name(&mut self, ty: u16, s: &'static str) {
+        let len = 4 + s.len() + 1;
+        let mut a = [0u8; 24];
+        if len > a.len() {
+            return self.strz(ty, s);
+        }
+        a[..2].copy_from_slice(&(len as u16).to_ne_bytes());
+        a[2..4].copy_from_slice(&ty.to_ne_bytes());
+        a[4..4 + s.len()].copy_from_slice(s.as_bytes());
+        self.buf.extend_from_slice(&a[..align4(len)]);
     }
 
     pub(crate) fn nest_start(&mut self, ty: u16) -> usize {
         let at = self.buf.len();
-        self.buf.extend_from_slice(&[0, 0]);
-        self.buf
-            .extend_from_slice(&(ty | NLA_F_NESTED).to_ne_bytes());
+        let t = (ty | NLA_F_NESTED).to_ne_bytes();
+        self.buf.extend_from_slice(&[0, 0, t[0], t[1]]);
         at
     }
 
@@ -505,7 +531,7 @@ pub(crate) fn put_expr(buf: &mut MsgBuf, e: &Expr) {
         Expr::Log { .. } => "log",
         Expr::Unknown { .. } => return buf.fail(libc::EINVAL),
     };
-    buf.strz(NFTA_EXPR_NAME, name);
+    buf.name(NFTA_EXPR_NAME, name);
     let data = buf.nest_start(NFTA_EXPR_DATA);
     match e {
         Expr::Payload {

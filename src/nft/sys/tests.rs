@@ -1256,6 +1256,82 @@ fn failed_commit_is_atomic_and_indexed() {
 }
 
 #[test]
+fn shared_commit_is_one_batch_in_order() {
+    in_netns(|| {
+        let mut nft = Nft::open().unwrap();
+        let ops: Vec<Op> = [
+            Op::AddTable { table: T.into() },
+            Op::AddChain {
+                table: T.into(),
+                chain: "INPUT".into(),
+                base: Some(base_input()),
+                excl: false,
+            },
+        ]
+        .into_iter()
+        .chain((0..1000u32).map(|i| {
+            let [_, _, a, b] = i.to_be_bytes();
+            add("INPUT", saddr([10, 0, a, b]), Position::Append)
+        }))
+        .collect();
+        // built by three threads, sent as one datagram of three pieces
+        nft.commit_shared(F, None, ops.len(), 3, |i| ops[i].clone())
+            .unwrap();
+        let rules = nft.rules(F, T, Some("INPUT")).unwrap();
+        assert_eq!(rules.len(), 1000);
+        for (i, r) in rules.iter().enumerate() {
+            let [_, _, a, b] = (i as u32).to_be_bytes();
+            assert_eq!(r.exprs, saddr([10, 0, a, b]), "rule {i}");
+        }
+        // a failure in the last share: nothing applied, its index kept
+        let mut bad: Vec<Op> = (0..100u32)
+            .map(|_| {
+                add(
+                    "INPUT",
+                    vec![Expr::Verdict(Verdict::Drop)],
+                    Position::Append,
+                )
+            })
+            .collect();
+        bad.push(add(
+            "MISSING",
+            vec![Expr::Verdict(Verdict::Accept)],
+            Position::Append,
+        ));
+        let e = nft
+            .commit_shared(F, None, bad.len(), 4, |i| bad[i].clone())
+            .unwrap_err();
+        assert_eq!(
+            e,
+            CommitError {
+                index: Some(100),
+                errno: libc::ENOENT
+            }
+        );
+        assert_eq!(nft.rules(F, T, Some("INPUT")).unwrap().len(), 1000);
+        // an op that cannot be encoded, in the second share
+        let e = nft
+            .commit_shared(F, None, 10, 2, |i| {
+                let exprs = if i == 7 {
+                    vec![Expr::Unknown { name: "ct".into() }]
+                } else {
+                    vec![Expr::Verdict(Verdict::Drop)]
+                };
+                add("INPUT", exprs, Position::Append)
+            })
+            .unwrap_err();
+        assert_eq!(
+            e,
+            CommitError {
+                index: Some(7),
+                errno: libc::EINVAL
+            }
+        );
+        assert_eq!(nft.rules(F, T, Some("INPUT")).unwrap().len(), 1000);
+    });
+}
+
+#[test]
 fn stale_genid_asks_for_retry() {
     in_netns(|| {
         let mut nft = Nft::open().unwrap();

@@ -31,9 +31,36 @@ pub struct Net {
 }
 
 fn bytes(a: &IpAddr) -> Vec<u8> {
-    match a {
-        IpAddr::V4(a) => a.octets().to_vec(),
-        IpAddr::V6(a) => a.octets().to_vec(),
+    Octets::of(a).as_slice().to_vec()
+}
+
+/// An address's bytes (network order) without allocating: 4 or 16 of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Octets {
+    b: [u8; 16],
+    len: usize,
+}
+
+impl Octets {
+    /// The bytes of `a`.
+    pub fn of(a: &IpAddr) -> Octets {
+        let mut b = [0u8; 16];
+        let len = match a {
+            IpAddr::V4(a) => {
+                b[..4].copy_from_slice(&a.octets());
+                4
+            }
+            IpAddr::V6(a) => {
+                b = a.octets();
+                16
+            }
+        };
+        Octets { b, len }
+    }
+
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.b[..self.len]
     }
 }
 
@@ -115,7 +142,17 @@ impl Net {
 
     /// Does the mask cover nothing (`0.0.0.0/0`)?
     pub fn is_any(&self) -> bool {
-        self.mask_bytes().iter().all(|b| *b == 0)
+        self.mask_octets().as_slice().iter().all(|b| *b == 0)
+    }
+
+    /// [`Net::addr_bytes`] without allocating.
+    pub fn addr_octets(&self) -> Octets {
+        Octets::of(&self.addr)
+    }
+
+    /// [`Net::mask_bytes`] without allocating.
+    pub fn mask_octets(&self) -> Octets {
+        Octets::of(&self.mask)
     }
 }
 

@@ -60,8 +60,10 @@ fn add_iface(out: &mut Vec<Expr>, key: u32, iface: &Inv<Iface>, layout: Layout) 
 }
 
 fn add_addr(out: &mut Vec<Expr>, offset: u32, net: &Inv<Net>) {
-    let mask = net.val.mask_bytes();
-    let addr = net.val.addr_bytes();
+    let mask = net.val.mask_octets();
+    let mask = mask.as_slice();
+    let addr = net.val.addr_octets();
+    let addr = addr.as_slice();
     // A byte-aligned prefix shortens the load; anything else needs a mask.
     let full = mask.iter().take_while(|b| **b == 0xff).count();
     let bitwise = mask[full..].iter().any(|b| *b != 0);
@@ -77,7 +79,7 @@ fn add_addr(out: &mut Vec<Expr>, offset: u32, net: &Inv<Net>) {
             sreg: REG_1,
             dreg: REG_1,
             len: len as u32,
-            mask: mask.clone(),
+            mask: mask.to_vec(),
             xor: vec![0; len],
         });
     }

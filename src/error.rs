@@ -101,3 +101,31 @@ pub struct DecodeError(pub String);
 
 /// Result with [`enum@Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+thread_local! {
+    /// [`warn`] prints nothing ([`quietly`]); `WARNED` notes that it would have.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static WARNED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Prints a warning iptables prints while it reads a command (on stderr,
+/// a line), unless this thread reads [`quietly`].
+pub fn warn(msg: impl std::fmt::Display) {
+    if QUIET.with(std::cell::Cell::get) {
+        WARNED.with(|w| w.set(true));
+    } else {
+        eprintln!("{msg}");
+    }
+}
+
+/// Runs `f` with [`warn`] silent on this thread, and says whether it
+/// would have warned: for reading a command again (its warnings were
+/// printed the first time) or ahead of its turn.
+pub fn quietly<R>(f: impl FnOnce() -> R) -> (R, bool) {
+    let old = QUIET.with(|q| q.replace(true));
+    let old_warned = WARNED.with(|w| w.replace(false));
+    let r = f();
+    QUIET.with(|q| q.set(old));
+    let warned = WARNED.with(|w| w.replace(old_warned));
+    (r, warned)
+}

@@ -202,6 +202,17 @@ fn restore_nul_byte_cuts_the_line() {
 }
 
 #[test]
+fn restore_warns_once_per_rule() {
+    // a warning of reading a rule is printed once, not again when the
+    // batch is written
+    restore_agree(
+        b"*filter\n-A INPUT -m iprange --src-range 10.0.0.9-10.0.0.1 -j ACCEPT\n-A INPUT -j NFLOG --nflog-range 5\n-A INPUT -m physdev --physdev-in a/b -j DROP\nCOMMIT\n",
+        "",
+        0,
+    );
+}
+
+#[test]
 fn restore_empty_chain_name_is_refused() {
     restore_agree(b"*filter\n: - [0:0]\nCOMMIT\n", "", 2);
 }

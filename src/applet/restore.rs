@@ -332,7 +332,7 @@ fn commit(
     if threads > 1 {
         return nft.commit_shared(fam, Some(genid), plan.len(), threads, |n| {
             release(n);
-            crate::ext::probe::quietly(|| plan.op(n))
+            plan.op(n)
         });
     }
     let ops = plan.ops().enumerate().map(|(n, op)| {

@@ -969,7 +969,7 @@ impl<'a> Parser<'a> {
         };
         for w in &self.warnings {
             // iptables prints these as it reads the option, before any error.
-            eprintln!("{w}");
+            crate::error::warn(w);
         }
         if self.wait_interval && !self.wait {
             return Err(param("--wait-interval only makes sense with --wait\n"));
@@ -1143,10 +1143,10 @@ impl<'a> Parser<'a> {
         // protocol, so the rule never matches.
         if let (Family::V6, Some(p)) = (self.family, &self.rule.proto) {
             if !p.inv && matches!(p.val, 43 | 44 | 51 | 60) {
-                eprintln!(
+                crate::error::warn(format_args!(
                     "Warning: never matched protocol: {}. use extension match instead.",
                     self.proto_word.unwrap_or("").to_ascii_lowercase()
-                );
+                ));
             }
         }
         let mut base = std::mem::take(&mut self.rule);

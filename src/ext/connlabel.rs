@@ -92,7 +92,7 @@ fn open_map() -> Result<Option<&'static [(u16, String)]>, Error> {
     match label_map() {
         Ok(m) => Ok(Some(m)),
         Err(MapError::Open(e)) => {
-            eprintln!("Warning: cannot open {CFG}: {e}");
+            crate::error::warn(format_args!("Warning: cannot open {CFG}: {e}"));
             Ok(None)
         }
         Err(MapError::Empty) => Err(Error::Resource(format!(

@@ -55,11 +55,11 @@ fn parse_range(opt: &str, s: &str, family: Family) -> Result<(Inet, Inet), Error
     let w = family.addr_len();
     if lo.0[..w] > hi.0[..w] {
         // iptables warns and adds the rule all the same
-        eprintln!(
+        crate::error::warn(format_args!(
             "xt_iprange: range {}-{} is reversed and will never match",
             text(&lo, family),
             text(&hi, family)
-        );
+        ));
     }
     Ok((lo, hi))
 }

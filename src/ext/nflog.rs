@@ -89,9 +89,9 @@ impl TargetExtT for Nflog {
         }
         if hits.iter().any(|h| h.idx == 2) {
             // NFLOG_check warns before the generic checks run
-            eprintln!(
+            crate::error::warn(format_args!(
                 "warn: --nflog-range has never worked and is no longer supported, please use --nflog-size instead"
-            );
+            ));
         }
         Ok(t)
     }

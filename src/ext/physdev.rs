@@ -50,9 +50,9 @@ fn parse_interface(arg: &str) -> Result<([u8; 16], [u8; 16]), Error> {
         Some(_) => {
             mask[..b.len() + 1].fill(0xff);
             if b.iter().any(|c| *c == b'/' || *c == b' ') {
-                eprintln!(
+                crate::error::warn(format_args!(
                     "Warning: weird character in interface `{arg}' ('/' and ' ' are not allowed by the kernel)."
-                );
+                ));
             }
         }
     }

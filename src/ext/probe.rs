@@ -183,23 +183,9 @@ pub fn load(family: Family, name: &'static str, target: bool) {
             asked
         }
     };
-    if exists == Some(false) && !QUIET.with(std::cell::Cell::get) {
-        eprintln!("{}", missing_warning(name));
+    if exists == Some(false) {
+        crate::error::warn(missing_warning(name));
     }
-}
-
-thread_local! {
-    /// [`load`] prints no warning ([`quietly`]).
-    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f` with [`load`]'s warnings off on this thread: for reading
-/// again, on another thread, rules whose loading warned once already.
-pub fn quietly<R>(f: impl FnOnce() -> R) -> R {
-    let old = QUIET.with(|q| q.replace(true));
-    let r = f();
-    QUIET.with(|q| q.set(old));
-    r
 }
 
 /// Does this thread have its own probe ([`with_probe`], a test's fake

@@ -90,7 +90,9 @@ impl TargetExtT for Reject {
                         if cx.family == Family::V4
                             && (prefix_of("echo-reply") || prefix_of("echoreply"))
                         {
-                            eprintln!("--reject-with echo-reply no longer supported");
+                            crate::error::warn(format_args!(
+                                "--reject-with echo-reply no longer supported"
+                            ));
                         }
                         return Err(param(format!("unknown reject type \"{a}\"")));
                     }

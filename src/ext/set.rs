@@ -402,7 +402,9 @@ impl MatchExt for SetMatch {
             match h.idx {
                 0 | 1 => {
                     if h.idx == 1 {
-                        eprintln!("--set option deprecated, please use --match-set");
+                        crate::error::warn(format_args!(
+                            "--set option deprecated, please use --match-set"
+                        ));
                     }
                     if set.is_some() {
                         return Err(param("--match-set can be specified only once"));

@@ -258,7 +258,7 @@ impl MatchExt for Time {
                     }
                 }
                 7 => {
-                    eprintln!("WARNING: --localtz is being replaced by --kerneltz, since \"local\" is ambiguous. Note the kernel timezone has caveats - see manpage for details.");
+                    crate::error::warn(format_args!("WARNING: --localtz is being replaced by --kerneltz, since \"local\" is ambiguous. Note the kernel timezone has caveats - see manpage for details."));
                     i.flags |= LOCAL_TZ;
                 }
                 9 => i.flags |= LOCAL_TZ,

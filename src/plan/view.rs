@@ -56,7 +56,11 @@ impl Source<'_> {
             eol: self.text.as_bytes().get(end) == Some(&b'\n'),
         };
         let prog = prog_of(self.family);
-        match rule_line_again(self.family, table, prog, line, at, self.counters).ok()? {
+        // (what reading it warns was printed when it was first read)
+        let (again, _) = crate::error::quietly(|| {
+            rule_line_again(self.family, table, prog, line, at, self.counters)
+        });
+        match again.ok()? {
             Parsed::Cmd(cmd) => match cmd.action {
                 Action::Append { mut rules, .. } if rules.len() == 1 => rules.pop(),
                 _ => None,

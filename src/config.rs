@@ -140,6 +140,33 @@ pub fn load() -> Result<Config, ConfigError> {
     Ok(c)
 }
 
+/// How many threads (up to `max`, this one counted) have a core each
+/// now: the cores less the other tasks runnable.
+pub fn spare_threads(max: usize) -> usize {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, max.max(1));
+    if cores == 1 {
+        return 1;
+    }
+    // the tasks runnable now, this one included (`R/T` in /proc/loadavg)
+    let runnable = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(3)?
+                .split('/')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
+        .unwrap_or(1);
+    cores
+        .saturating_sub(runnable.saturating_sub(1))
+        .clamp(1, cores)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

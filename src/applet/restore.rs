@@ -12,7 +12,8 @@ use crate::model::{Family, Table};
 use crate::nft::decode::decode_rule;
 use crate::nft::encode::encode_rule;
 use crate::nft::session::{commit_error, nfproto, strerror};
-use crate::nft::sys::{trim_heap, CommitError, MappedFile, Nft, SysError};
+use crate::nft::sys::{trim_heap, CommitError, MappedFile, Nft, Part, SysError};
+use crate::plan::emit::BuiltRun;
 use crate::plan::emit::Plan;
 use crate::plan::sim::Kernel;
 use crate::plan::{plan_input_into, prog_of, Opts, Planned, RestoreError};
@@ -197,9 +198,18 @@ fn sys_error(e: SysError) -> Error {
 pub struct NftKernel<'a> {
     nft: &'a mut Nft,
     family: Family,
+    /// the input being planned, when its pages can be given back
+    input: Option<&'a Input>,
 }
 
 impl Kernel for NftKernel<'_> {
+    fn input_read(&mut self, _upto: usize) {
+        // (the pages read are given back; those read again come back)
+        if let Some(i) = self.input {
+            i.release();
+        }
+    }
+
     fn table_exists(&mut self, table: Table) -> Result<bool, Error> {
         self.nft
             .table_exists(nfproto(self.family), table.name())
@@ -308,13 +318,20 @@ fn commit(
     nft: &mut Nft,
     fam: NfProto,
     genid: u32,
-    plan: &Plan<'_>,
+    plan: &mut Plan<'_>,
     input: Option<&Input>,
 ) -> Result<(), CommitError> {
     const RELEASE_EVERY: usize = 4096;
     if let Some(i) = input {
         i.release();
     }
+    // The usual restore: the rules' messages were built as their lines
+    // were read, and go out as they are, between the other ops.
+    if let Some(runs) = plan.built_runs() {
+        return commit_built(nft, fam, genid, plan, &runs);
+    }
+    plan.drop_built();
+    let plan = &*plan;
     let release = |n: usize| {
         if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
             if let Some(i) = input {
@@ -325,7 +342,7 @@ fn commit(
     // A big batch is built on the idle cores too: each builds a run of
     // the ops (reading their rules again) into its own buffer.
     let threads = if plan.len() >= SHARE_MIN_OPS && !crate::ext::probe::has_local() {
-        crate::nft::session::spare_threads(2)
+        crate::config::spare_threads(2)
     } else {
         1
     };
@@ -340,6 +357,37 @@ fn commit(
         op
     });
     nft.commit_iter(fam, Some(genid), ExactOps(ops, plan.len()))
+}
+
+/// [`commit`] of a plan whose rules' messages are in `runs`: the other
+/// ops are built in their turn, the runs sent where they are.
+fn commit_built(
+    nft: &mut Nft,
+    fam: NfProto,
+    genid: u32,
+    plan: &mut Plan<'_>,
+    runs: &[BuiltRun],
+) -> Result<(), CommitError> {
+    let total = plan.len();
+    let mut built = plan.take_built();
+    let msgs = crate::plan::emit::built_msgs(&mut built, runs).ok_or(CommitError {
+        index: None,
+        errno: libc::EINVAL,
+    })?;
+    let mut parts = Vec::with_capacity(2 * runs.len() + 1);
+    let mut next = 0;
+    for (run, m) in runs.iter().zip(msgs) {
+        if run.first > next {
+            parts.push(Part::Ops(next..run.first));
+        }
+        parts.push(Part::Msgs(m));
+        next = run.first + run.count;
+    }
+    if next < total {
+        parts.push(Part::Ops(next..total));
+    }
+    let plan = &*plan;
+    nft.commit_parts(fam, Some(genid), total, parts, |i| plan.op(i))
 }
 
 /// The fewest ops worth building on more than one thread.
@@ -414,6 +462,7 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
             let mut k = NftKernel {
                 nft: &mut nft,
                 family,
+                input: Some(&input),
             };
             let mut out = String::new();
             match plan_input_into(text, family, &opts, &mut k, &mut out) {
@@ -433,13 +482,13 @@ pub fn run(family: Family, args: &[String], layout: Layout) -> Result<String, Er
                 }
             }
         };
-        let Planned { plan, out } = planned;
+        let Planned { mut plan, out } = planned;
         if opts.test || plan.is_empty() {
             return Ok(out);
         }
         // The planner's freed memory goes back before the batch is built.
         trim_heap();
-        match commit(&mut nft, fam, genid, &plan, Some(&input)) {
+        match commit(&mut nft, fam, genid, &mut plan, Some(&input)) {
             Ok(()) => {
                 // The process ends now; leave its memory to the kernel.
                 std::mem::forget(plan);
@@ -518,17 +567,18 @@ pub fn transact<'t>(
     let fam = nfproto(family);
     for _ in 0..MAX_TRIES {
         let genid = nft.genid().map_err(|e| RestoreError::Other(sys_error(e)))?;
-        let plan = {
+        let mut plan = {
             let mut k = NftKernel {
                 nft: &mut nft,
                 family,
+                input: None,
             };
             plan(&mut k)?
         };
         if plan.is_empty() {
             return Ok(());
         }
-        match commit(&mut nft, fam, genid, &plan, None) {
+        match commit(&mut nft, fam, genid, &mut plan, None) {
             Ok(()) => return Ok(()),
             Err(e) if e.is_restart() => continue,
             Err(e) => {

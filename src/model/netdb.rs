@@ -3,23 +3,25 @@
 //! own built-in names as the fallback.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-/// How many host names were resolved (`getaddrinfo`) so far. A restore
-/// keeps a rule as its input line and reads it again when its op is built
-/// only if reading it asked nothing of the outside world (a name may
-/// resolve differently the second time).
-static HOST_LOOKUPS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// How many host names this thread resolved (`getaddrinfo`). A restore
+    /// keeps a rule as its input line and reads it again when its op is
+    /// built only if reading it asked nothing of the outside world (a name
+    /// may resolve differently the second time). Per thread: lines read
+    /// ahead on another thread must not count as this thread's.
+    static HOST_LOOKUPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
 
 /// Count one host name resolution (see [`host_lookups`]).
 pub fn note_host_lookup() {
-    HOST_LOOKUPS.fetch_add(1, Ordering::Relaxed);
+    HOST_LOOKUPS.with(|n| n.set(n.get() + 1));
 }
 
-/// How many host names were resolved so far in this process.
+/// How many host names this thread resolved so far.
 pub fn host_lookups() -> usize {
-    HOST_LOOKUPS.load(Ordering::Relaxed)
+    HOST_LOOKUPS.with(std::cell::Cell::get)
 }
 
 /// iptables' built-in protocol names (`xtables_chain_protos`), used when

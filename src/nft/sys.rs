@@ -73,6 +73,21 @@ pub struct CommitError {
     pub errno: i32,
 }
 
+/// A piece of a batch for [`Nft::commit_parts`].
+pub enum Part<'a> {
+    /// these ops, each encoded into the batch
+    Ops(std::ops::Range<usize>),
+    /// messages of ops already encoded, back to back (`NLM_F_ACK` and
+    /// sequence numbers are set in place), sent as they are
+    Msgs(&'a mut [u8]),
+}
+
+/// A piece of the datagram [`Nft::commit_parts`] sends.
+enum Piece<'a> {
+    Owned(MsgBuf),
+    Sent(&'a [u8]),
+}
+
 impl CommitError {
     fn at(index: Option<usize>, errno: i32) -> Self {
         CommitError { index, errno }
@@ -1213,6 +1228,67 @@ impl Nft {
         let parts = parts.into_iter().collect::<Result<Vec<MsgBuf>, _>>()?;
         let pieces: Vec<&[u8]> = parts.iter().map(MsgBuf::bytes).collect();
         self.send_batch(&pieces, base, total)
+    }
+
+    /// [`Nft::commit_iter`] of a batch given in parts, `total` ops in
+    /// all: runs of ops, op `i` made by `op(i)` and encoded into the batch
+    /// when its turn comes, and runs of messages of ops already encoded
+    /// (numbered here in their place), which are sent from where they are.
+    pub fn commit_parts<'a>(
+        &mut self,
+        fam: NfProto,
+        genid: Option<u32>,
+        total: usize,
+        parts: Vec<Part<'a>>,
+        op: impl Fn(usize) -> Op,
+    ) -> Result<(), CommitError> {
+        if total == 0 {
+            return Ok(());
+        }
+        let base = self.next_batch(total);
+        let bad = |e| CommitError::at(None, e);
+        let mut cur = MsgBuf::new(64 * 1024);
+        batch_begin(&mut cur, base, genid).map_err(bad)?;
+        let mut pieces: Vec<Piece<'a>> = Vec::new();
+        let mut i = 0;
+        for part in parts {
+            match part {
+                Part::Ops(range) => {
+                    if range.start != i {
+                        return Err(bad(libc::EINVAL));
+                    }
+                    // (sized for the run: the buffer is not grown by copying)
+                    cur.buf.reserve(range.len() * 512);
+                    for n in range {
+                        put_op(&mut cur, fam, base, total, n, &op(n))?;
+                        i += 1;
+                    }
+                }
+                Part::Msgs(m) => {
+                    let n = renumber(m, 0, false).ok_or(bad(libc::EINVAL))? as usize;
+                    let first = base.wrapping_add(1 + i as u32);
+                    renumber(m, first, i + n == total).ok_or(bad(libc::EINVAL))?;
+                    pieces.push(Piece::Owned(std::mem::replace(&mut cur, MsgBuf::new(4096))));
+                    let m: &'a [u8] = m;
+                    pieces.push(Piece::Sent(m));
+                    i += n;
+                }
+            }
+        }
+        if i != total {
+            return Err(bad(libc::EINVAL));
+        }
+        batch_end(&mut cur, base, total).map_err(bad)?;
+        pieces.push(Piece::Owned(cur));
+        let slices: Vec<&[u8]> = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Owned(b) => b.bytes(),
+                Piece::Sent(m) => &**m,
+            })
+            .filter(|b| !b.is_empty())
+            .collect();
+        self.send_batch(&slices, base, total)
     }
 
     /// The first sequence number of a batch of `total` ops (the BEGIN

@@ -505,6 +505,78 @@ pub(crate) fn rule_msg(
     buf.finish(start)
 }
 
+/// Appends to `out` the message that appends `rule` to its chain of
+/// `table` (`NEWRULE`, `NLM_F_CREATE | NLM_F_APPEND`, as a batch writes an
+/// `-A`), with sequence number 0: [`renumber`] gives it its place in a
+/// batch. On an encoding error nothing is appended.
+pub(crate) fn append_rule_msg(
+    out: &mut Vec<u8>,
+    fam: NfProto,
+    table: &str,
+    rule: &NftRule,
+) -> Result<(), i32> {
+    let mut buf = MsgBuf {
+        buf: std::mem::take(out),
+        err: None,
+    };
+    let a = RuleArgs {
+        table,
+        chain: &rule.chain,
+        handle: None,
+        position: None,
+        body: Some(rule),
+    };
+    let r = rule_msg(
+        &mut buf,
+        NFT_MSG_NEWRULE,
+        fam,
+        NLM_F_CREATE | NLM_F_APPEND,
+        0,
+        a,
+    );
+    *out = buf.buf;
+    r
+}
+
+/// The table and chain a message of [`append_rule_msg`] names.
+pub(crate) fn rule_msg_names(msg: &[u8]) -> Option<(&[u8], &[u8])> {
+    let len = msg.get(..4).map(|h| rd_u32(h, 0) as usize)?;
+    let body = msg.get(NLMSG_HDRLEN + NFGENMSG_LEN..len)?;
+    let mut a = attrs(body);
+    let (t, table) = a.next()?;
+    let (c, chain) = a.next()?;
+    (t == NFTA_RULE_TABLE && c == NFTA_RULE_CHAIN).then(|| (cstr_bytes(table), cstr_bytes(chain)))
+}
+
+/// Gives the messages in `buf` (whole ones, back to back) the sequence
+/// numbers `first`, `first + 1`, ...; the last asks for an ACK when
+/// `ack_last`. Returns how many there are, `None` when `buf` does not
+/// hold whole messages.
+pub(crate) fn renumber(buf: &mut [u8], first: u32, ack_last: bool) -> Option<u32> {
+    let mut at = 0;
+    let mut n: u32 = 0;
+    while at < buf.len() {
+        let len = buf
+            .get(at..at + NLMSG_HDRLEN)
+            .map(|h| rd_u32(h, 0) as usize)?;
+        if len < NLMSG_HDRLEN || at + len > buf.len() {
+            return None;
+        }
+        buf[at + 8..at + 12].copy_from_slice(&first.wrapping_add(n).to_ne_bytes());
+        let last = at + align4(len) >= buf.len();
+        let flags = rd_u16(buf, at + 6);
+        let flags = if last && ack_last {
+            flags | NLM_F_ACK
+        } else {
+            flags & !NLM_F_ACK
+        };
+        buf[at + 6..at + 8].copy_from_slice(&flags.to_ne_bytes());
+        n += 1;
+        at += align4(len);
+    }
+    Some(n)
+}
+
 pub(crate) fn put_xt(buf: &mut MsgBuf, name: &str, rev: u32, info: &[u8]) {
     if name.is_empty() || name.len() > XT_NAME_MAXLEN {
         return buf.fail(libc::EINVAL);

@@ -3,12 +3,15 @@
 //! reference valid (see [`super::sim`]), each op built only when the batch
 //! is written.
 
-use super::view::{Chain, Item, Pending, Source, TableView, View};
+use super::built::Built;
+use super::view::{Chain, Item, Pending, Source, Src, TableView, View};
 use crate::ir::BaseSpec;
 use crate::ir::{NftRule, Op, Position};
+use crate::model::bytes::to_bytes;
 use crate::model::Table;
 use crate::nft::builtin::base_spec;
 use crate::nft::encode::encode_rule_as;
+use crate::nft::wire::rule_msg_names;
 use crate::rule::{Counters, Target};
 use std::collections::HashMap;
 
@@ -51,6 +54,21 @@ pub struct Plan<'t> {
     chains: Vec<RuleChain>,
     /// per table with renamed kernel chains: new name → kernel name
     renames: Vec<HashMap<String, String>>,
+    /// the messages of the `-A` lines, built as they were read
+    built: Built,
+}
+
+/// A run of ops whose messages were built as their lines were read, back
+/// to back in one chunk of [`Built`]: ops `first..first + count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuiltRun {
+    /// the first op of the run
+    pub first: usize,
+    /// how many ops
+    pub count: usize,
+    chunk: u32,
+    start: u32,
+    end: u32,
 }
 
 /// Table of an op that can never succeed: a rule that could not be built
@@ -58,14 +76,75 @@ pub struct Plan<'t> {
 const POISON_TABLE: &str = "rxtables-rule-rebuild-failed";
 
 impl<'t> Plan<'t> {
-    pub(super) fn new(src: Source<'t>) -> Self {
+    pub(super) fn new(src: Source<'t>, built: Built) -> Self {
         Plan {
             src,
             steps: Vec::new(),
             lines: Vec::new(),
             chains: Vec::new(),
             renames: Vec::new(),
+            built,
         }
+    }
+
+    /// The runs of ops whose messages can be sent as they were built (an
+    /// op's message, whether built as its line was read or from the op,
+    /// is the same bytes): the usual restore. `None` when there are none
+    /// or a rule with a message is not a plain append in the plan's order:
+    /// then every op is built from the plan ([`Plan::op`]) and
+    /// [`Plan::drop_built`] frees the messages.
+    pub fn built_runs(&self) -> Option<Vec<BuiltRun>> {
+        const MAX_RUNS: usize = 512;
+        let mut runs: Vec<BuiltRun> = Vec::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            let Step::Rule { chain, rule, pos } = step else {
+                continue;
+            };
+            // (a rule without a message is built from the plan)
+            let Src::Line { built: Some(r), .. } = &rule.src else {
+                continue;
+            };
+            let ch = self.chains.get(*chain as usize)?;
+            if *pos != Position::Append || ch.renames.is_some() {
+                return None;
+            }
+            // the table and chain it names are the op's
+            let (table, name) = rule_msg_names(self.built.msg(*r)?)?;
+            if table != ch.table.name().as_bytes() || name != &*to_bytes(&ch.name) {
+                return None;
+            }
+            match runs.last_mut() {
+                Some(run)
+                    if run.chunk == r.chunk && run.end == r.start && run.first + run.count == i =>
+                {
+                    run.count += 1;
+                    run.end += r.len;
+                }
+                // runs go out in the order of the plan: they must be in
+                // the order they were built in (and apart) too
+                Some(run) if (r.chunk, r.start) < (run.chunk, run.end) => return None,
+                _ => runs.push(BuiltRun {
+                    first: i,
+                    count: 1,
+                    chunk: r.chunk,
+                    start: r.start,
+                    end: r.start + r.len,
+                }),
+            }
+        }
+        (!runs.is_empty() && runs.len() <= MAX_RUNS).then_some(runs)
+    }
+
+    /// The messages built as lines were read, taken out of the plan (to
+    /// be sent with [`built_msgs`] while the plan builds the other ops).
+    pub fn take_built(&mut self) -> Built {
+        std::mem::take(&mut self.built)
+    }
+
+    /// Frees the messages built as lines were read (when they are not
+    /// sent: the batch is built from the ops).
+    pub fn drop_built(&mut self) {
+        self.built = Built::default();
     }
 
     fn push(&mut self, op: Op, line: u32) {
@@ -307,6 +386,32 @@ pub(super) fn emit_table(t: TableView, plan: &mut Plan<'_>) {
         .sum();
     plan.steps.reserve(count);
     plan.lines.reserve(count);
+    // Rules only appended, each kept as its line: in the order of their
+    // lines (appends to different chains commute), so that the messages
+    // built as the lines were read go out back to back as they were built.
+    if renames.is_none() && t.chains.iter().filter(|c| c.live()).all(only_line_appends) {
+        let mut all: Vec<(u32, u32, Pending)> = Vec::with_capacity(count);
+        for (c, ci) in t.chains.into_iter().filter(Chain::live).zip(first_chain..) {
+            let news = match c.rules {
+                View::Lazy { tail, .. } => tail,
+                View::Loaded(items) => items
+                    .into_iter()
+                    .filter_map(|it| match it {
+                        Item::New(p) => Some(p),
+                        Item::Kernel { .. } => None,
+                    })
+                    .collect(),
+            };
+            for p in news {
+                all.push((p.line, ci, p));
+            }
+        }
+        all.sort_by_key(|(line, _, _)| *line);
+        for (_, ci, p) in all {
+            add_rule(plan, ci, p, Position::Append);
+        }
+        return;
+    }
     for (c, ci) in t.chains.into_iter().filter(Chain::live).zip(first_chain..) {
         match c.rules {
             View::Lazy { head, tail } => {
@@ -333,6 +438,32 @@ pub(super) fn emit_table(t: TableView, plan: &mut Plan<'_>) {
                 for p in run {
                     add_rule(plan, ci, p, Position::Append);
                 }
+            }
+        }
+    }
+}
+
+/// The messages of each of `runs` (as [`Plan::built_runs`] gave them) in
+/// `built` (from [`Plan::take_built`]), to be numbered and sent.
+pub fn built_msgs<'b>(built: &'b mut Built, runs: &[BuiltRun]) -> Option<Vec<&'b mut [u8]>> {
+    let ranges: Vec<(u32, u32, u32)> = runs.iter().map(|r| (r.chunk, r.start, r.end)).collect();
+    built.ranges_mut(&ranges)
+}
+
+/// Are the chain's new rules all appended after its kernel rules, each
+/// kept as its line?
+fn only_line_appends(c: &Chain) -> bool {
+    let built = |p: &Pending| matches!(p.src, Src::Line { .. });
+    match &c.rules {
+        View::Lazy { head, tail } => head.is_empty() && tail.iter().all(built),
+        View::Loaded(items) => {
+            let first_new = items.iter().position(|i| matches!(i, Item::New(_)));
+            match first_new {
+                None => true,
+                Some(f) => items[f..].iter().all(|i| match i {
+                    Item::New(p) => built(p),
+                    Item::Kernel { .. } => false,
+                }),
             }
         }
     }

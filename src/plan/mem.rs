@@ -618,3 +618,81 @@ fn jump_target_checked_and_counters_kept() {
         .is_empty());
     let _ = single_error;
 }
+
+/// Checks that every message `plan` would send as built is the message of
+/// its op; returns how many there are.
+#[cfg(test)]
+fn check_built(plan: &mut super::emit::Plan<'_>) -> usize {
+    use crate::ir::NfProto;
+    use crate::nft::wire::{append_rule_msg, rule_msg_names};
+    let Some(runs) = plan.built_runs() else {
+        return 0;
+    };
+    let mut built = plan.take_built();
+    let msgs = super::emit::built_msgs(&mut built, &runs).unwrap();
+    let mut seen = 0;
+    for (run, m) in runs.iter().zip(msgs) {
+        let mut at = 0;
+        for i in run.first..run.first + run.count {
+            let Op::AddRule { table, rule, pos } = plan.op(i) else {
+                panic!("op {i} is not a rule");
+            };
+            assert_eq!(pos, crate::ir::Position::Append);
+            let mut want = Vec::new();
+            append_rule_msg(&mut want, NfProto::Ipv4, &table, &rule).unwrap();
+            let len = want.len();
+            assert_eq!(
+                &m[at..at + len],
+                &want[..],
+                "op {i} (line {:?})",
+                plan.line(i)
+            );
+            assert!(rule_msg_names(&m[at..]).is_some());
+            at += len;
+            seen += 1;
+        }
+        assert_eq!(at, m.len());
+    }
+    seen
+}
+
+/// The messages built as `-A` lines are read are the bytes the ops of
+/// the plan give (so sending them is sending the ops), and cover every
+/// new rule; inputs that are not plain appends send the ops.
+#[test]
+fn built_messages_are_the_ops_messages() {
+    let text = "*filter\n:INPUT ACCEPT [0:0]\n:X - [0:0]\n:Y - [0:0]\n\
+        -A INPUT -s 10.0.0.1/32 -p tcp --dport 22 -j ACCEPT\n\
+        -A X -m comment --comment \"a b\" -j Y\n\
+        -A INPUT -j X\n\
+        -A Y -p udp -m multiport --dports 53,67:68 -j DROP\n\
+        -A X -m conntrack --ctstate NEW -j MARK --set-xmark 0x1/0xff\n\
+        COMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n:S - [0:0]\n\
+        -A S -p tcp -j DNAT --to-destination 10.1.1.1:80\n\
+        -A PREROUTING -m statistic --mode nth --every 2 --packet 0 -j S\n\
+        COMMIT\n";
+    let mut k = MemKernel::new(Family::V4);
+    let mut planned = plan_input(text, Family::V4, &Opts::default(), &mut k).unwrap();
+    assert!(planned.plan.built_runs().is_some());
+    // every rule of the input, in the order of its lines
+    let lines: Vec<u32> = (0..planned.plan.len())
+        .filter(|&i| matches!(planned.plan.op(i), Op::AddRule { .. }))
+        .filter_map(|i| planned.plan.line(i))
+        .collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
+    assert_eq!(check_built(&mut planned.plan), 7);
+
+    // a rule inserted, a new rule deleted, chains renamed, a table
+    // restored twice: whatever goes as built is its op's message
+    for other in [
+        "*filter\n:X - [0:0]\n-A X -j ACCEPT\n-I X 1 -j DROP\nCOMMIT\n",
+        "*filter\n:X - [0:0]\n-A X -j ACCEPT\n-A X -j DROP\n-D X 1\nCOMMIT\n",
+        "*filter\n:X - [0:0]\n:Y - [0:0]\n-A Y -j X\n-A X -j DROP\n-E X Z\nCOMMIT\n",
+        "*filter\n:X - [0:0]\n-A X -j DROP\nCOMMIT\n*filter\n:X - [0:0]\n-A X -j ACCEPT\nCOMMIT\n",
+        "*filter\n:X - [0:0]\n-A X -j DROP\n-F X\n-A X -j ACCEPT\nCOMMIT\n",
+    ] {
+        let mut k = MemKernel::new(Family::V4);
+        let mut planned = plan_input(other, Family::V4, &Opts::default(), &mut k).unwrap();
+        check_built(&mut planned.plan);
+    }
+}

@@ -16,6 +16,7 @@
 //! program around it is [`crate::applet::restore`]. Modules: [`text`] (line kinds, word splitting, counter prefixes),
 //! [`parse`] (a rule line to a command), [`sim`] (the view), [`emit`] (the ops).
 
+pub mod built;
 pub mod emit;
 #[cfg(test)]
 mod mem;
@@ -269,6 +270,9 @@ pub fn plan_input_into<'t>(
     let mut lineno: u32 = 0;
     for piece in text.split_inclusive('\n') {
         lineno += 1;
+        if lineno % 4096 == 0 {
+            sim.input_read(offset);
+        }
         let start = offset;
         offset += piece.len();
         let line = piece.strip_suffix('\n').unwrap_or(piece);

@@ -33,15 +33,17 @@
 //! built, one at a time while the batch is written; other rules are kept
 //! as model rules.
 
+use super::built::Built;
 use super::emit::{emit_table, Plan};
 pub use super::view::{replayable, Source};
 use super::view::{Chain, Item, Loc, Pending, PolicySet, Src, TableView, View};
 use super::RestoreError;
 use crate::cli::{Action, Command};
 use crate::error::Error;
-use crate::ir::{NftChain, NftRule};
+use crate::ir::{NfProto, NftChain, NftRule};
 use crate::model::Table;
 use crate::nft::decode::decode_rule;
+use crate::nft::encode::encode_rule_as;
 use crate::rule::{ChainState, Counters, Policy, Rule, RuleEntry, TableState, Target};
 use std::collections::{HashMap, HashSet};
 
@@ -76,6 +78,10 @@ pub trait Kernel {
         skip: &[u64],
         n: usize,
     ) -> Result<Result<u64, usize>, Error>;
+    /// The planner has read the input up to byte `upto` (it reads on, and
+    /// goes back only to rules kept as their lines, when the batch is
+    /// written): a kernel that holds the input may give its pages back.
+    fn input_read(&mut self, _upto: usize) {}
 }
 
 fn no_chain() -> Error {
@@ -102,6 +108,8 @@ pub struct Sim<'k, 't> {
     /// interned names of the chains new rules jump to
     names: Vec<String>,
     ids: HashMap<String, u32>,
+    /// the messages of the `-A` lines read
+    built: Built,
 }
 
 type Res<T> = Result<T, RestoreError>;
@@ -115,7 +123,13 @@ impl<'k, 't> Sim<'k, 't> {
             tables: Vec::new(),
             names: Vec::new(),
             ids: HashMap::new(),
+            built: Built::default(),
         }
+    }
+
+    /// See [`Kernel::input_read`].
+    pub fn input_read(&mut self, upto: usize) {
+        self.kernel.input_read(upto);
     }
 
     fn intern(&mut self, name: &str) -> u32 {
@@ -699,11 +713,25 @@ impl<'k, 't> Sim<'k, 't> {
         let ci = self.rule_chain(ti, chain, line)?;
         let target = jump.map(|c| self.intern(c));
         self.add_ref(ti, target);
+        // its message now, while the rule is at hand (sent as it is when
+        // the batch allows, see `Plan::built`)
+        let (exprs, compat) = encode_rule_as(rule, self.src.family, self.src.layout);
+        let body = NftRule {
+            chain: self.tables[ti].chains[ci].kernel_name().to_string(),
+            handle: 0,
+            exprs,
+            compat,
+            udata: None,
+        };
+        let built = self
+            .built
+            .push(nfproto(self.src.family), table.name(), &body);
         let p = Pending {
             line,
             src: Src::Line {
                 start: span.0,
                 len: span.1,
+                built,
             },
             target,
         };
@@ -1163,7 +1191,7 @@ impl<'k, 't> Sim<'k, 't> {
 
     /// The transaction that takes the kernel to the final state.
     pub fn finish(self) -> Plan<'t> {
-        let mut plan = Plan::new(self.src);
+        let mut plan = Plan::new(self.src, self.built);
         for t in self.tables {
             emit_table(t, &mut plan);
         }
@@ -1185,5 +1213,13 @@ fn op_msg(e: Error, line: u32) -> RestoreError {
         Error::Invalid(m) => RestoreError::Invalid { line, msg: m },
         Error::Param(_) | Error::ParamBare(_) => RestoreError::Param { line, err: e },
         other => RestoreError::Other(other),
+    }
+}
+
+/// The netlink family of a family.
+fn nfproto(f: crate::model::Family) -> NfProto {
+    match f {
+        crate::model::Family::V4 => NfProto::Ipv4,
+        crate::model::Family::V6 => NfProto::Ipv6,
     }
 }

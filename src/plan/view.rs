@@ -17,8 +17,13 @@ use std::collections::{HashMap, HashSet};
 #[derive(Debug, Clone)]
 pub(super) enum Src {
     /// the input line it came from (`start`, `len` in the input text),
-    /// read again when its op is built
-    Line { start: u32, len: u32 },
+    /// read again when its op is built; `built`: its message, built when
+    /// the line was read
+    Line {
+        start: u32,
+        len: u32,
+        built: Option<super::built::BuiltRef>,
+    },
     /// the rule
     Rule(Box<Rule>),
 }
@@ -72,7 +77,7 @@ impl Source<'_> {
     pub(super) fn rule(&self, table: Table, p: &Pending) -> Option<Rule> {
         match &p.src {
             Src::Rule(r) => Some((**r).clone()),
-            Src::Line { start, len } => self.reparse(table, *start, *len),
+            Src::Line { start, len, .. } => self.reparse(table, *start, *len),
         }
     }
 }

@@ -149,6 +149,40 @@ pub fn choose(family: Family, name: &str, target: bool, revs: &[u32]) -> (u32, O
     }
 }
 
+/// The first of `revs` (highest first) the kernel has, asked as
+/// [`choose`] asks; `None` when it has none of them (an alias that falls
+/// back to another extension, as `-m state` to the `state` match).
+pub fn first(family: Family, name: &str, target: bool, revs: &[u32]) -> Option<u32> {
+    let (r, _) = choose(family, name, target, revs);
+    let has = |p: &Cached<Box<dyn RevisionProbe>>| p.supports(family, real_name(name), r, target);
+    let found = match LOCAL.with(|l| l.borrow().clone()) {
+        Some(p) => has(&p),
+        None => PROBE.get().is_none_or(has),
+    };
+    found.then_some(r)
+}
+
+/// A kernel (for tests and for trying a ruleset at older revisions) that
+/// has every revision of every extension except the listed ones, which
+/// stop at a revision: `(name, target, highest)`; a highest of `None`
+/// means the extension is missing.
+pub struct Capped(pub Vec<(&'static str, bool, Option<u32>)>);
+
+impl RevisionProbe for Capped {
+    fn supports(&self, _family: Family, name: &str, rev: u32, target: bool) -> bool {
+        match self.0.iter().find(|(n, t, _)| *n == name && *t == target) {
+            Some((_, _, cap)) => cap.is_some_and(|c| rev <= c),
+            None => true,
+        }
+    }
+    fn exists(&self, _family: Family, name: &str, target: bool) -> bool {
+        !self
+            .0
+            .iter()
+            .any(|(n, t, cap)| *n == name && *t == target && cap.is_none())
+    }
+}
+
 /// The warning iptables prints when it loads an extension the kernel
 /// does not have: revision 0 is the last it tries (it tries only the
 /// revisions it knows; the module being there at all stands for them).

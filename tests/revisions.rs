@@ -137,6 +137,52 @@ const CASES: &[Case] = &[
         releases: SAME,
         netlink: "[ target name CT rev 1 ]",
     },
+    Case {
+        family: Family::V4,
+        caps: &[("IDLETIMER", true, Some(0))],
+        table: "filter",
+        chain: "OUTPUT",
+        rule: "-j IDLETIMER --timeout 30 --label revtest",
+        saved: "-A OUTPUT -j IDLETIMER --timeout 30 --label revtest",
+        releases: SAME,
+        netlink: "[ target name IDLETIMER rev 0 ]",
+    },
+    Case {
+        family: Family::V4,
+        caps: &[("socket", false, Some(0))],
+        table: "mangle",
+        chain: "PREROUTING",
+        rule: "-m socket",
+        saved: "-A PREROUTING -m socket",
+        releases: SAME,
+        netlink: "[ match name socket rev 0 ]",
+    },
+    Case {
+        family: Family::V6,
+        caps: &[("socket", false, Some(2))],
+        table: "mangle",
+        chain: "PREROUTING",
+        rule: "-m socket --nowildcard",
+        saved: "-A PREROUTING -m socket --nowildcard",
+        releases: SAME,
+        netlink: "[ match name socket rev 2 ]",
+    },
+    Case {
+        family: Family::V4,
+        caps: &[("bpf", false, Some(0))],
+        table: "filter",
+        chain: "INPUT",
+        rule: "-m bpf --bytecode \"1,6 0 0 65535\"",
+        saved: "-A INPUT -m bpf --bytecode \"1,6 0 0 65535\"",
+        // (revision 1's module reads the count as `mode` 1, a pinned
+        // object, whose path is the instruction's `k`, 0xffff)
+        releases: [
+            "-A INPUT -m bpf --object-pinned \u{fffd}\u{fffd}",
+            "-A INPUT -m bpf --object-pinned \u{fffd}\u{fffd}",
+            "-A INPUT -m bpf --object-pinned \u{fffd}\u{fffd}",
+        ],
+        netlink: "[ match name bpf rev 0 ]",
+    },
 ];
 
 /// Runs the `#[ignore]`d test `name` of this binary in a fresh network

@@ -28,7 +28,8 @@ const HOST_NS: &str = "RXTABLES_TEST_HOST_NETNS";
 /// (extension, target?, highest revision), table, the rule as written
 /// (after `-A CHAIN`), rxtables' save text (the older module's), the save
 /// text of 1.8.9, 1.8.11 and 1.8.13 on this kernel where it differs from
-/// rxtables' (`""`: the same), and the line `nft --debug=netlink` shows
+/// rxtables' (`""`: the same; `"?"`: not compared, the newer module reads
+/// past the older blob's end), and the line `nft --debug=netlink` shows
 /// for the extension.
 struct Case {
     family: Family,
@@ -183,6 +184,87 @@ const CASES: &[Case] = &[
         ],
         netlink: "[ match name bpf rev 0 ]",
     },
+    Case {
+        family: Family::V4,
+        caps: &[("recent", false, Some(0))],
+        table: "filter",
+        chain: "INPUT",
+        rule: "-m recent ! --rcheck --seconds 60 --name knock --rdest",
+        saved: "-A INPUT -m recent ! --rcheck --seconds 60 --name knock --rdest",
+        // (revision 1's module: the mask from the padding)
+        releases: [
+            "-A INPUT -m recent ! --rcheck --seconds 60 --name knock --mask 0.0.0.0 --rdest",
+            "-A INPUT -m recent ! --rcheck --seconds 60 --name knock --mask 0.0.0.0 --rdest",
+            "-A INPUT -m recent ! --rcheck --seconds 60 --name knock --mask 0.0.0.0 --rdest",
+        ],
+        netlink: "[ match name recent rev 0 ]",
+    },
+    Case {
+        family: Family::V4,
+        caps: &[("addrtype", false, Some(0))],
+        table: "nat",
+        chain: "PREROUTING",
+        rule: "-m addrtype ! --dst-type LOCAL,BROADCAST",
+        saved: "-A PREROUTING -m addrtype ! --dst-type LOCAL,BROADCAST",
+        // (revision 1's module: `invert_source`, 0, as its flags)
+        releases: [
+            "-A PREROUTING -m addrtype --dst-type LOCAL,BROADCAST",
+            "-A PREROUTING -m addrtype --dst-type LOCAL,BROADCAST",
+            "-A PREROUTING -m addrtype --dst-type LOCAL,BROADCAST",
+        ],
+        netlink: "[ match name addrtype rev 0 ]",
+    },
+    Case {
+        family: Family::V4,
+        caps: &[("TPROXY", true, Some(0))],
+        table: "mangle",
+        chain: "PREROUTING",
+        rule: "-p tcp -j TPROXY --on-port 3128 --on-ip 10.1.2.3 --tproxy-mark 0x1/0x1",
+        saved:
+            "-A PREROUTING -p tcp -j TPROXY --on-port 3128 --on-ip 10.1.2.3 --tproxy-mark 0x1/0x1",
+        releases: ["?", "?", "?"],
+        netlink: "[ target name TPROXY rev 0 ]",
+    },
+    Case {
+        family: Family::V6,
+        caps: &[("cgroup", false, Some(1))],
+        table: "filter",
+        chain: "OUTPUT",
+        rule: "-m cgroup ! --cgroup 0x10001",
+        saved: "-A OUTPUT -m cgroup ! --cgroup 65537",
+        // (revision 2's module: the classid from the start of the path)
+        releases: [
+            "-A OUTPUT -m cgroup ! --cgroup 0",
+            "-A OUTPUT -m cgroup ! --cgroup 0",
+            "-A OUTPUT -m cgroup ! --cgroup 0",
+        ],
+        netlink: "[ match name cgroup rev 1 ]",
+    },
+    Case {
+        family: Family::V4,
+        caps: &[("cgroup", false, Some(0))],
+        table: "filter",
+        chain: "OUTPUT",
+        rule: "-m cgroup --cgroup 7",
+        saved: "-A OUTPUT -m cgroup --cgroup 7",
+        // (revision 2's module: the id's first byte as `has_path`)
+        releases: [
+            "-A OUTPUT -m cgroup --path \"\"",
+            "-A OUTPUT -m cgroup --path \"\"",
+            "-A OUTPUT -m cgroup --path \"\"",
+        ],
+        netlink: "[ match name cgroup rev 0 ]",
+    },
+    Case {
+        family: Family::V6,
+        caps: &[("srh", false, Some(0))],
+        table: "filter",
+        chain: "INPUT",
+        rule: "-m srh --srh-next-hdr 17 ! --srh-segs-left-gt 1",
+        saved: "-A INPUT -m srh --srh-next-hdr 17 ! --srh-segs-left-gt 1",
+        releases: ["?", "?", "?"],
+        netlink: "[ match name srh rev 0 ]",
+    },
 ];
 
 /// Runs the `#[ignore]`d test `name` of this binary in a fresh network
@@ -286,7 +368,11 @@ fn inner_older_revisions() {
             let want = if text.is_empty() { c.saved } else { text };
             let out = run(&release_tool(version, save), &["-t", c.table]);
             let got = line_of(&out);
-            failures.check(got.as_deref() == Some(want), || {
+            let ok = match want {
+                "?" => got.is_some(),
+                w => got.as_deref() == Some(w),
+            };
+            failures.check(ok, || {
                 format!("case {n}: {version} {save}:\n  want {want}\n  got  {got:?}")
             });
         }

@@ -210,8 +210,8 @@ impl MatchExt for Addrtype {
             0 => AddrtypeInfo0::from_blob(info).map(|i| Addrtype {
                 source: i.source,
                 dest: i.dest,
-                flags: u32::from(i.invert_source != 0) * INVERT_SOURCE
-                    | u32::from(i.invert_dest != 0) * INVERT_DEST,
+                flags: (u32::from(i.invert_source != 0) * INVERT_SOURCE)
+                    | (u32::from(i.invert_dest != 0) * INVERT_DEST),
                 rev: 0,
             }),
             1 => AddrtypeInfo1::from_blob(info)

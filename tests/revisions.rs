@@ -88,8 +88,9 @@ const CASES: &[Case] = &[
         chain: "OUTPUT",
         rule: "-m state --state NEW,RELATED",
         saved: "-A OUTPUT -m state --state NEW,RELATED",
-        // (since 1.8.11 the `state` alias of conntrack revision 3 reads it)
-        releases: ["", "-A OUTPUT -m state", "-A OUTPUT -m state"],
+        // (since 1.8.11 the `state` alias of conntrack revision 3 reads
+        // it, past its end)
+        releases: ["", "?", "?"],
         netlink: "[ match name state rev 0 ]",
     },
     Case {
@@ -265,6 +266,31 @@ const CASES: &[Case] = &[
         releases: ["?", "?", "?"],
         netlink: "[ match name srh rev 0 ]",
     },
+    Case {
+        family: Family::V4,
+        caps: &[("hashlimit", false, Some(2))],
+        table: "filter",
+        chain: "INPUT",
+        rule: "-m hashlimit --hashlimit-upto 10/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rev2",
+        saved: "-A INPUT -m hashlimit --hashlimit-upto 10/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rev2",
+        // (revision 3's module: the masks from the padding)
+        releases: [
+            "-A INPUT -m hashlimit --hashlimit-upto 10/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rev2 --hashlimit-srcmask 0 --hashlimit-dstmask 0",
+            "-A INPUT -m hashlimit --hashlimit-upto 10/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rev2 --hashlimit-srcmask 0 --hashlimit-dstmask 0",
+            "-A INPUT -m hashlimit --hashlimit-upto 10/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name rev2 --hashlimit-srcmask 0 --hashlimit-dstmask 0",
+        ],
+        netlink: "[ match name hashlimit rev 2 ]",
+    },
+    Case {
+        family: Family::V6,
+        caps: &[("hashlimit", false, Some(1))],
+        table: "filter",
+        chain: "INPUT",
+        rule: "-m hashlimit --hashlimit-above 3/min --hashlimit-mode dstip --hashlimit-name rev1",
+        saved: "-A INPUT -m hashlimit --hashlimit-above 3/min --hashlimit-burst 5 --hashlimit-mode dstip --hashlimit-name rev1",
+        releases: ["?", "?", "?"],
+        netlink: "[ match name hashlimit rev 1 ]",
+    },
 ];
 
 /// Runs the `#[ignore]`d test `name` of this binary in a fresh network
@@ -320,8 +346,9 @@ fn run(program: &std::path::Path, args: &[&str]) -> String {
         .unwrap_or_else(|e| panic!("run {}: {e}", program.display()));
     assert!(
         out.status.success(),
-        "{} {args:?}: {}",
+        "{} {args:?}: {:?} {}",
         program.display(),
+        out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -376,10 +403,15 @@ fn inner_older_revisions() {
                 format!("case {n}: {version} {save}:\n  want {want}\n  got  {got:?}")
             });
         }
-        let nft = run(
-            std::path::Path::new("nft"),
-            &["--debug=netlink", "list", "ruleset"],
-        );
+        // (line-buffered: nft translates an xt blob with iptables'
+        // modules too, and some older blobs make it crash, SIGFPE, after
+        // their netlink lines)
+        let nft = Command::new("stdbuf")
+            .args(["-oL", "nft", "--debug=netlink", "list", "ruleset"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run nft");
+        let nft = String::from_utf8_lossy(&nft.stdout);
         failures.check(nft.contains(c.netlink), || {
             format!("case {n}: nft shows no {}\n{nft}", c.netlink)
         });
@@ -390,6 +422,9 @@ fn inner_older_revisions() {
         failures.check(got.as_deref() == Some(c.saved), || {
             format!("case {n}: rxtables:\n  want {}\n  got  {got:?}", c.saved)
         });
+        // each case alone in the ruleset
+        fw.run_command(&format!("-t {} -F {}", c.table, c.chain))
+            .expect("flush");
     }
     failures.finish("older revisions");
 }

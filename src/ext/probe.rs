@@ -204,12 +204,16 @@ pub fn load(family: Family, name: &'static str, target: bool) {
     let exists = match known {
         Some(v) => Some(v),
         None => {
+            // (`-m state` loads the `state` match itself when the kernel
+            // has no `conntrack`)
+            let has = |p: &Cached<Box<dyn RevisionProbe>>| {
+                p.exists(family, real_name(name), target)
+                    || (name == "state" && p.exists(family, name, target))
+            };
             let asked = if let Some(p) = LOCAL.with(|l| l.borrow().clone()) {
-                Some(p.exists(family, real_name(name), target))
+                Some(has(&p))
             } else {
-                PROBE
-                    .get()
-                    .map(|p| p.exists(family, real_name(name), target))
+                PROBE.get().map(has)
             };
             if let Some(v) = asked {
                 LOADED.with(|l| l.borrow_mut().push((key, v)));

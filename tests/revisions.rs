@@ -341,6 +341,26 @@ const CASES: &[Case] = &[
         releases: ["?", "?", "?"],
         netlink: "[ target name SET rev 1 ]",
     },
+    Case {
+        family: Family::V4,
+        caps: &[("DNAT", true, Some(1))],
+        table: "nat",
+        chain: "PREROUTING",
+        rule: "-p tcp -j DNAT --to-destination 10.0.0.1:80-81 --random",
+        saved: "-A PREROUTING -p tcp -j DNAT --to-destination 10.0.0.1:80-81 --random",
+        releases: ["?", "?", "?"],
+        netlink: "[ target name DNAT rev 0 ]",
+    },
+    Case {
+        family: Family::V6,
+        caps: &[("DNAT", true, Some(1))],
+        table: "nat",
+        chain: "OUTPUT",
+        rule: "-p udp -j DNAT --to-destination [fd00::1]:53",
+        saved: "-A OUTPUT -p udp -j DNAT --to-destination [fd00::1]:53",
+        releases: SAME,
+        netlink: "[ target name DNAT rev 1 ]",
+    },
 ];
 
 /// Runs the `#[ignore]`d test `name` of this binary in a fresh network

@@ -142,25 +142,17 @@ pub fn with_probe<R>(probe: Box<dyn RevisionProbe>, f: impl FnOnce() -> R) -> R 
 /// (without either: the highest of `revs`, no warning).
 pub fn choose(family: Family, name: &str, target: bool, revs: &[u32]) -> (u32, Option<String>) {
     // Every rule an extension builds asks this: the answer is kept on
-    // this thread by the addresses of the name and the revision list
-    // (static in the extensions), so a restore of many rules neither
-    // allocates nor locks per rule.
-    let key = (
-        family,
-        name.as_ptr() as usize,
-        name.len(),
-        revs.as_ptr() as usize,
-        revs.len(),
-        target,
-    );
+    // this thread, so a restore of many rules neither allocates nor locks
+    // per rule.
     if let Some(v) = CHOSEN.with(|c| {
         c.borrow()
             .iter()
-            .find(|(k, _)| *k == key)
+            .find(|(k, _)| k.is(family, name, target, revs))
             .map(|(_, v)| v.clone())
     }) {
         return v;
     }
+    let key = ChoiceKey::new(family, name, target, revs);
     let v = if let Some(p) = LOCAL.with(|l| l.borrow().clone()) {
         p.choose(family, name, target, revs)
     } else {
@@ -173,14 +165,33 @@ pub fn choose(family: Family, name: &str, target: bool, revs: &[u32]) -> (u32, O
     v
 }
 
-/// Answers [`choose`] gave on this thread, by (family, name address and
-/// length, revision list address and length, kind); forgotten when
-/// [`with_probe`] changes the probe.
+/// Answers [`choose`] gave on this thread; forgotten when the probe
+/// changes ([`with_probe`], [`install`]).
 type Chosen = Vec<(ChoiceKey, (u32, Option<String>))>;
 
-/// A question to [`choose`] or [`first`]: family, the name's address and
-/// length, the revision list's address and length, target or match.
-type ChoiceKey = (Family, usize, usize, usize, usize, bool);
+/// A question to [`choose`] or [`first`].
+struct ChoiceKey {
+    family: Family,
+    target: bool,
+    name: Box<str>,
+    revs: Box<[u32]>,
+}
+
+impl ChoiceKey {
+    fn new(family: Family, name: &str, target: bool, revs: &[u32]) -> Self {
+        ChoiceKey {
+            family,
+            target,
+            name: name.into(),
+            revs: revs.into(),
+        }
+    }
+
+    /// The same question (compared without allocating).
+    fn is(&self, family: Family, name: &str, target: bool, revs: &[u32]) -> bool {
+        self.family == family && self.target == target && *self.name == *name && *self.revs == *revs
+    }
+}
 
 thread_local! {
     static CHOSEN: std::cell::RefCell<Chosen> = const { std::cell::RefCell::new(Vec::new()) };
@@ -190,17 +201,15 @@ thread_local! {
 /// [`choose`] asks; `None` when it has none of them (an alias that falls
 /// back to another extension, as `-m state` to the `state` match).
 pub fn first(family: Family, name: &str, target: bool, revs: &[u32]) -> Option<u32> {
-    let key = (
-        family,
-        name.as_ptr() as usize,
-        name.len(),
-        revs.as_ptr() as usize,
-        revs.len(),
-        target,
-    );
-    if let Some(v) = FIRST.with(|c| c.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
+    if let Some(v) = FIRST.with(|c| {
+        c.borrow()
+            .iter()
+            .find(|(k, _)| k.is(family, name, target, revs))
+            .map(|(_, v)| *v)
+    }) {
         return v;
     }
+    let key = ChoiceKey::new(family, name, target, revs);
     let (r, _) = choose(family, name, target, revs);
     let has = |p: &Cached<Box<dyn RevisionProbe>>| p.supports(family, real_name(name), r, target);
     let found = match LOCAL.with(|l| l.borrow().clone()) {
@@ -377,4 +386,3 @@ mod tests {
         assert_eq!(n.load(Ordering::Relaxed), 6);
     }
 }
-

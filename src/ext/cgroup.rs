@@ -52,8 +52,8 @@ impl MatchExt for Cgroup {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        // revision 1 before 4.? (a `PATH_MAX` path), 0 before 4.5
-        // (`--cgroup` only, and required)
+        // an older kernel: revision 1 (a `PATH_MAX` path) or 0 (`--cgroup`
+        // only, and required)
         let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &[2, 1, 0]);
         if rev == 0 {
             if hits.iter().any(|h| h.idx == 0) {

@@ -5,8 +5,8 @@
 //! value/mask`), `--save-mark` copies the packet mark into it and
 //! `--restore-mark` back (saved with both masks), optionally shifted.
 //! Revision 1 (no shift) is written when the kernel has no revision 2
-//! (before 4.12), and read too; revision 0 (before 2.6.26, no kernel
-//! with nf_tables) is not tried.
+//! (before 4.12), and read too; revision 0 (of kernels older than
+//! nf_tables) is not tried.
 
 use super::value::{parse_mark_mask, parse_u32, strtoumax, ValueKind};
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};

@@ -121,8 +121,8 @@ const STATUSES: &[(&str, u16)] = &[
 pub struct Conntrack(pub Box<CtInfo3>, pub u8);
 
 /// The revisions of `conntrack` iptables tries, highest first (IPv4's
-/// revision 0 left out: kernels since 2.6.26 and so every kernel with
-/// nf_tables have revision 1; 6.18 no longer has 0).
+/// revision 0 left out: every kernel with nf_tables has revision 1, and
+/// 6.18 no longer has 0).
 const REVS: [u32; 3] = [3, 2, 1];
 
 impl Conntrack {

@@ -2,10 +2,9 @@
 //! `struct xt_ct_target_info_v1` (revision 1's struct; revision 2 adds the
 //! NOTRACK alias). `-j NOTRACK` is `CT` with `XT_CT_NOTRACK |
 //! XT_CT_NOTRACK_ALIAS`: saved as `-j NOTRACK`, listed as target `CT` with
-//! text `NOTRACK`. A kernel without revision 2 gets revision 1 (before
-//! 3.? no NOTRACK alias: `-j NOTRACK` is written and saved as `-j CT
-//! --notrack`), one without 1 revision 0 (no `--timeout`); both are read
-//! too.
+//! text `NOTRACK`. A kernel without revision 2 gets revision 1 (no
+//! NOTRACK alias: `-j NOTRACK` is written and saved as `-j CT --notrack`),
+//! one without 1 revision 0 (no `--timeout`); both are read too.
 
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{param, DecodeError, Error};

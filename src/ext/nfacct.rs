@@ -34,7 +34,7 @@ impl MatchExt for Nfacct {
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("nfacct-name").no_inv().mandatory()];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        // revision 0 (kernels before 4.?) has the same options
+        // revision 0 (an older kernel) has the same options
         let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &[1, 0]);
         let mut name = String::new();
         for h in hits {

@@ -72,7 +72,7 @@ impl MatchExt for Recent {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        // revision 0 on kernels before 3.? (no --mask)
+        // revision 0 on an older kernel (no --mask)
         let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &[1, 0]);
         if rev == 0 && hits.iter().any(|h| h.idx == 11) {
             return Err(param("unknown option \"--mask\""));

@@ -44,7 +44,7 @@ impl TargetExtT for Secmark {
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("selctx").no_inv().mandatory()];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        // revision 0 (same option) on kernels before 5.?
+        // revision 0 (same option) on an older kernel
         let (rev, _) = super::probe::choose(cx.family, Self::NAME, true, &[1, 0]);
         let mut secctx = Vec::new();
         for h in hits {

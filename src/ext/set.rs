@@ -396,9 +396,9 @@ impl MatchExt for SetMatch {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        // revision 3 before 4.? (no --update-subcounters), 2 before 3.?
-        // (no counters), 1 before 3.? (no --return-nomatch); 0 (before
-        // 2.6.39, no kernel with nf_tables) is not tried
+        // an older kernel: revision 3 (no --update-subcounters), 2 (no
+        // counters) or 1 (no --return-nomatch); 0 (before 2.6.39, no
+        // kernel with nf_tables) is not tried
         let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &[4, 3, 2, 1]);
         let known = match rev {
             1 => 2,

@@ -82,7 +82,7 @@ impl TargetExtT for SetTarget {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        // revision 2 before 3.17 (no --map-set), 1 before 3.? (no --exist,
+        // an older kernel: revision 2 (no --map-set) or 1 (no --exist,
         // --timeout); 0 (before 2.6.39, no kernel with nf_tables) is not
         // tried
         let (rev, _) = super::probe::choose(cx.family, Self::NAME, true, &[3, 2, 1]);

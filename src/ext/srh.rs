@@ -144,7 +144,7 @@ impl MatchExt for Srh {
     const FAMILIES: &'static [Family] = &[Family::V6];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        // revision 0 before 4.16 (no segment ids)
+        // revision 0 on an older kernel (no segment ids)
         let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &[1, 0]);
         let mut s = Srh1Info {
             next_hdr: 0,
@@ -344,7 +344,7 @@ mod revision_tests {
     use crate::ext::kit::{build_match, capped, match_save, xt_match};
     use crate::ext::probe::with_probe;
 
-    /// A kernel without revision 1 (before 4.16) gets `struct ip6t_srh {
+    /// A kernel without revision 1 gets `struct ip6t_srh {
     /// u8 next_hdr, hdr_len, segs_left, last_entry; u16 tag, mt_flags,
     /// mt_invflags; }`; the segment id options are unknown to its module.
     #[test]

@@ -1130,7 +1130,8 @@ impl<'a> Parser<'a> {
                 (_, Some(d)) => {
                     let built = (d.build)(&self.target_hits, &cx)?;
                     ext::final_check(d.name, d.options, &self.target_hits)?;
-                    Target::Ext(built)
+                    // (`-j NOTRACK` at an older `CT` revision is `CT`)
+                    Target::Ext(built.normalize())
                 }
                 (n, None) => {
                     check_target_name(n)?;

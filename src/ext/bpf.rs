@@ -67,6 +67,8 @@ pub enum Program {
 pub struct Bpf {
     /// the program
     pub prog: Program,
+    /// revision (1, or 0 when the kernel has no 1: bytecode only)
+    pub rev: u8,
 }
 
 /// `sscanf`'s reading of one unsigned number (`%u`, `%hu`, `%hhu`): white
@@ -228,9 +230,16 @@ impl MatchExt for Bpf {
         OptSpec::value("object-pinned").no_inv(),
     ];
 
-    fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // revision 0 on kernels before 4.10
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &[1, 0]);
+        let rev = rev as u8;
         let mut prog = None;
         for h in hits {
+            if rev == 0 && h.idx == 1 {
+                // revision 0's module has no --object-pinned
+                return Err(param("unknown option \"--object-pinned\""));
+            }
             prog = Some(if h.idx == 0 {
                 Program::Bytecode(parse_bytecode(h.arg())?)
             } else {
@@ -243,7 +252,9 @@ impl MatchExt for Bpf {
         }
         // bpf_fcheck_v1: exactly one of the two
         match prog {
-            Some(prog) if hits.len() == 1 => Ok(Bpf { prog }),
+            Some(prog) if hits.len() == 1 => Ok(Bpf { prog, rev }),
+            // bpf_fcheck (revision 0)
+            None if rev == 0 => Err(param("bpf: missing --bytecode parameter")),
             _ => Err(param("bpf: one of --bytecode or --pinned is required")),
         }
     }
@@ -297,6 +308,20 @@ impl MatchExt for Bpf {
                 (MODE_FD_PINNED, 0, *fd)
             }
         };
+        if self.rev == 0 {
+            out.push(Expr::Match {
+                name: Self::NAME.into(),
+                rev: 0,
+                info: BpfInfo {
+                    num,
+                    pad: 0,
+                    prog,
+                    filter: 0,
+                }
+                .to_blob(),
+            });
+            return;
+        }
         out.push(Expr::Match {
             name: Self::NAME.into(),
             rev: 1,
@@ -350,7 +375,10 @@ impl MatchExt for Bpf {
             }
             _ => return Err(bad()),
         };
-        Ok(Bpf { prog })
+        Ok(Bpf {
+            prog,
+            rev: rev as u8,
+        })
     }
 }
 
@@ -460,7 +488,13 @@ mod tests {
         let mut v0 = vec![0u8; 528];
         v0[..2].copy_from_slice(&2u16.to_ne_bytes());
         v0[4..20].copy_from_slice(&want[8..24]);
-        assert_eq!(Bpf::decode_blob(0, &v0, Family::V4).unwrap(), m);
+        assert_eq!(
+            Bpf::decode_blob(0, &v0, Family::V4).unwrap(),
+            Bpf {
+                rev: 0,
+                ..m.clone()
+            }
+        );
         // a pinned object (the kernel's filter pointer is not ours)
         let mut p = vec![0u8; 528];
         p[..2].copy_from_slice(&1u16.to_ne_bytes());
@@ -485,5 +519,49 @@ mod tests {
         assert!(Bpf::decode_blob(1, &p[..100], Family::V4).is_err());
         assert!(Bpf::decode_blob(2, &p, Family::V4).is_err());
         assert!(Bpf::decode_blob(1, &[0u8; 528], Family::V4).is_err());
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_match, capped, match_save, xt_match};
+    use crate::ext::probe::with_probe;
+
+    /// A kernel without revision 1 (before 4.10) gets `struct xt_bpf_info
+    /// { u16 bpf_program_num_elem; struct sock_filter
+    /// bpf_program[64]; (pointer) }`; revision 0's module takes bytecode
+    /// only.
+    #[test]
+    fn revision_0_when_the_kernel_has_no_1() {
+        let kernel = || capped(&[("bpf", false, Some(0))]);
+        let m: Bpf = with_probe(kernel(), || {
+            build_match(Family::V4, &[(0, false, "1,6 0 0 65535")])
+        })
+        .unwrap();
+        let (_, rev, b) = xt_match(&m, Family::V4);
+        assert_eq!((rev, b.len()), (0, 528));
+        assert_eq!(&b[..4], &[1, 0, 0, 0], "count, padding");
+        assert_eq!(&b[4..6], &6u16.to_ne_bytes(), "code");
+        assert_eq!(&b[8..12], &65535u32.to_ne_bytes(), "k");
+        assert!(b[12..].iter().all(|x| *x == 0));
+        let back = Bpf::decode_blob(0, &b, Family::V4).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(
+            match_save(&back, Family::V4),
+            " --bytecode \"1,6 0 0 65535\""
+        );
+        let msg = |v: &[(usize, bool, &str)]| {
+            with_probe(kernel(), || build_match::<Bpf>(Family::V4, v))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            msg(&[(1, false, "/sys/fs/bpf/x")]),
+            "unknown option \"--object-pinned\""
+        );
+        assert_eq!(msg(&[]), "bpf: missing --bytecode parameter");
+        let m: Bpf = build_match(Family::V4, &[(0, false, "1,6 0 0 65535")]).unwrap();
+        assert_eq!(xt_match(&m, Family::V4).1, 1);
     }
 }

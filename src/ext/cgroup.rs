@@ -51,9 +51,23 @@ impl MatchExt for Cgroup {
         OptSpec::value("cgroup").kind(ValueKind::U32),
     ];
 
-    fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // an older kernel: revision 1 (a `PATH_MAX` path) or 0 (`--cgroup`
+        // only, and required)
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &[2, 1, 0]);
+        if rev == 0 {
+            if hits.iter().any(|h| h.idx == 0) {
+                return Err(crate::error::param("unknown option \"--path\""));
+            }
+            if hits.is_empty() {
+                return Err(crate::error::param(
+                    "cgroup: option \"--cgroup\" must be specified\n",
+                ));
+            }
+        }
+        let path_max = if rev == 1 { PATH_MAX_V1 } else { PATH_MAX_V2 };
         let mut m = Cgroup {
-            rev: 2,
+            rev: rev as u8,
             has_path: false,
             has_classid: false,
             invert_path: false,
@@ -64,7 +78,7 @@ impl MatchExt for Cgroup {
         for h in hits {
             if h.idx == 0 {
                 // XTOPT_PUT: cut to the field
-                let mut end = h.arg().len().min(PATH_MAX_V2 - 1);
+                let mut end = h.arg().len().min(path_max - 1);
                 while !h.arg().is_char_boundary(end) {
                     end -= 1;
                 }
@@ -223,5 +237,56 @@ mod tests {
         let mut v1 = m.clone();
         v1.rev = 1;
         assert_eq!(xt_round_trip(&v1, Family::V4), (1, 4112));
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_match, capped, match_save, xt_match};
+    use crate::ext::probe::with_probe;
+
+    /// A kernel without revision 2 gets `struct xt_cgroup_info_v1 { u8
+    /// has_path, has_classid, invert_path, invert_classid; char
+    /// path[PATH_MAX]; u32 classid; (pointer) }`, one without 1 `struct
+    /// xt_cgroup_info_v0 { u32 id, invert; }` (`--cgroup` only).
+    #[test]
+    fn older_revisions_chosen_by_the_kernel() {
+        let m: Cgroup = with_probe(capped(&[("cgroup", false, Some(1))]), || {
+            build_match(
+                Family::V4,
+                &[(0, true, "/user.slice"), (1, false, "0x10001")],
+            )
+        })
+        .unwrap();
+        let (_, rev, b) = xt_match(&m, Family::V4);
+        assert_eq!((rev, b.len()), (1, 4112));
+        assert_eq!(&b[..4], &[1, 1, 1, 0]);
+        assert_eq!(&b[4..16], b"/user.slice\0");
+        assert_eq!(&b[4100..4104], &0x10001u32.to_ne_bytes());
+        let back = Cgroup::decode_blob(1, &b, Family::V4).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(
+            match_save(&back, Family::V4),
+            " ! --path \"/user.slice\" --cgroup 65537"
+        );
+
+        let kernel = || capped(&[("cgroup", false, Some(0))]);
+        let m: Cgroup =
+            with_probe(kernel(), || build_match(Family::V6, &[(1, true, "7")])).unwrap();
+        let (_, rev, b) = xt_match(&m, Family::V6);
+        assert_eq!((rev, b), (0, vec![7, 0, 0, 0, 1, 0, 0, 0]));
+        let back = Cgroup::decode_blob(0, &[7, 0, 0, 0, 1, 0, 0, 0], Family::V6).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(match_save(&back, Family::V6), " ! --cgroup 7");
+        let msg = |v: &[(usize, bool, &str)]| {
+            with_probe(kernel(), || build_match::<Cgroup>(Family::V4, v))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(msg(&[(0, false, "/a")]), "unknown option \"--path\"");
+        assert_eq!(msg(&[]), "cgroup: option \"--cgroup\" must be specified\n");
+        let m: Cgroup = build_match(Family::V4, &[(1, false, "1")]).unwrap();
+        assert_eq!(xt_match(&m, Family::V4).1, 2);
     }
 }

@@ -4,7 +4,9 @@
 //! `--or-mark`/`--xor-mark` change the ct mark (saved as `--set-xmark
 //! value/mask`), `--save-mark` copies the packet mark into it and
 //! `--restore-mark` back (saved with both masks), optionally shifted.
-//! Revision 1 (no shift) still decodes.
+//! Revision 1 (no shift) is written when the kernel has no revision 2
+//! (before 4.12), and read too; revision 0 (of kernels older than
+//! nf_tables) is not tried.
 
 use super::value::{parse_mark_mask, parse_u32, strtoumax, ValueKind};
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
@@ -46,6 +48,8 @@ pub struct ConnmarkTarget {
     pub shift_bits: u8,
     /// set, save or restore
     pub mode: u8,
+    /// revision (2, or 1 when the kernel has no 2)
+    pub rev: u8,
 }
 
 /// Option names in the order of their ids in `libxt_CONNMARK.c` (`O_*`),
@@ -80,7 +84,8 @@ impl TargetExtT for ConnmarkTarget {
         OptSpec::value("mask").no_inv().kind(ValueKind::U32),
     ];
 
-    fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, true, &[2, 1]);
         let mut t = ConnmarkTarget {
             ctmark: 0,
             ctmask: u32::MAX,
@@ -88,6 +93,7 @@ impl TargetExtT for ConnmarkTarget {
             shift_dir: 0,
             shift_bits: 0,
             mode: SET,
+            rev: rev as u8,
         };
         // Options take effect in command line order (a later --mask
         // overrides an earlier --set-mark's mask).
@@ -106,6 +112,13 @@ impl TargetExtT for ConnmarkTarget {
                 4 => (t.mode, t.ctmark, t.ctmask) = (SET, v(), 0),
                 5 => t.mode = SAVE,
                 6 => t.mode = RESTORE,
+                7 | 8 if rev < 2 => {
+                    // revision 1's module has no shift options
+                    return Err(param(format!(
+                        "unknown option \"--{}\"",
+                        Self::OPTIONS[h.idx].name
+                    )));
+                }
                 7 | 8 => {
                     let bits = strtoumax(a)
                         .filter(|(n, end)| *end == a.len() && !a.starts_with('-') && *n <= 32)
@@ -190,6 +203,20 @@ impl TargetExtT for ConnmarkTarget {
     }
 
     fn encode(&self, _cx: &EncodeCx, out: &mut Vec<Expr>) {
+        if self.rev == 1 {
+            out.push(Expr::Target {
+                name: Self::NAME.into(),
+                rev: 1,
+                info: ConnmarkTgInfo1 {
+                    ctmark: self.ctmark,
+                    ctmask: self.ctmask,
+                    nfmask: self.nfmask,
+                    mode: self.mode,
+                }
+                .to_blob(),
+            });
+            return;
+        }
         out.push(Expr::Target {
             name: Self::NAME.into(),
             rev: 2,
@@ -214,6 +241,7 @@ impl TargetExtT for ConnmarkTarget {
                 shift_dir: 0,
                 shift_bits: 0,
                 mode: i.mode,
+                rev: 1,
             }),
             2 => ConnmarkTgInfo2::from_blob(info).map(|i| ConnmarkTarget {
                 ctmark: i.ctmark,
@@ -222,6 +250,7 @@ impl TargetExtT for ConnmarkTarget {
                 shift_dir: i.shift_dir,
                 shift_bits: i.shift_bits,
                 mode: i.mode,
+                rev: 2,
             }),
             _ => None,
         };
@@ -392,5 +421,45 @@ mod tests {
         let t = ConnmarkTarget::decode_blob(1, &b, Family::V4).unwrap();
         assert_eq!(texts(&t).1, " CONNMARK save mask 0xff");
         assert!(ConnmarkTarget::decode_blob(0, &b, Family::V4).is_err());
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_target, capped, target_save, xt_target};
+    use crate::ext::probe::with_probe;
+
+    /// A kernel without revision 2 (before 4.12) gets `struct
+    /// xt_connmark_tginfo1 { u32 ctmark, ctmask, nfmask; u8 mode; }`; the
+    /// shift options are unknown to revision 1's module.
+    #[test]
+    fn revision_1_when_the_kernel_has_no_2() {
+        let kernel = || capped(&[("CONNMARK", true, Some(1))]);
+        let t: ConnmarkTarget = with_probe(kernel(), || {
+            build_target(Family::V4, &[(5, false, ""), (11, false, "0xff")])
+        })
+        .unwrap();
+        let (name, rev, b) = xt_target(&t, Family::V4);
+        assert_eq!((name.as_str(), rev), ("CONNMARK", 1));
+        let mut want = Vec::new();
+        for w in [0u32, 0xff, 0xff] {
+            want.extend_from_slice(&w.to_ne_bytes());
+        }
+        want.extend_from_slice(&[SAVE, 0, 0, 0]);
+        assert_eq!(b, want);
+        let back = ConnmarkTarget::decode_blob(1, &b, Family::V4).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(
+            target_save(&back, Family::V4),
+            " --save-mark --nfmask 0xff --ctmask 0xff"
+        );
+        let e = with_probe(kernel(), || {
+            build_target::<ConnmarkTarget>(Family::V6, &[(6, false, ""), (7, false, "2")])
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "unknown option \"--left-shift-mark\"");
+        let t: ConnmarkTarget = build_target(Family::V4, &[(5, false, "")]).unwrap();
+        assert_eq!(xt_target(&t, Family::V4).1, 2);
     }
 }

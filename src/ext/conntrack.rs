@@ -34,6 +34,48 @@ crate::xt_struct! {
 }
 const _: () = assert!(CtInfo3::SIZE == 164);
 
+crate::xt_struct! {
+    /// `struct xt_conntrack_mtinfo2` (revision 2: one port each, no
+    /// `_high`). The ports are `__be16` in the header, but iptables writes
+    /// them in host order (and prints them through `ntohs`), as here.
+    pub struct CtInfo2 {
+        pub origsrc_addr: [u8; 16], pub origsrc_mask: [u8; 16],
+        pub origdst_addr: [u8; 16], pub origdst_mask: [u8; 16],
+        pub replsrc_addr: [u8; 16], pub replsrc_mask: [u8; 16],
+        pub repldst_addr: [u8; 16], pub repldst_mask: [u8; 16],
+        pub expires_min: u32, pub expires_max: u32,
+        pub l4proto: u16,
+        pub origsrc_port: u16, pub origdst_port: u16,
+        pub replsrc_port: u16, pub repldst_port: u16,
+        pub match_flags: u16, pub invert_flags: u16,
+        pub state_mask: u16, pub status_mask: u16,
+    }
+}
+const _: () = assert!(CtInfo2::SIZE == 156);
+
+crate::xt_struct! {
+    /// `struct xt_conntrack_mtinfo1` (revision 1: as revision 2 with
+    /// `u8` state and status masks)
+    pub struct CtInfo1 {
+        pub origsrc_addr: [u8; 16], pub origsrc_mask: [u8; 16],
+        pub origdst_addr: [u8; 16], pub origdst_mask: [u8; 16],
+        pub replsrc_addr: [u8; 16], pub replsrc_mask: [u8; 16],
+        pub repldst_addr: [u8; 16], pub repldst_mask: [u8; 16],
+        pub expires_min: u32, pub expires_max: u32,
+        pub l4proto: u16,
+        pub origsrc_port: u16, pub origdst_port: u16,
+        pub replsrc_port: u16, pub repldst_port: u16,
+        pub match_flags: u16, pub invert_flags: u16,
+        pub state_mask: u8, pub status_mask: u8,
+    }
+}
+const _: () = assert!(CtInfo1::SIZE == 152);
+
+crate::xt_struct! {
+    /// `struct xt_state_info` (the `state` match, revision 0)
+    pub struct StateInfo { pub statemask: u32 }
+}
+
 const STATE: u16 = 1 << 0;
 const PROTO: u16 = 1 << 1;
 const ORIGSRC: u16 = 1 << 2;
@@ -70,10 +112,18 @@ const STATUSES: &[(&str, u16)] = &[
     ("CONFIRMED", 8),
 ];
 
-/// The conntrack match (and `-m state`): the kernel struct itself, boxed
-/// (164 bytes would make every rule's matches that big).
+/// The conntrack match (and `-m state`): revision 3's kernel struct,
+/// boxed (164 bytes would make every rule's matches that big), and the
+/// revision written (3, or 1 or 2 when the kernel has no newer; 0 for the
+/// `state` match of a kernel without `conntrack`, its `statemask` kept
+/// whole in `expires_min`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conntrack(pub Box<CtInfo3>);
+pub struct Conntrack(pub Box<CtInfo3>, pub u8);
+
+/// The revisions of `conntrack` iptables tries, highest first (IPv4's
+/// revision 0 left out: every kernel with nf_tables has revision 1, and
+/// 6.18 no longer has 0).
+const REVS: [u32; 3] = [3, 2, 1];
 
 impl Conntrack {
     /// Written as `-m state`?
@@ -273,6 +323,7 @@ impl MatchExt for Conntrack {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &REVS);
         let mut i = blank();
         for h in hits {
             let a = h.arg();
@@ -330,6 +381,11 @@ impl MatchExt for Conntrack {
                             (&mut i.repldst_port, &mut i.repldst_port_high),
                         ),
                     };
+                    if rev < 3 && lo != hi {
+                        return Err(param(format!(
+                            "conntrack rev {rev} does not support port ranges"
+                        )));
+                    }
                     (*p.0, *p.1) = (lo, hi);
                     f
                 }
@@ -352,7 +408,7 @@ impl MatchExt for Conntrack {
         if i.match_flags == 0 {
             return Err(param("conntrack: At least one option is required"));
         }
-        Ok(Conntrack(Box::new(i)))
+        Ok(Conntrack(Box::new(i), rev as u8).narrowed())
     }
 
     fn save(&self, cx: &FmtCx, out: &mut String) {
@@ -364,17 +420,132 @@ impl MatchExt for Conntrack {
     }
 
     fn encode(&self, _cx: &EncodeCx, out: &mut Vec<Expr>) {
+        let i = &self.0;
+        let (name, info) = match self.1 {
+            0 => (
+                "state",
+                StateInfo {
+                    statemask: i.expires_min,
+                }
+                .to_blob(),
+            ),
+            1 => (
+                Self::NAME,
+                CtInfo1 {
+                    origsrc_addr: i.origsrc_addr,
+                    origsrc_mask: i.origsrc_mask,
+                    origdst_addr: i.origdst_addr,
+                    origdst_mask: i.origdst_mask,
+                    replsrc_addr: i.replsrc_addr,
+                    replsrc_mask: i.replsrc_mask,
+                    repldst_addr: i.repldst_addr,
+                    repldst_mask: i.repldst_mask,
+                    expires_min: i.expires_min,
+                    expires_max: i.expires_max,
+                    l4proto: i.l4proto,
+                    origsrc_port: i.origsrc_port,
+                    origdst_port: i.origdst_port,
+                    replsrc_port: i.replsrc_port,
+                    repldst_port: i.repldst_port,
+                    match_flags: i.match_flags,
+                    invert_flags: i.invert_flags,
+                    state_mask: i.state_mask as u8,
+                    status_mask: i.status_mask as u8,
+                }
+                .to_blob(),
+            ),
+            2 => (
+                Self::NAME,
+                CtInfo2 {
+                    origsrc_addr: i.origsrc_addr,
+                    origsrc_mask: i.origsrc_mask,
+                    origdst_addr: i.origdst_addr,
+                    origdst_mask: i.origdst_mask,
+                    replsrc_addr: i.replsrc_addr,
+                    replsrc_mask: i.replsrc_mask,
+                    repldst_addr: i.repldst_addr,
+                    repldst_mask: i.repldst_mask,
+                    expires_min: i.expires_min,
+                    expires_max: i.expires_max,
+                    l4proto: i.l4proto,
+                    origsrc_port: i.origsrc_port,
+                    origdst_port: i.origdst_port,
+                    replsrc_port: i.replsrc_port,
+                    repldst_port: i.repldst_port,
+                    match_flags: i.match_flags,
+                    invert_flags: i.invert_flags,
+                    state_mask: i.state_mask,
+                    status_mask: i.status_mask,
+                }
+                .to_blob(),
+            ),
+            _ => (Self::NAME, (**i).to_blob()),
+        };
         out.push(Expr::Match {
-            name: Self::NAME.into(),
-            rev: 3,
-            info: (*self.0).to_blob(),
+            name: name.into(),
+            rev: u32::from(self.1),
+            info,
         });
     }
 
     fn decode_blob(rev: u32, info: &[u8], _family: Family) -> Result<Self, DecodeError> {
-        match (rev, CtInfo3::from_blob(info)) {
-            (3, Some(i)) if (i.match_flags | i.invert_flags) >> 14 == 0 => {
-                Ok(Conntrack(Box::new(i)))
+        let i = match rev {
+            1 => CtInfo1::from_blob(info).map(|o| CtInfo3 {
+                origsrc_addr: o.origsrc_addr,
+                origsrc_mask: o.origsrc_mask,
+                origdst_addr: o.origdst_addr,
+                origdst_mask: o.origdst_mask,
+                replsrc_addr: o.replsrc_addr,
+                replsrc_mask: o.replsrc_mask,
+                repldst_addr: o.repldst_addr,
+                repldst_mask: o.repldst_mask,
+                expires_min: o.expires_min,
+                expires_max: o.expires_max,
+                l4proto: o.l4proto,
+                origsrc_port: o.origsrc_port,
+                origdst_port: o.origdst_port,
+                replsrc_port: o.replsrc_port,
+                repldst_port: o.repldst_port,
+                match_flags: o.match_flags,
+                invert_flags: o.invert_flags,
+                state_mask: u16::from(o.state_mask),
+                status_mask: u16::from(o.status_mask),
+                origsrc_port_high: o.origsrc_port,
+                origdst_port_high: o.origdst_port,
+                replsrc_port_high: o.replsrc_port,
+                repldst_port_high: o.repldst_port,
+            }),
+            2 => CtInfo2::from_blob(info).map(|o| CtInfo3 {
+                origsrc_addr: o.origsrc_addr,
+                origsrc_mask: o.origsrc_mask,
+                origdst_addr: o.origdst_addr,
+                origdst_mask: o.origdst_mask,
+                replsrc_addr: o.replsrc_addr,
+                replsrc_mask: o.replsrc_mask,
+                repldst_addr: o.repldst_addr,
+                repldst_mask: o.repldst_mask,
+                expires_min: o.expires_min,
+                expires_max: o.expires_max,
+                l4proto: o.l4proto,
+                origsrc_port: o.origsrc_port,
+                origdst_port: o.origdst_port,
+                replsrc_port: o.replsrc_port,
+                repldst_port: o.repldst_port,
+                match_flags: o.match_flags,
+                invert_flags: o.invert_flags,
+                state_mask: o.state_mask,
+                status_mask: o.status_mask,
+                origsrc_port_high: o.origsrc_port,
+                origdst_port_high: o.origdst_port,
+                replsrc_port_high: o.replsrc_port,
+                repldst_port_high: o.repldst_port,
+            }),
+            3 => CtInfo3::from_blob(info),
+            _ => None,
+        };
+        match i {
+            Some(i) if (i.match_flags | i.invert_flags) >> 14 == 0 => {
+                Ok(Conntrack(Box::new(i), rev as u8))
             }
             _ => Err(DecodeError(format!(
                 "conntrack revision {rev} of {} bytes",
@@ -385,6 +556,24 @@ impl MatchExt for Conntrack {
 }
 
 impl Conntrack {
+    /// The rule as its revision holds it (as iptables' older parsers leave
+    /// it): revision 1 keeps 8 bits of the state and status masks, and
+    /// revisions 1 and 2 one port each.
+    fn narrowed(mut self) -> Self {
+        let i = &mut self.0;
+        if self.1 < 3 {
+            i.origsrc_port_high = i.origsrc_port;
+            i.origdst_port_high = i.origdst_port;
+            i.replsrc_port_high = i.replsrc_port;
+            i.repldst_port_high = i.repldst_port;
+        }
+        if self.1 == 1 {
+            i.state_mask &= 0xff;
+            i.status_mask &= 0xff;
+        }
+        self
+    }
+
     /// Save (` --ctstate X`) or list (` ctstate X`) text, in iptables'
     /// order; `-m state` as ` --state X` / ` state X`.
     fn text(&self, family: Family, save: bool, named: bool, out: &mut String) {
@@ -453,7 +642,12 @@ impl Conntrack {
         ] {
             if f & bit != 0 {
                 item(out, bit, name);
-                out.push_str(&super::opt::fmt_port_range((lo, hi)));
+                if self.1 < 3 {
+                    // revisions 1 and 2 print one port, through `ntohs`
+                    let _ = write!(out, "{}", u16::from_be(lo));
+                } else {
+                    out.push_str(&super::opt::fmt_port_range((lo, hi)));
+                }
             }
         }
         if f & STATUS != 0 {
@@ -500,16 +694,24 @@ impl MatchExt for State {
     const NAME: &'static str = "state";
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("state").mandatory()];
 
-    fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // `conntrack`'s revisions as iptables tries them for the alias,
+        // then the `state` match itself (revision 0)
+        let rev = super::probe::first(cx.family, Self::NAME, false, &REVS).unwrap_or(0);
         let mut i = blank();
         if let Some(h) = hits.first() {
             i.state_mask = parse_names(h.arg(), STATE_NAMES, "state")?;
             i.match_flags = STATE | STATE_ALIAS;
-            if h.inv {
+            if rev == 0 {
+                // `struct xt_state_info`: the states, all others when `!`
+                let m = u32::from(i.state_mask);
+                i.expires_min = if h.inv { !m } else { m };
+                i.state_mask = i.expires_min as u16;
+            } else if h.inv {
                 i.invert_flags = STATE;
             }
         }
-        Ok(State(Conntrack(Box::new(i))))
+        Ok(State(Conntrack(Box::new(i), rev as u8).narrowed()))
     }
     fn save(&self, cx: &FmtCx, out: &mut String) {
         self.0.save(cx, out)
@@ -523,7 +725,16 @@ impl MatchExt for State {
     /// (`-m state` rules arrive as `conntrack` blobs; see
     /// [`super::Match::normalize`].)
     fn decode_blob(rev: u32, info: &[u8], family: Family) -> Result<Self, DecodeError> {
-        Conntrack::decode_blob(rev, info, family).map(State)
+        if rev != 0 {
+            return Conntrack::decode_blob(rev, info, family).map(State);
+        }
+        let s = StateInfo::from_blob(info)
+            .ok_or_else(|| DecodeError(format!("state revision 0 of {} bytes", info.len())))?;
+        let mut i = blank();
+        i.match_flags = STATE | STATE_ALIAS;
+        i.expires_min = s.statemask;
+        i.state_mask = s.statemask as u16;
+        Ok(State(Conntrack(Box::new(i), 0)))
     }
 }
 
@@ -576,5 +787,124 @@ mod tests {
             msg(&[(12, false, "bogus")]),
             "conntrack: Bad value for \"--ctdir\" option: \"bogus\""
         );
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_match, capped, match_save, xt_match};
+    use crate::ext::probe::with_probe;
+    use crate::ext::Match;
+
+    fn u16_at(b: &[u8], at: usize) -> u16 {
+        u16::from_ne_bytes([b[at], b[at + 1]])
+    }
+
+    /// A kernel whose `conntrack` stops at revision 2 or 1 gets that
+    /// revision's struct (offsets of `struct xt_conntrack_mtinfo2`/`1`),
+    /// read back and saved as 1.8.13 saves it (the port through `ntohs`).
+    #[test]
+    fn older_revisions_chosen_by_the_kernel() {
+        let opts = [
+            (0, false, "NEW,UNTRACKED"),
+            (9, true, "80"),
+            (6, false, "ASSURED"),
+        ];
+        let c: Conntrack = build_match(Family::V4, &opts).unwrap();
+        assert_eq!(xt_match(&c, Family::V4).1, 3);
+        for (rev, len, state, status) in [(2u32, 160, 8 | 256, 4), (1, 152, 8, 4)] {
+            let kernel = capped(&[("conntrack", false, Some(rev))]);
+            let c: Conntrack = with_probe(kernel, || build_match(Family::V4, &opts)).unwrap();
+            let (name, r, b) = xt_match(&c, Family::V4);
+            assert_eq!((name.as_str(), r, b.len()), ("conntrack", rev, len));
+            assert_eq!(u16_at(&b, 136), 0, "l4proto");
+            assert_eq!(u16_at(&b, 140), 80, "origdst_port (host order)");
+            assert_eq!(
+                u16_at(&b, 146),
+                STATE | STATUS | ORIGDST_PORT,
+                "match_flags"
+            );
+            assert_eq!(u16_at(&b, 148), ORIGDST_PORT, "invert_flags");
+            if rev == 2 {
+                assert_eq!((u16_at(&b, 150), u16_at(&b, 152)), (state, status));
+                assert!(b[154..].iter().all(|x| *x == 0));
+            } else {
+                // u8 masks: UNTRACKED (bit 8) does not fit, as in iptables
+                assert_eq!((b[150], b[151]), (state as u8, status as u8));
+            }
+            let back = Conntrack::decode_blob(rev, &b, Family::V4).unwrap();
+            assert_eq!(back, c);
+            let states = if rev == 2 { "NEW,UNTRACKED" } else { "NEW" };
+            assert_eq!(
+                match_save(&back, Family::V4),
+                format!(" --ctstate {states} ! --ctorigdstport 20480 --ctstatus ASSURED")
+            );
+        }
+        for rev in [1, 2] {
+            let kernel = capped(&[("conntrack", false, Some(rev))]);
+            let e = with_probe(kernel, || {
+                build_match::<Conntrack>(Family::V6, &[(8, false, "1:2")])
+            })
+            .unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("conntrack rev {rev} does not support port ranges")
+            );
+        }
+        let kernel = capped(&[("conntrack", false, Some(1))]);
+        let c: Conntrack = with_probe(kernel, || {
+            build_match(
+                Family::V6,
+                &[(8, false, "7:7"), (2, false, "2001:db8::/32")],
+            )
+        })
+        .unwrap();
+        assert_eq!(
+            match_save(&c, Family::V6),
+            " --ctorigsrc 2001:db8::/32 --ctorigsrcport 1792"
+        );
+        assert_eq!(crate::ext::kit::xt_round_trip(&c, Family::V6), (1, 152));
+    }
+
+    /// `-m state`: conntrack's revisions with the alias flag, else the
+    /// `state` match (`struct xt_state_info`, the states or, with `!`, all
+    /// the others; saved without `!`, as iptables does).
+    #[test]
+    fn state_falls_back_to_the_state_match() {
+        let kernel = || capped(&[("conntrack", false, Some(1))]);
+        let s: State = with_probe(kernel(), || {
+            build_match(Family::V4, &[(0, true, "NEW,UNTRACKED")])
+        })
+        .unwrap();
+        let (name, rev, b) = xt_match(&s, Family::V4);
+        assert_eq!((name.as_str(), rev, b.len()), ("conntrack", 1, 152));
+        assert_eq!(u16_at(&b, 146), STATE | STATE_ALIAS);
+        assert_eq!((u16_at(&b, 148), b[150]), (STATE, 8));
+        assert_eq!(match_save(&s, Family::V4), " ! --state NEW");
+        let back = Match::Conntrack(Conntrack::decode_blob(1, &b, Family::V4).unwrap());
+        assert_eq!(back.normalize(), Match::State(s));
+
+        let kernel = || capped(&[("conntrack", false, None)]);
+        for (inv, mask, saved) in [
+            (false, 8 | 2, " --state NEW,ESTABLISHED"),
+            (
+                true,
+                !(8u32 | 2),
+                " --state INVALID,RELATED,UNTRACKED,SNAT,DNAT",
+            ),
+        ] {
+            let s: State = with_probe(kernel(), || {
+                build_match(Family::V6, &[(0, inv, "NEW,ESTABLISHED")])
+            })
+            .unwrap();
+            let (name, rev, b) = xt_match(&s, Family::V6);
+            assert_eq!((name.as_str(), rev), ("state", 0));
+            assert_eq!(b, StateInfo { statemask: mask }.to_blob());
+            assert_eq!(b.len(), 8);
+            let back = State::decode_blob(0, &b, Family::V6).unwrap();
+            assert_eq!(back, s);
+            assert_eq!(match_save(&back, Family::V6), saved);
+        }
     }
 }

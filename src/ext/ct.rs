@@ -2,7 +2,9 @@
 //! `struct xt_ct_target_info_v1` (revision 1's struct; revision 2 adds the
 //! NOTRACK alias). `-j NOTRACK` is `CT` with `XT_CT_NOTRACK |
 //! XT_CT_NOTRACK_ALIAS`: saved as `-j NOTRACK`, listed as target `CT` with
-//! text `NOTRACK`. Revisions 0 (no `--timeout`) and 1 still decode.
+//! text `NOTRACK`. A kernel without revision 2 gets revision 1 (no
+//! NOTRACK alias: `-j NOTRACK` is written and saved as `-j CT --notrack`),
+//! one without 1 revision 0 (no `--timeout`); both are read too.
 
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{param, DecodeError, Error};
@@ -49,6 +51,9 @@ const CT_EVENTS: &[(&str, u32)] = &[
 /// `--expevents` names (`IPEXP_NEW`).
 const EXP_EVENTS: &[(&str, u32)] = &[("new", 0)];
 
+/// The revisions of `CT` iptables tries, highest first.
+const REVS: [u32; 3] = [2, 1, 0];
+
 /// The CT target, boxed (its names would make every rule that big).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ct(pub Box<CtSpec>);
@@ -75,6 +80,8 @@ pub struct CtSpec {
     pub helper: String,
     /// timeout policy name (at most 31 bytes)
     pub timeout: String,
+    /// revision (2, or 1 or 0 when the kernel has no newer)
+    pub rev: u8,
 }
 
 /// `strncpy` into a `char[N]` as `XTOPT_PUT` does: cut to N - 1 bytes.
@@ -131,7 +138,8 @@ impl TargetExtT for Ct {
         OptSpec::value("zone").no_inv(),
     ];
 
-    fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, true, &REVS);
         let mut t = CtSpec {
             flags: 0,
             zone: 0,
@@ -139,12 +147,15 @@ impl TargetExtT for Ct {
             exp_events: 0,
             helper: String::new(),
             timeout: String::new(),
+            rev: rev as u8,
         };
         for h in hits {
             let a = h.arg();
             match h.idx {
                 0 => t.flags |= NOTRACK,
                 1 => t.helper = cut(a, 16),
+                // revision 0's module has no --timeout
+                2 if rev == 0 => return Err(param("unknown option \"--timeout\"")),
                 2 => t.timeout = cut(a, 32),
                 3 => t.ct_events = parse_events(CT_EVENTS, a)?,
                 4 => t.exp_events = parse_events(EXP_EVENTS, a)?,
@@ -181,9 +192,25 @@ impl TargetExtT for Ct {
     }
 
     fn encode(&self, _cx: &EncodeCx, out: &mut Vec<Expr>) {
+        if self.rev == 0 {
+            out.push(Expr::Target {
+                name: Self::NAME.into(),
+                rev: 0,
+                info: CtInfo0 {
+                    flags: self.flags,
+                    zone: self.zone,
+                    ct_events: self.ct_events,
+                    exp_events: self.exp_events,
+                    helper: array_of(&self.helper),
+                    ct: 0,
+                }
+                .to_blob(),
+            });
+            return;
+        }
         out.push(Expr::Target {
             name: Self::NAME.into(),
-            rev: 2,
+            rev: u32::from(self.rev),
             info: CtInfo1 {
                 flags: self.flags,
                 zone: self.zone,
@@ -206,6 +233,7 @@ impl TargetExtT for Ct {
                 exp_events: i.exp_events,
                 helper: name_of(&i.helper),
                 timeout: String::new(),
+                rev: 0,
             }),
             1 | 2 => CtInfo1::from_blob(info).map(|i| CtSpec {
                 flags: i.flags,
@@ -214,6 +242,7 @@ impl TargetExtT for Ct {
                 exp_events: i.exp_events,
                 helper: name_of(&i.helper),
                 timeout: name_of(&i.timeout),
+                rev: rev as u8,
             }),
             _ => None,
         };
@@ -282,14 +311,23 @@ impl TargetExtT for Notrack {
     const REAL_NAME: &'static str = "CT";
     const OPTIONS: &'static [OptSpec] = &[];
 
-    fn build(_hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
+    fn build(_hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // `CT`'s revisions (the alias flag exists in 2 only); the old
+        // `NOTRACK` target itself (kernels without `CT`) is not tried
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, true, &REVS);
+        let flags = if rev == 2 {
+            NOTRACK | NOTRACK_ALIAS
+        } else {
+            NOTRACK
+        };
         Ok(Notrack(Ct(Box::new(CtSpec {
-            flags: NOTRACK | NOTRACK_ALIAS,
+            flags,
             zone: 0,
             ct_events: 0,
             exp_events: 0,
             helper: String::new(),
             timeout: String::new(),
+            rev: rev as u8,
         }))))
     }
 
@@ -444,5 +482,59 @@ mod tests {
         .to_blob();
         let c = Ct::decode_blob(0, &r0, Family::V4).unwrap();
         assert_eq!(texts(&c).0, " --notrack --helper ftp");
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_target, capped, target_save, xt_target};
+    use crate::ext::probe::with_probe;
+    use crate::ext::TargetExt;
+
+    /// A kernel whose `CT` stops at revision 1 or 0 gets `struct
+    /// xt_ct_target_info_v1` or `struct xt_ct_target_info` (no timeout);
+    /// `-j NOTRACK` is then `CT --notrack` without the alias flag, as
+    /// `notrack_ct1_tg_init` and `notrack_ct0_tg_init` write it.
+    #[test]
+    fn older_revisions_chosen_by_the_kernel() {
+        let opts = [(1, false, "ftp"), (7, false, "5"), (3, false, "new,mark")];
+        for (rev, len) in [(1u32, 72), (0, 40)] {
+            let kernel = || capped(&[("CT", true, Some(rev))]);
+            let t: Ct = with_probe(kernel(), || build_target(Family::V4, &opts)).unwrap();
+            let (name, r, b) = xt_target(&t, Family::V4);
+            assert_eq!((name.as_str(), r, b.len()), ("CT", rev, len));
+            assert_eq!(&b[..4], &[0, 0, 5, 0], "flags, zone");
+            assert_eq!(&b[4..8], &(1u32 | 1 << 7).to_ne_bytes(), "ct_events");
+            assert_eq!(&b[12..16], b"ftp\0", "helper");
+            assert!(b[16..].iter().all(|x| *x == 0));
+            let back = Ct::decode_blob(rev, &b, Family::V4).unwrap();
+            assert_eq!(back, t);
+            assert_eq!(
+                target_save(&back, Family::V4),
+                " --helper ftp --ctevents new,mark --zone 5"
+            );
+            let n: Notrack = with_probe(kernel(), || build_target(Family::V4, &[])).unwrap();
+            let (_, r, b) = xt_target(&n, Family::V4);
+            assert_eq!((r, b[0]), (rev, NOTRACK as u8));
+            let back = Ct::decode_blob(rev, &b, Family::V4).unwrap();
+            assert_eq!(
+                TargetExt::Notrack(n).normalize(),
+                TargetExt::Ct(back.clone())
+            );
+            assert_eq!(target_save(&back, Family::V4), " --notrack");
+        }
+        let e = with_probe(capped(&[("CT", true, Some(0))]), || {
+            build_target::<Ct>(Family::V6, &[(2, false, "pol")])
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "unknown option \"--timeout\"");
+        let t: Ct = with_probe(capped(&[("CT", true, Some(1))]), || {
+            build_target(Family::V6, &[(2, false, "pol")])
+        })
+        .unwrap();
+        assert_eq!(&xt_target(&t, Family::V6).2[28..32], b"pol\0");
+        let n: Notrack = build_target(Family::V4, &[]).unwrap();
+        assert_eq!(xt_target(&n, Family::V4).1, 2);
     }
 }

@@ -1,9 +1,11 @@
 //! `-j DNAT --to-destination addr[-addr][:port[-port[/base]]] [--random]
 //! [--persistent]` (`libxt_NAT.c`). iptables-nft writes revision 2
-//! (`nf_nat_range2`, the one with shifted port maps) in both families;
-//! revisions 0 (IPv4 compat struct) and 1 (`nf_nat_range`) are read too.
+//! (`nf_nat_range2`, the one with shifted port maps) in both families; on
+//! a kernel without it (before 4.18) IPv4's revision 0 (compat struct) or
+//! IPv6's revision 1 (`nf_nat_range`), without shifted port maps; all are
+//! read too.
 
-use super::nat::{build_range, Layout, NatOpt, NatRange};
+use super::nat::{build_range, Layout, NatOpt, NatRange, PROTO_OFFSET};
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
 use crate::error::{DecodeError, Error};
 use crate::ir::Expr;
@@ -14,6 +16,8 @@ use crate::model::Family;
 pub struct Dnat {
     /// where connections are sent
     pub range: NatRange,
+    /// revision (2, or IPv4's 0 / IPv6's 1 when the kernel has no 2)
+    pub rev: u8,
 }
 
 const KINDS: &[NatOpt] = &[NatOpt::To, NatOpt::Random, NatOpt::Persistent];
@@ -27,8 +31,22 @@ impl TargetExtT for Dnat {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        let revs: &[u32] = match cx.family {
+            Family::V4 => &[2, 0],
+            Family::V6 => &[2, 1],
+        };
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, true, revs);
         let range = build_range(Self::NAME, KINDS, hits, cx, Some("to-destination"))?;
-        Ok(Dnat { range })
+        if rev < 2 && range.flags & PROTO_OFFSET != 0 {
+            // DNAT_fcheck, DNAT_fcheck6
+            return Err(crate::error::param(
+                "Shifted portmap ranges not supported with this kernel",
+            ));
+        }
+        Ok(Dnat {
+            range,
+            rev: rev as u8,
+        })
     }
 
     fn save(&self, _cx: &FmtCx, out: &mut String) {
@@ -40,10 +58,15 @@ impl TargetExtT for Dnat {
     }
 
     fn encode(&self, _cx: &EncodeCx, out: &mut Vec<Expr>) {
+        let layout = match self.rev {
+            0 => Layout::Compat,
+            1 => Layout::Range,
+            _ => Layout::Range2,
+        };
         out.push(Expr::Target {
             name: Self::NAME.into(),
-            rev: 2,
-            info: self.range.to_blob(Layout::Range2),
+            rev: u32::from(self.rev),
+            info: self.range.to_blob(layout),
         });
     }
 
@@ -56,6 +79,7 @@ impl TargetExtT for Dnat {
         };
         Ok(Dnat {
             range: NatRange::from_blob(info, layout, family)?,
+            rev: rev as u8,
         })
     }
 }
@@ -189,10 +213,22 @@ mod tests {
         assert_eq!(d.range.flags, MAP_IPS | PROTO_SPECIFIED | PROTO_RANDOM);
         let r0 = d.range.to_blob(Layout::Compat);
         assert_eq!(r0.len(), 24);
-        assert_eq!(Dnat::decode_blob(0, &r0, Family::V4).unwrap(), d);
+        assert_eq!(
+            Dnat::decode_blob(0, &r0, Family::V4).unwrap(),
+            Dnat {
+                rev: 0,
+                ..d.clone()
+            }
+        );
         let r1 = d.range.to_blob(Layout::Range);
         assert_eq!(r1.len(), 40);
-        assert_eq!(Dnat::decode_blob(1, &r1, Family::V4).unwrap(), d);
+        assert_eq!(
+            Dnat::decode_blob(1, &r1, Family::V4).unwrap(),
+            Dnat {
+                rev: 1,
+                ..d.clone()
+            }
+        );
         let d6 = build(Family::V6, Some(6), &[(0, "[fd00::1]:80-90/100"), (2, "")]).unwrap();
         assert_eq!(
             d6.range.flags,
@@ -204,5 +240,73 @@ mod tests {
         assert_eq!(back.range.base_port, 0);
         assert!(Dnat::decode_blob(0, &r0, Family::V6).is_err());
         assert!(Dnat::decode_blob(3, &r0, Family::V4).is_err());
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{capped, hits, target_save, xt_target};
+    use crate::ext::probe::with_probe;
+    use crate::model::{Inv, Table};
+
+    fn build(family: Family, v: &[(usize, bool, &str)]) -> Result<Dnat, Error> {
+        let tcp = Inv::new(false, 6);
+        let cx = ParseCx {
+            family,
+            proto: Some(&tcp),
+            table: Table::Nat,
+            chain: "PREROUTING",
+        };
+        Dnat::build(&hits(v), &cx)
+    }
+
+    /// A kernel without revision 2 (before 4.18) gets IPv4's revision 0
+    /// (`struct nf_nat_ipv4_multi_range_compat`) or IPv6's revision 1
+    /// (`struct nf_nat_range`); a shifted port map is refused as
+    /// `DNAT_fcheck` refuses it.
+    #[test]
+    fn older_revisions_chosen_by_the_kernel() {
+        let kernel = || capped(&[("DNAT", true, Some(1))]);
+        let d = with_probe(kernel(), || {
+            build(Family::V4, &[(0, false, "10.0.0.1:80-81")])
+        })
+        .unwrap();
+        let (_, rev, b) = xt_target(&d, Family::V4);
+        assert_eq!(rev, 0);
+        // rangesize 1, then { flags, min_ip, max_ip, __be16 min, max }
+        let mut want = 1u32.to_ne_bytes().to_vec();
+        want.extend_from_slice(
+            &(crate::ext::nat::MAP_IPS | crate::ext::nat::PROTO_SPECIFIED).to_ne_bytes(),
+        );
+        want.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 1, 0, 80, 0, 81, 0, 0, 0, 0]);
+        assert_eq!(b, want);
+        let back = Dnat::decode_blob(0, &b, Family::V4).unwrap();
+        assert_eq!(back, d);
+        assert_eq!(
+            target_save(&back, Family::V4),
+            " --to-destination 10.0.0.1:80-81"
+        );
+        let d = with_probe(kernel(), || {
+            build(Family::V6, &[(0, false, "[fd00::1]:53")])
+        })
+        .unwrap();
+        let (_, rev, b) = xt_target(&d, Family::V6);
+        assert_eq!((rev, b.len()), (1, 40));
+        assert_eq!(Dnat::decode_blob(1, &b, Family::V6).unwrap(), d);
+        for fam in [Family::V4, Family::V6] {
+            let to = if fam == Family::V4 {
+                "10.0.0.1:80-90/100"
+            } else {
+                "[fd00::1]:80-90/100"
+            };
+            let e = with_probe(kernel(), || build(fam, &[(0, false, to)])).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "Shifted portmap ranges not supported with this kernel"
+            );
+        }
+        let d = build(Family::V4, &[(0, false, "10.0.0.1:80-90/100")]).unwrap();
+        assert_eq!(xt_target(&d, Family::V4).1, 2);
     }
 }

@@ -3,8 +3,9 @@
 //! [--hashlimit-dstmask L] [--hashlimit-htable-size|-max|-gcinterval|-expire
 //! N] [--hashlimit-rate-match] [--hashlimit-rate-interval S]`
 //! (`libxt_hashlimit.c`): xt match `hashlimit`. iptables 1.8.13 writes
-//! revision 3 (`struct xt_hashlimit_mtinfo3`); revisions 1 and 2 (older
-//! writers) are read too and written back as they came. A rate is packets
+//! revision 3 (`struct xt_hashlimit_mtinfo3`); on a kernel without it,
+//! revision 2 or 1, with those revisions' limits; they are read too and
+//! written back as they came. A rate is packets
 //! (`N/unit`, `avg` = period in 1/10^6 s, 1/10^4 s in revision 1) or bytes
 //! (`Nb/s`, `Nkb/s`, `Nmb/s`, `avg` = a cost per 16 bytes).
 
@@ -65,6 +66,8 @@ const SCALE: u64 = 1_000_000;
 const SCALE_V1: u64 = 10_000;
 /// `XT_HASHLIMIT_BURST_MAX`
 const BURST_MAX: u64 = 1_000_000;
+/// `XT_HASHLIMIT_BURST_MAX_v1`
+const BURST_MAX_V1: u64 = 10_000;
 /// `XT_HASHLIMIT_GCINTERVAL`
 const GCINTERVAL: u32 = 1000;
 /// `XT_HASHLIMIT_BYTE_EXPIRE`, seconds
@@ -155,7 +158,7 @@ fn atoll(s: &str) -> i64 {
 
 /// `parse_bytes`: `N[k|m]b/s` (anything with `b/s` after its first
 /// character): the cost, or `None` to try a packet rate.
-fn parse_bytes(s: &str) -> Result<Option<u64>, Error> {
+fn parse_bytes(s: &str, rev: u32) -> Result<Option<u64>, Error> {
     let Some(at) = s.find("b/s").filter(|at| *at > 0) else {
         return Ok(None);
     };
@@ -164,6 +167,13 @@ fn parse_bytes(s: &str) -> Result<Option<u64>, Error> {
         return Ok(None);
     }
     let bytes = r.wrapping_mul(factor(s.as_bytes().get(at - 1).copied()));
+    // revision 1 keeps the rate in 32 bits
+    if rev == 1 && bytes > u64::from(u32::MAX) {
+        return Err(param(format!(
+            "Rate value too large \"{bytes}\" (max {})",
+            u32::MAX
+        )));
+    }
     match bytes_to_cost(bytes) {
         Some(c) if c != 0 => Ok(Some(c)),
         _ => Err(param(format!("Rate too high \"{s}\""))),
@@ -172,7 +182,8 @@ fn parse_bytes(s: &str) -> Result<Option<u64>, Error> {
 
 /// `parse_rate`: `N[/unit]` (a unit as any prefix of second, minute, hour,
 /// day): the period and the unit's seconds; `None` for a bad value.
-fn parse_rate(s: &str) -> Result<Option<(u64, u32)>, Error> {
+fn parse_rate(s: &str, rev: u32) -> Result<Option<(u64, u32)>, Error> {
+    let scale = if rev == 1 { SCALE_V1 } else { SCALE };
     let mut mult = 1u32;
     if let Some((_, u)) = s.split_once('/') {
         if u.is_empty() {
@@ -195,7 +206,7 @@ fn parse_rate(s: &str) -> Result<Option<(u64, u32)>, Error> {
     if r == 0 {
         return Ok(None);
     }
-    let avg = SCALE * u64::from(mult) / r;
+    let avg = scale * u64::from(mult) / r;
     if avg == 0 {
         return Err(param(format!("Rate too fast \"{s}\"")));
     }
@@ -300,9 +311,12 @@ impl MatchExt for Hashlimit {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // revision 2 before 4.11 (no rate match), 1 before 4.7 (32-bit
+        // rate and burst, rates at 1/10^4 s, a 15-byte name)
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &[3, 2, 1]);
         let dmask = if cx.family == Family::V4 { 32 } else { 128 };
         let mut c = Cfg {
-            rev: 3,
+            rev,
             name: Vec::new(),
             avg: 0,
             burst: 5,
@@ -321,21 +335,32 @@ impl MatchExt for Hashlimit {
                 "hashlimit: Bad value for \"{opt}\" option: \"{v}\""
             ))
         };
-        let burst_error =
-            || param("bad value for option \"--hashlimit-burst\", or out of range (1-1000000).");
+        let burst_max = if rev == 1 { BURST_MAX_V1 } else { BURST_MAX };
+        let burst_error = || {
+            param(format!(
+                "bad value for option \"--hashlimit-burst\", or out of range (1-{burst_max})."
+            ))
+        };
         let u32_of = |a: &str| super::value::parse_u32(a).unwrap_or(0);
         for h in hits {
             let a = h.arg();
+            if rev < 3 && h.idx >= 11 {
+                // revisions 1 and 2 have no rate match
+                return Err(param(format!(
+                    "unknown option \"--{}\"",
+                    Self::OPTIONS[h.idx].name
+                )));
+            }
             match h.idx {
                 0 | 1 => {
                     if (h.idx == 0) == h.inv {
                         c.mode |= INVERT;
                     }
-                    if let Some(cost) = parse_bytes(a)? {
+                    if let Some(cost) = parse_bytes(a, rev)? {
                         c.avg = cost;
                         c.mode |= BYTES;
                         mult = BYTE_EXPIRE;
-                    } else if let Some((avg, m)) = parse_rate(a)? {
+                    } else if let Some((avg, m)) = parse_rate(a, rev)? {
                         c.avg = avg;
                         mult = m;
                     } else {
@@ -350,11 +375,24 @@ impl MatchExt for Hashlimit {
                 2 => c.srcmask = parse_plen(a, cx.family, "hashlimit-srcmask")?,
                 3 => c.dstmask = parse_plen(a, cx.family, "hashlimit-dstmask")?,
                 4 => {
-                    let (v, end) = xt_strtoul(a, 1).ok_or_else(burst_error)?;
-                    if end == a.len() && v > BURST_MAX {
+                    let max = if rev == 1 {
+                        u64::from(u32::MAX)
+                    } else {
+                        u64::MAX
+                    };
+                    let (v, end) = xt_strtoul(a, 1)
+                        .filter(|(v, _)| *v <= max)
+                        .ok_or_else(burst_error)?;
+                    if end == a.len() && v > burst_max {
                         return Err(burst_error());
                     }
                     c.burst = v.wrapping_mul(factor(a.as_bytes().get(end).copied()));
+                    if rev == 1 && c.burst > max {
+                        return Err(param(format!(
+                            "bad value for option \"--hashlimit-burst\", value \"{a}\" too large (max {}mb).",
+                            max / 1024 / 1024
+                        )));
+                    }
                 }
                 5 => c.size = u32_of(a),
                 6 => c.max = u32_of(a),
@@ -367,8 +405,11 @@ impl MatchExt for Hashlimit {
                             "Argument must have a minimum length of 1 characters\n",
                         ));
                     }
+                    // XTOPT_PUT: cut to the name array (16 bytes in
+                    // revision 1, 255 since)
                     let b = crate::model::bytes::to_bytes(a);
-                    c.name = b[..b.len().min(254)].to_vec();
+                    let cut = if rev == 1 { 15 } else { 254 };
+                    c.name = b[..b.len().min(cut)].to_vec();
                 }
                 11 => c.mode |= RATE_MATCH,
                 _ => {
@@ -408,7 +449,7 @@ impl MatchExt for Hashlimit {
                 }
             }
             c.burst = u64::from(burst);
-        } else if c.burst > BURST_MAX {
+        } else if c.burst > burst_max {
             return Err(burst_error());
         }
         if given(11) {
@@ -833,5 +874,106 @@ mod tests {
         let h2 = Hashlimit(Box::new(c));
         assert_eq!(xt_round_trip(&h2, Family::V6), (2, 304));
         assert_eq!(texts(&h2, &cx).0, texts(&h, &cx).0);
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_match, capped, match_save, xt_match};
+    use crate::ext::probe::with_probe;
+
+    fn u32_at(b: &[u8], at: usize) -> u32 {
+        u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+    }
+
+    /// A kernel without revision 3 gets `struct xt_hashlimit_mtinfo2`
+    /// (no interval), one without 2 `struct xt_hashlimit_mtinfo1 { char
+    /// name[16]; struct hashlimit_cfg1 { u32 mode, avg, burst, size, max,
+    /// gc_interval, expire; u8 srcmask, dstmask; }; (pointer) }` with rates
+    /// at 1/10^4 s.
+    #[test]
+    fn older_revisions_chosen_by_the_kernel() {
+        let opts = [
+            (0, false, "10/sec"),
+            (10, false, "a-name-longer-than-fifteen"),
+            (9, false, "srcip"),
+            (4, false, "20"),
+        ];
+        let m: Hashlimit = with_probe(capped(&[("hashlimit", false, Some(2))]), || {
+            build_match(Family::V4, &opts)
+        })
+        .unwrap();
+        let (_, rev, b) = xt_match(&m, Family::V4);
+        assert_eq!((rev, b.len()), (2, 304));
+        assert_eq!(&b[..27], b"a-name-longer-than-fifteen\0");
+        // avg, burst (u64 at 256, 264), mode at 272
+        assert_eq!(&b[256..264], &100_000u64.to_ne_bytes());
+        assert_eq!(&b[264..272], &20u64.to_ne_bytes());
+        assert_eq!(u32_at(&b, 272), SIP);
+        assert_eq!(u32_at(&b, 288), 1000, "expire");
+        assert_eq!((b[292], b[293]), (32, 32), "srcmask, dstmask");
+        let back = Hashlimit::decode_blob(2, &b, Family::V4).unwrap();
+        assert_eq!(back, m);
+        let saved =
+            " --hashlimit-upto 10/sec --hashlimit-burst 20 --hashlimit-mode srcip --hashlimit-name";
+        assert_eq!(
+            match_save(&back, Family::V4),
+            format!("{saved} a-name-longer-than-fifteen")
+        );
+
+        let kernel = || capped(&[("hashlimit", false, Some(1))]);
+        let m: Hashlimit = with_probe(kernel(), || build_match(Family::V6, &opts)).unwrap();
+        let (_, rev, b) = xt_match(&m, Family::V6);
+        assert_eq!((rev, b.len()), (1, 56));
+        assert_eq!(&b[..16], b"a-name-longer-t\0");
+        assert_eq!(
+            [16, 20, 24, 40].map(|at| u32_at(&b, at)),
+            [SIP, 1000, 20, 1000],
+            "mode, avg, burst, expire"
+        );
+        assert_eq!((b[44], b[45]), (128, 128));
+        let back = Hashlimit::decode_blob(1, &b, Family::V6).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(
+            match_save(&back, Family::V6),
+            format!("{saved} a-name-longer-t")
+        );
+
+        let msg = |v: &[(usize, bool, &str)]| {
+            with_probe(kernel(), || build_match::<Hashlimit>(Family::V4, v))
+                .unwrap_err()
+                .to_string()
+        };
+        let n = (10, false, "n");
+        assert_eq!(
+            msg(&[(0, false, "20000/sec"), n]),
+            "Rate too fast \"20000/sec\""
+        );
+        assert_eq!(
+            msg(&[(0, false, "1/sec"), (4, false, "10001"), n]),
+            "bad value for option \"--hashlimit-burst\", or out of range (1-10000)."
+        );
+        assert_eq!(
+            msg(&[(0, false, "5000mb/s"), n]),
+            format!(
+                "Rate value too large \"{}\" (max 4294967295)",
+                5000u64 << 20
+            )
+        );
+        assert_eq!(
+            msg(&[(0, false, "1/sec"), (11, false, ""), n]),
+            "unknown option \"--hashlimit-rate-match\""
+        );
+        let e = with_probe(capped(&[("hashlimit", false, Some(2))]), || {
+            build_match::<Hashlimit>(Family::V4, &[(0, false, "1/sec"), (12, false, "5"), n])
+        })
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown option \"--hashlimit-rate-interval\""
+        );
+        let m: Hashlimit = build_match(Family::V4, &opts).unwrap();
+        assert_eq!(xt_match(&m, Family::V4).1, 3);
     }
 }

@@ -60,9 +60,11 @@ impl TargetExtT for Idletimer {
         OptSpec::flag("alarm").no_inv(),
     ];
 
-    fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // revision 0 on kernels before 5.7
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, true, &[1, 0]);
         let mut t = Idletimer {
-            rev: 1,
+            rev,
             timeout: 0,
             label: [0; 28],
             send_nl_msg: 0,
@@ -78,6 +80,8 @@ impl TargetExtT for Idletimer {
                     t.label = [0; 28];
                     t.label[..n].copy_from_slice(&b[..n]);
                 }
+                // revision 0's module has no --alarm
+                _ if rev == 0 => return Err(crate::error::param("unknown option \"--alarm\"")),
                 _ => t.timer_type = ALARM,
             }
         }
@@ -222,5 +226,40 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_target, capped, target_save, xt_target};
+    use crate::ext::probe::with_probe;
+
+    /// A kernel without revision 1 (before 5.7) gets `struct
+    /// idletimer_tg_info { u32 timeout; char label[28]; (pointer) }`;
+    /// `--alarm` is unknown to revision 0's module.
+    #[test]
+    fn revision_0_when_the_kernel_has_no_1() {
+        let kernel = || capped(&[("IDLETIMER", true, Some(0))]);
+        let opts = [(0, false, "30"), (1, false, "idle")];
+        let t: Idletimer = with_probe(kernel(), || build_target(Family::V4, &opts)).unwrap();
+        let (_, rev, b) = xt_target(&t, Family::V4);
+        assert_eq!((rev, b.len()), (0, 40));
+        assert_eq!(&b[..4], &30u32.to_ne_bytes());
+        assert_eq!(&b[4..9], b"idle\0");
+        assert!(b[9..].iter().all(|x| *x == 0));
+        let back = Idletimer::decode_blob(0, &b, Family::V4).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(target_save(&back, Family::V4), " --timeout 30 --label idle");
+        let e = with_probe(kernel(), || {
+            build_target::<Idletimer>(
+                Family::V6,
+                &[(0, false, "1"), (1, false, "x"), (2, false, "")],
+            )
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "unknown option \"--alarm\"");
+        let t: Idletimer = build_target(Family::V4, &opts).unwrap();
+        assert_eq!(xt_target(&t, Family::V4).1, 1);
     }
 }

@@ -793,11 +793,13 @@ target_registry! {
 }
 
 impl TargetExt {
-    /// The target a decoded blob stands for: a `CT` blob with the alias
-    /// flag is `-j NOTRACK`.
+    /// The target a decoded blob (or a built target) stands for: a `CT`
+    /// blob with the alias flag is `-j NOTRACK`; `-j NOTRACK` at a `CT`
+    /// revision without the alias (before 2) is `-j CT --notrack`.
     pub fn normalize(self) -> TargetExt {
         match self {
             TargetExt::Ct(c) if c.is_notrack_alias() => TargetExt::Notrack(ct::Notrack(c)),
+            TargetExt::Notrack(n) if !n.0.is_notrack_alias() => TargetExt::Ct(n.0),
             t => t,
         }
     }
@@ -890,6 +892,72 @@ pub(crate) mod kit {
         m.save(cx, &mut s);
         m.print(cx, &mut l);
         (s, l)
+    }
+
+    /// A match's xt expression: (name, revision, info blob).
+    pub fn xt_match<M: MatchExt>(m: &M, family: Family) -> (String, u32, Vec<u8>) {
+        let mut e = Vec::new();
+        m.encode(
+            &EncodeCx {
+                family,
+                proto: None,
+            },
+            &mut e,
+        );
+        match e.as_slice() {
+            [Expr::Match { name, rev, info }] => (name.clone(), *rev, info.clone()),
+            _ => panic!("not one xt match: {e:?}"),
+        }
+    }
+
+    /// A target's xt expression: (name, revision, info blob).
+    pub fn xt_target<T: TargetExtT>(t: &T, family: Family) -> (String, u32, Vec<u8>) {
+        let mut e = Vec::new();
+        t.encode(
+            &EncodeCx {
+                family,
+                proto: None,
+            },
+            &mut e,
+        );
+        match e.as_slice() {
+            [Expr::Target { name, rev, info }] => (name.clone(), *rev, info.clone()),
+            _ => panic!("not one xt target: {e:?}"),
+        }
+    }
+
+    /// A target's save text.
+    pub fn target_save<T: TargetExtT>(t: &T, family: Family) -> String {
+        let mut s = String::new();
+        t.save(
+            &FmtCx {
+                family,
+                numeric: true,
+                proto: None,
+            },
+            &mut s,
+        );
+        s
+    }
+
+    /// A match's save text.
+    pub fn match_save<M: MatchExt>(m: &M, family: Family) -> String {
+        let mut s = String::new();
+        m.save(
+            &FmtCx {
+                family,
+                numeric: true,
+                proto: None,
+            },
+            &mut s,
+        );
+        s
+    }
+
+    /// A fake kernel whose listed extensions stop at a revision (`None`:
+    /// missing), everything else there.
+    pub fn capped(v: &[(&'static str, bool, Option<u32>)]) -> Box<dyn super::probe::RevisionProbe> {
+        Box::new(super::probe::Capped(v.to_vec()))
     }
 
     /// An xt match encoded and decoded back (asserted equal): its revision

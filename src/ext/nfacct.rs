@@ -33,7 +33,9 @@ impl MatchExt for Nfacct {
     const NAME: &'static str = "nfacct";
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("nfacct-name").no_inv().mandatory()];
 
-    fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // revision 0 (an older kernel) has the same options
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &[1, 0]);
         let mut name = String::new();
         for h in hits {
             let a = h.arg();
@@ -48,7 +50,7 @@ impl MatchExt for Nfacct {
             // cut to fit, as XTOPT_PUT does
             name = bytes::truncate_bytes(a, MAX - 1);
         }
-        Ok(Nfacct { rev: 1, name })
+        Ok(Nfacct { rev, name })
     }
 
     fn save(&self, _cx: &FmtCx, out: &mut String) {
@@ -120,5 +122,31 @@ mod tests {
             "Argument must have a minimum length of 1 characters\n"
         );
         assert_eq!(msg("a\nb"), "Newlines not allowed in --nfacct-name");
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_match, capped, match_save, xt_match};
+    use crate::ext::probe::with_probe;
+
+    /// A kernel without revision 1 gets revision 0, `struct
+    /// xt_nfacct_match_info { char name[32]; (pointer) }`.
+    #[test]
+    fn revision_0_when_the_kernel_has_no_1() {
+        let m: Nfacct = with_probe(capped(&[("nfacct", false, Some(0))]), || {
+            build_match(Family::V6, &[(0, false, "acct1")])
+        })
+        .unwrap();
+        let (_, rev, b) = xt_match(&m, Family::V6);
+        assert_eq!((rev, b.len()), (0, 40));
+        assert_eq!(&b[..6], b"acct1\0");
+        assert!(b[6..].iter().all(|x| *x == 0));
+        let back = Nfacct::decode_blob(0, &b, Family::V6).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(match_save(&back, Family::V6), " --nfacct-name  acct1");
+        let m: Nfacct = build_match(Family::V6, &[(0, false, "a")]).unwrap();
+        assert_eq!(xt_match(&m, Family::V6).1, 1);
     }
 }

@@ -106,6 +106,7 @@ static PROBE: OnceLock<Cached<Box<dyn RevisionProbe>>> = OnceLock::new();
 /// Installs the probe for this process (the first one installed stays).
 pub fn install(probe: Box<dyn RevisionProbe>) {
     let _ = PROBE.set(Cached::new(probe));
+    forget();
 }
 
 /// The kernel (real) name iptables asks about for an extension's name:
@@ -130,22 +131,127 @@ thread_local! {
 /// fake kernels with it without touching the process's probe).
 pub fn with_probe<R>(probe: Box<dyn RevisionProbe>, f: impl FnOnce() -> R) -> R {
     let old = LOCAL.with(|l| l.replace(Some(std::rc::Rc::new(Cached::new(probe)))));
-    LOADED.with(|l| l.borrow_mut().clear());
+    forget();
     let r = f();
     LOCAL.with(|l| *l.borrow_mut() = old);
-    LOADED.with(|l| l.borrow_mut().clear());
+    forget();
     r
 }
 
 /// [`Cached::choose`] with this thread's probe, else the installed one
 /// (without either: the highest of `revs`, no warning).
 pub fn choose(family: Family, name: &str, target: bool, revs: &[u32]) -> (u32, Option<String>) {
-    if let Some(p) = LOCAL.with(|l| l.borrow().clone()) {
-        return p.choose(family, name, target, revs);
+    // Every rule an extension builds asks this: the answer is kept on
+    // this thread, so a restore of many rules neither allocates nor locks
+    // per rule.
+    if let Some(v) = CHOSEN.with(|c| {
+        c.borrow()
+            .iter()
+            .find(|(k, _)| k.is(family, name, target, revs))
+            .map(|(_, v)| v.clone())
+    }) {
+        return v;
     }
-    match PROBE.get() {
-        Some(p) => p.choose(family, name, target, revs),
-        None => (revs.first().copied().unwrap_or(0), None),
+    let key = ChoiceKey::new(family, name, target, revs);
+    let v = if let Some(p) = LOCAL.with(|l| l.borrow().clone()) {
+        p.choose(family, name, target, revs)
+    } else {
+        match PROBE.get() {
+            Some(p) => p.choose(family, name, target, revs),
+            None => (revs.first().copied().unwrap_or(0), None),
+        }
+    };
+    CHOSEN.with(|c| c.borrow_mut().push((key, v.clone())));
+    v
+}
+
+/// Answers [`choose`] gave on this thread; forgotten when the probe
+/// changes ([`with_probe`], [`install`]).
+type Chosen = Vec<(ChoiceKey, (u32, Option<String>))>;
+
+/// A question to [`choose`] or [`first`].
+struct ChoiceKey {
+    family: Family,
+    target: bool,
+    name: Box<str>,
+    revs: Box<[u32]>,
+}
+
+impl ChoiceKey {
+    fn new(family: Family, name: &str, target: bool, revs: &[u32]) -> Self {
+        ChoiceKey {
+            family,
+            target,
+            name: name.into(),
+            revs: revs.into(),
+        }
+    }
+
+    /// The same question (compared without allocating).
+    fn is(&self, family: Family, name: &str, target: bool, revs: &[u32]) -> bool {
+        self.family == family && self.target == target && *self.name == *name && *self.revs == *revs
+    }
+}
+
+thread_local! {
+    static CHOSEN: std::cell::RefCell<Chosen> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The first of `revs` (highest first) the kernel has, asked as
+/// [`choose`] asks; `None` when it has none of them (an alias that falls
+/// back to another extension, as `-m state` to the `state` match).
+pub fn first(family: Family, name: &str, target: bool, revs: &[u32]) -> Option<u32> {
+    if let Some(v) = FIRST.with(|c| {
+        c.borrow()
+            .iter()
+            .find(|(k, _)| k.is(family, name, target, revs))
+            .map(|(_, v)| *v)
+    }) {
+        return v;
+    }
+    let key = ChoiceKey::new(family, name, target, revs);
+    let (r, _) = choose(family, name, target, revs);
+    let has = |p: &Cached<Box<dyn RevisionProbe>>| p.supports(family, real_name(name), r, target);
+    let found = match LOCAL.with(|l| l.borrow().clone()) {
+        Some(p) => has(&p),
+        None => PROBE.get().is_none_or(has),
+    };
+    let v = found.then_some(r);
+    FIRST.with(|c| c.borrow_mut().push((key, v)));
+    v
+}
+
+thread_local! {
+    /// Answers [`first`] gave on this thread (keyed as [`CHOSEN`]).
+    static FIRST: std::cell::RefCell<Vec<(ChoiceKey, Option<u32>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Forgets this thread's kept answers (the probe changed).
+fn forget() {
+    LOADED.with(|l| l.borrow_mut().clear());
+    CHOSEN.with(|c| c.borrow_mut().clear());
+    FIRST.with(|c| c.borrow_mut().clear());
+}
+
+/// A kernel (for tests and for trying a ruleset at older revisions) that
+/// has every revision of every extension except the listed ones, which
+/// stop at a revision: `(name, target, highest)`; a highest of `None`
+/// means the extension is missing.
+pub struct Capped(pub Vec<(&'static str, bool, Option<u32>)>);
+
+impl RevisionProbe for Capped {
+    fn supports(&self, _family: Family, name: &str, rev: u32, target: bool) -> bool {
+        match self.0.iter().find(|(n, t, _)| *n == name && *t == target) {
+            Some((_, _, cap)) => cap.is_some_and(|c| rev <= c),
+            None => true,
+        }
+    }
+    fn exists(&self, _family: Family, name: &str, target: bool) -> bool {
+        !self
+            .0
+            .iter()
+            .any(|(n, t, cap)| *n == name && *t == target && cap.is_none())
     }
 }
 
@@ -170,12 +276,16 @@ pub fn load(family: Family, name: &'static str, target: bool) {
     let exists = match known {
         Some(v) => Some(v),
         None => {
+            // (`-m state` loads the `state` match itself when the kernel
+            // has no `conntrack`)
+            let has = |p: &Cached<Box<dyn RevisionProbe>>| {
+                p.exists(family, real_name(name), target)
+                    || (name == "state" && p.exists(family, name, target))
+            };
             let asked = if let Some(p) = LOCAL.with(|l| l.borrow().clone()) {
-                Some(p.exists(family, real_name(name), target))
+                Some(has(&p))
             } else {
-                PROBE
-                    .get()
-                    .map(|p| p.exists(family, real_name(name), target))
+                PROBE.get().map(has)
             };
             if let Some(v) = asked {
                 LOADED.with(|l| l.borrow_mut().push((key, v)));
@@ -249,5 +359,36 @@ mod tests {
             missing_warning("state"),
             "Warning: Extension conntrack revision 0 not supported, missing kernel module?"
         );
+    }
+
+    /// A fake kernel counting its questions into a shared counter.
+    struct Counting(std::sync::Arc<AtomicUsize>, u32);
+    impl RevisionProbe for Counting {
+        fn supports(&self, _f: Family, _name: &str, rev: u32, _target: bool) -> bool {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            rev <= self.1
+        }
+        fn exists(&self, _f: Family, _name: &str, _target: bool) -> bool {
+            true
+        }
+    }
+
+    /// The rules of a big restore ask once per name and revision; `first`
+    /// tells a missing revision list from a found one.
+    #[test]
+    fn choose_asks_once_per_question() {
+        let n = std::sync::Arc::new(AtomicUsize::new(0));
+        let (c, s, f) = with_probe(Box::new(Counting(n.clone(), 1)), || {
+            let c: Vec<u32> = (0..10_000)
+                .map(|_| choose(Family::V4, "conntrack", false, &[3, 2, 1]).0)
+                .collect();
+            let s = first(Family::V4, "state", false, &[3, 2]);
+            let f = first(Family::V4, "socket", false, &[3, 2, 1]);
+            (c, s, f)
+        });
+        assert!(c.iter().all(|r| *r == 1));
+        assert_eq!((s, f), (None, Some(1)));
+        // conntrack 3, 2, 1; state (conntrack) 3, 2 cached; socket 3, 2, 1
+        assert_eq!(n.load(Ordering::Relaxed), 6);
     }
 }

@@ -38,10 +38,21 @@ const DEST: u8 = 1;
 /// the other three; twice is "can only be used once").
 const ANY_OP: u32 = 0b1111;
 
-/// The recent match: the kernel struct itself (the name array keeps the
-/// bytes iptables leaves after a short name's NUL: the tail of `DEFAULT`).
+/// The recent match: revision 1's kernel struct (the name array keeps the
+/// bytes iptables leaves after a short name's NUL: the tail of `DEFAULT`)
+/// and the revision (1, or 0 when the kernel has no 1: no mask, all-zero
+/// here).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recent(pub Box<RecentInfo1>);
+pub struct Recent(pub Box<RecentInfo1>, pub u8);
+
+crate::xt_struct! {
+    /// `struct xt_recent_mtinfo` (revision 0: no mask)
+    pub struct RecentInfo0 {
+        pub seconds: u32, pub hit_count: u32, pub check_set: u8, pub invert: u8,
+        pub name: [u8; 200], pub side: u8,
+    }
+}
+const _: () = assert!(RecentInfo0::SIZE == 212);
 
 impl MatchExt for Recent {
     const NAME: &'static str = "recent";
@@ -61,6 +72,11 @@ impl MatchExt for Recent {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // revision 0 on an older kernel (no --mask)
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &[1, 0]);
+        if rev == 0 && hits.iter().any(|h| h.idx == 11) {
+            return Err(param("unknown option \"--mask\""));
+        }
         let mut name = [0u8; 200];
         name[..7].copy_from_slice(b"DEFAULT");
         let mut i = RecentInfo1 {
@@ -70,7 +86,8 @@ impl MatchExt for Recent {
             invert: 0,
             name,
             side: 0,
-            mask: Inet([0xff; 16]),
+            // (revision 0's init leaves no mask)
+            mask: Inet(if rev == 0 { [0; 16] } else { [0xff; 16] }),
         };
         for h in hits {
             let a = h.arg();
@@ -115,7 +132,7 @@ impl MatchExt for Recent {
                 "recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'",
             ));
         }
-        Ok(Recent(Box::new(i)))
+        Ok(Recent(Box::new(i), rev as u8))
     }
 
     fn save(&self, cx: &FmtCx, out: &mut String) {
@@ -146,7 +163,9 @@ impl MatchExt for Recent {
             out.push_str(" --rttl");
         }
         let _ = write!(out, " --name {}", self.name());
-        let _ = write!(out, " --mask {}", self.mask_text(cx.family));
+        if self.1 != 0 {
+            let _ = write!(out, " --mask {}", self.mask_text(cx.family));
+        }
         match i.side {
             0 => out.push_str(" --rsource"),
             DEST => out.push_str(" --rdest"),
@@ -188,21 +207,50 @@ impl MatchExt for Recent {
             DEST => out.push_str(" side: dest"),
             _ => {}
         }
-        let _ = write!(out, " mask: {}", self.mask_text(cx.family));
+        if self.1 != 0 {
+            let _ = write!(out, " mask: {}", self.mask_text(cx.family));
+        }
     }
 
     fn encode(&self, _cx: &EncodeCx, out: &mut Vec<Expr>) {
+        let i = &self.0;
+        let info = if self.1 == 0 {
+            RecentInfo0 {
+                seconds: i.seconds,
+                hit_count: i.hit_count,
+                check_set: i.check_set,
+                invert: i.invert,
+                name: i.name,
+                side: i.side,
+            }
+            .to_blob()
+        } else {
+            i.to_blob()
+        };
         out.push(Expr::Match {
             name: Self::NAME.into(),
-            rev: 1,
-            info: self.0.to_blob(),
+            rev: u32::from(self.1),
+            info,
         });
     }
 
     fn decode_blob(rev: u32, info: &[u8], _family: Family) -> Result<Self, DecodeError> {
-        match (rev, RecentInfo1::from_blob(info)) {
-            (1, Some(i)) => Ok(Recent(Box::new(i))),
-            _ => Err(DecodeError(format!(
+        let i = match rev {
+            0 => RecentInfo0::from_blob(info).map(|o| RecentInfo1 {
+                seconds: o.seconds,
+                hit_count: o.hit_count,
+                check_set: o.check_set,
+                invert: o.invert,
+                name: o.name,
+                side: o.side,
+                mask: Inet([0; 16]),
+            }),
+            1 => RecentInfo1::from_blob(info),
+            _ => None,
+        };
+        match i {
+            Some(i) => Ok(Recent(Box::new(i), rev as u8)),
+            None => Err(DecodeError(format!(
                 "recent revision {rev} of {} bytes",
                 info.len()
             ))),
@@ -304,5 +352,51 @@ mod tests {
             ),
             "getaddrinfo: Address family for hostname not supported\n"
         );
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_match, capped, match_save, xt_match};
+    use crate::ext::probe::with_probe;
+
+    /// A kernel without revision 1 gets `struct xt_recent_mtinfo { u32
+    /// seconds, hit_count; u8 check_set, invert; char name[200]; u8
+    /// side; }`, saved without `--mask` (its module prints none).
+    #[test]
+    fn revision_0_when_the_kernel_has_no_1() {
+        let kernel = || capped(&[("recent", false, Some(0))]);
+        let opts = [
+            (2, true, ""),
+            (4, false, "60"),
+            (8, false, "knock"),
+            (10, false, ""),
+        ];
+        let m: Recent = with_probe(kernel(), || build_match(Family::V4, &opts)).unwrap();
+        let (_, rev, b) = xt_match(&m, Family::V4);
+        assert_eq!((rev, b.len()), (0, 216));
+        assert_eq!(
+            &b[..8],
+            &[60, 0, 0, 0, 0, 0, 0, 0][..],
+            "seconds, hit_count"
+        );
+        assert_eq!((b[8], b[9]), (UPDATE, 1), "check_set, invert");
+        assert_eq!(&b[10..17], b"knock\0T", "name over DEFAULT");
+        assert_eq!(b[210], DEST, "side");
+        assert!(b[211..].iter().all(|x| *x == 0));
+        let back = Recent::decode_blob(0, &b, Family::V4).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(
+            match_save(&back, Family::V4),
+            " ! --update --seconds 60 --name knock --rdest"
+        );
+        let e = with_probe(kernel(), || {
+            build_match::<Recent>(Family::V6, &[(0, false, ""), (11, false, "::")])
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "unknown option \"--mask\"");
+        let m: Recent = build_match(Family::V4, &opts).unwrap();
+        assert_eq!(xt_match(&m, Family::V4).1, 1);
     }
 }

@@ -35,20 +35,27 @@ const _: () = assert!(SecmarkInfoV1::SIZE == 264);
 pub struct Secmark {
     /// the security context (at most 255 bytes)
     pub secctx: Vec<u8>,
+    /// revision (1, or 0 when the kernel has no 1)
+    pub rev: u8,
 }
 
 impl TargetExtT for Secmark {
     const NAME: &'static str = "SECMARK";
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("selctx").no_inv().mandatory()];
 
-    fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // revision 0 (same option) on an older kernel
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, true, &[1, 0]);
         let mut secctx = Vec::new();
         for h in hits {
             // XTOPT_PUT into char secctx[256]: cut to 255 bytes
             secctx = to_bytes(h.arg()).to_vec();
             secctx.truncate(SECCTX_MAX - 1);
         }
-        Ok(Secmark { secctx })
+        Ok(Secmark {
+            secctx,
+            rev: rev as u8,
+        })
     }
 
     fn save(&self, _cx: &FmtCx, out: &mut String) {
@@ -65,15 +72,25 @@ impl TargetExtT for Secmark {
         let mut secctx = [0u8; SECCTX_MAX];
         let n = self.secctx.len().min(SECCTX_MAX - 1);
         secctx[..n].copy_from_slice(&self.secctx[..n]);
-        out.push(Expr::Target {
-            name: Self::NAME.into(),
-            rev: 1,
-            info: SecmarkInfoV1 {
+        let info = if self.rev == 0 {
+            SecmarkInfo {
+                mode: MODE_SEL,
+                secid: 0,
+                secctx,
+            }
+            .to_blob()
+        } else {
+            SecmarkInfoV1 {
                 mode: MODE_SEL,
                 secctx,
                 secid: 0,
             }
-            .to_blob(),
+            .to_blob()
+        };
+        out.push(Expr::Target {
+            name: Self::NAME.into(),
+            rev: u32::from(self.rev),
+            info,
         });
     }
 
@@ -96,6 +113,7 @@ impl TargetExtT for Secmark {
         let n = ctx.iter().position(|c| *c == 0).unwrap_or(SECCTX_MAX);
         Ok(Secmark {
             secctx: ctx[..n].to_vec(),
+            rev: rev as u8,
         })
     }
 }
@@ -146,7 +164,13 @@ mod tests {
         v0[0] = 1;
         v0[4] = 9;
         v0[8..11].copy_from_slice(b"abc");
-        assert_eq!(Secmark::decode_blob(0, &v0, Family::V6).unwrap(), t);
+        assert_eq!(
+            Secmark::decode_blob(0, &v0, Family::V6).unwrap(),
+            Secmark {
+                rev: 0,
+                ..t.clone()
+            }
+        );
         v0[0] = 2;
         assert!(Secmark::decode_blob(0, &v0, Family::V4).is_err());
         assert!(Secmark::decode_blob(2, &want, Family::V4).is_err());
@@ -154,5 +178,34 @@ mod tests {
         let long = "x".repeat(300);
         let t: Secmark = build_target(Family::V4, &[(0, false, &long)]).unwrap();
         assert_eq!(t.secctx.len(), 255);
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_target, capped, target_save, xt_target};
+    use crate::ext::probe::with_probe;
+
+    /// A kernel without revision 1 gets `struct xt_secmark_target_info {
+    /// u8 mode; u32 secid; char secctx[256]; }`: the context at offset 8.
+    #[test]
+    fn revision_0_when_the_kernel_has_no_1() {
+        let ctx = "system_u:object_r:ssh_packet_t:s0";
+        let t: Secmark = with_probe(capped(&[("SECMARK", true, Some(0))]), || {
+            build_target(Family::V4, &[(0, false, ctx)])
+        })
+        .unwrap();
+        let (_, rev, b) = xt_target(&t, Family::V4);
+        assert_eq!((rev, b.len()), (0, 264));
+        assert_eq!(&b[..8], &[MODE_SEL, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(&b[8..8 + ctx.len()], ctx.as_bytes());
+        assert!(b[8 + ctx.len()..].iter().all(|x| *x == 0));
+        let back = Secmark::decode_blob(0, &b, Family::V4).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(target_save(&back, Family::V4), format!(" --selctx {ctx}"));
+        let t: Secmark = build_target(Family::V4, &[(0, false, ctx)]).unwrap();
+        let (_, rev, b) = xt_target(&t, Family::V4);
+        assert_eq!((rev, &b[1..1 + ctx.len()]), (1, ctx.as_bytes()));
     }
 }

@@ -2,7 +2,8 @@
 //! [! --update-counters] [! --update-subcounters] [[!] --packets-eq N |
 //! --packets-lt N | --packets-gt N] [[!] --bytes-eq N | ...]`
 //! (`libxt_set.c`, `libxt_set.h`): xt match `set`. iptables 1.8.13 writes
-//! revision 4, `struct xt_set_info_match_v4`; revisions 1-3 are read too.
+//! revision 4, `struct xt_set_info_match_v4`; on a kernel without it the
+//! highest of 3-1 it has, with that revision's options; read too.
 //!
 //! The rule holds the set's kernel index, not its name: the name is looked
 //! up (`SO_IP_SET` on a raw socket, as `libxt_set.h` does) when the rule is
@@ -321,7 +322,7 @@ pub struct CounterMatch {
 /// The set match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetMatch {
-    /// revision (4 for what rxtables writes)
+    /// revision (4, or 3, 2 or 1 when the kernel has no newer)
     pub rev: u8,
     /// the set and its dimensions (boxed: rules stay small)
     pub set: Box<SetRef>,
@@ -395,6 +396,22 @@ impl MatchExt for SetMatch {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // an older kernel: revision 3 (no --update-subcounters), 2 (no
+        // counters) or 1 (no --return-nomatch); 0 (before 2.6.39, no
+        // kernel with nf_tables) is not tried
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &[4, 3, 2, 1]);
+        let known = match rev {
+            1 => 2,
+            2 => 3,
+            3 => 10,
+            _ => 11,
+        };
+        if let Some(h) = hits.iter().find(|h| h.idx >= known) {
+            return Err(param(format!(
+                "unknown option \"--{}\"",
+                Self::OPTIONS[h.idx].name
+            )));
+        }
         let mut set: Option<Box<SetRef>> = None;
         let (mut flags, mut packets, mut bytes) =
             (0u32, CounterMatch::default(), CounterMatch::default());
@@ -452,10 +469,15 @@ impl MatchExt for SetMatch {
                 }
             }
         }
-        let set =
+        let mut set =
             set.ok_or_else(|| param("You must specify `--match-set' with proper arguments"))?;
+        if rev == 2 && flags & RETURN_NOMATCH != 0 {
+            // revision 2 keeps it in the set's own flags
+            set.flags |= RETURN_NOMATCH_V2;
+            flags = 0;
+        }
         Ok(SetMatch {
-            rev: 4,
+            rev: rev as u8,
             set,
             flags,
             packets,
@@ -653,5 +675,71 @@ mod tests {
                 format!("Cannot parse {bad} as a counter value")
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_match, capped, match_save, xt_match};
+    use crate::ext::probe::with_probe;
+
+    fn foo(flags: u8) -> Box<SetRef> {
+        Box::new(SetRef {
+            index: 3,
+            name: "foo".into(),
+            dim: 2,
+            flags,
+        })
+    }
+
+    /// Options an older revision's module lacks are unknown (refused
+    /// before the set is looked up); `--return-nomatch` of revision 2 is
+    /// bit 7 of `struct xt_set_info`'s flags, and revisions 1 and 2 are
+    /// that struct alone (`struct xt_set_info_match_v1`).
+    #[test]
+    fn older_revisions_chosen_by_the_kernel() {
+        for (cap, idx, name) in [
+            (3, 10, "update-subcounters"),
+            (2, 4, "packets-eq"),
+            (2, 3, "update-counters"),
+            (1, 2, "return-nomatch"),
+        ] {
+            let e = with_probe(capped(&[("set", false, Some(cap))]), || {
+                build_match::<SetMatch>(Family::V4, &[(0, false, "foo"), (idx, false, "1")])
+            })
+            .unwrap_err();
+            assert_eq!(e.to_string(), format!("unknown option \"--{name}\""));
+        }
+        let none = CounterMatch::default();
+        let m2 = SetMatch {
+            rev: 2,
+            set: foo(0b010 | INV_MATCH | RETURN_NOMATCH_V2),
+            flags: 0,
+            packets: none,
+            bytes: none,
+        };
+        let (_, rev, b) = xt_match(&m2, Family::V4);
+        assert_eq!((rev, b), (2, vec![3, 0, 2, 0b1000_0011, 0, 0, 0, 0]));
+        assert_eq!(
+            match_save(&m2, Family::V4),
+            " ! --match-set foo src,dst --return-nomatch"
+        );
+        let m3 = SetMatch {
+            rev: 3,
+            set: foo(0b010),
+            flags: SKIP_COUNTER_UPDATE,
+            packets: CounterMatch { op: 3, value: 9 },
+            bytes: none,
+        };
+        let (_, rev, b) = xt_match(&m3, Family::V4);
+        assert_eq!((rev, b.len()), (3, 48));
+        // ip_set_counter_match0 { u8 op; u64 value; } at 8, flags at 40
+        assert_eq!((b[8], &b[16..24]), (3, &9u64.to_ne_bytes()[..]));
+        assert_eq!(&b[40..44], &SKIP_COUNTER_UPDATE.to_ne_bytes());
+        assert_eq!(
+            match_save(&m3, Family::V4),
+            " --match-set foo src,dst ! --update-counters --packets-lt 9"
+        );
     }
 }

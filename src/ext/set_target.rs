@@ -2,8 +2,8 @@
 //! [--del-set NAME FLAGS] [--map-set NAME FLAGS [--map-mark] [--map-prio]
 //! [--map-queue]]` (`libxt_SET.c`): xt target `SET`. iptables 1.8.13
 //! writes revision 3, `struct xt_set_info_target_v3 { xt_set_info add_set,
-//! del_set, map_set; u32 flags, timeout; }`; revisions 1 and 2 are read
-//! too. Sets are named as in the `set` match ([`super::set::SetRef`]).
+//! del_set, map_set; u32 flags, timeout; }`; on a kernel without it
+//! revision 2 (no map) or 1 (add and del only); both are read too. Sets are named as in the `set` match ([`super::set::SetRef`]).
 
 use super::set::{SetRef, INVALID_ID};
 use super::{EncodeCx, FmtCx, OptHit, OptSpec, ParseCx, TargetExtT};
@@ -36,7 +36,7 @@ const _: () = assert!(SetTargetV3::SIZE == 20);
 /// The SET target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetTarget {
-    /// revision (3 for what rxtables writes)
+    /// revision (3, or 2 or 1 when the kernel has no newer)
     pub rev: u8,
     /// `--add-set` (boxed, as the others: rules stay small)
     pub add: Option<Box<SetRef>>,
@@ -82,8 +82,25 @@ impl TargetExtT for SetTarget {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // an older kernel: revision 2 (no --map-set) or 1 (no --exist,
+        // --timeout); 0 (before 2.6.39, no kernel with nf_tables) is not
+        // tried
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, true, &[3, 2, 1]);
+        let known = if rev == 1 {
+            2
+        } else if rev == 2 {
+            4
+        } else {
+            8
+        };
+        if let Some(h) = hits.iter().find(|h| h.idx >= known) {
+            return Err(param(format!(
+                "unknown option \"--{}\"",
+                Self::OPTIONS[h.idx].name
+            )));
+        }
         let mut t = SetTarget {
-            rev: 3,
+            rev: rev as u8,
             add: None,
             del: None,
             map: None,
@@ -131,6 +148,9 @@ impl TargetExtT for SetTarget {
             *slot = Some(Box::new(SetRef::parse(name, &h.args, cx.family)?));
         }
         let has = |i: usize| given & (1 << i) != 0;
+        if rev < 3 && !(has(0) || has(1)) {
+            return Err(param("You must specify either `--add-set' or `--del-set'"));
+        }
         if !(has(0) || has(1) || has(4)) {
             return Err(param(
                 "You must specify either `--add-set' or `--del-set' or `--map-set'",
@@ -321,5 +341,70 @@ mod tests {
             ]
         );
         assert!(SetTarget::decode_blob(4, info, Family::V4).is_err());
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_target, capped, target_save, xt_target};
+    use crate::ext::probe::with_probe;
+
+    /// Options an older revision's module lacks are unknown; revision 2 is
+    /// `{ xt_set_info add_set, del_set; u32 flags, timeout; }`, 1 the two
+    /// sets alone.
+    #[test]
+    fn older_revisions_chosen_by_the_kernel() {
+        for (cap, idx, name) in [(2, 4, "map-set"), (1, 2, "exist"), (1, 3, "timeout")] {
+            let e = with_probe(capped(&[("SET", true, Some(cap))]), || {
+                build_target::<SetTarget>(Family::V4, &[(idx, false, "x")])
+            })
+            .unwrap_err();
+            assert_eq!(e.to_string(), format!("unknown option \"--{name}\""));
+        }
+        let e = with_probe(capped(&[("SET", true, Some(2))]), || {
+            build_target::<SetTarget>(Family::V4, &[(2, false, "")])
+        })
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "You must specify either `--add-set' or `--del-set'"
+        );
+        let set = |index| {
+            Some(Box::new(SetRef {
+                index,
+                name: "foo".into(),
+                dim: 1,
+                flags: 0b10,
+            }))
+        };
+        let t = SetTarget {
+            rev: 2,
+            add: set(3),
+            del: None,
+            map: None,
+            flags: EXIST,
+            timeout: 600,
+        };
+        let (_, rev, b) = xt_target(&t, Family::V4);
+        let mut want = vec![3, 0, 1, 2, 0xff, 0xff, 0, 0];
+        want.extend_from_slice(&EXIST.to_ne_bytes());
+        want.extend_from_slice(&600u32.to_ne_bytes());
+        assert_eq!((rev, b), (2, want));
+        assert_eq!(
+            target_save(&t, Family::V4),
+            " --add-set foo src --exist --timeout 600"
+        );
+        let t = SetTarget {
+            rev: 1,
+            add: None,
+            del: set(4),
+            map: None,
+            flags: 0,
+            timeout: NO_TIMEOUT,
+        };
+        let (_, rev, b) = xt_target(&t, Family::V4);
+        assert_eq!((rev, b), (1, vec![0xff, 0xff, 0, 0, 4, 0, 1, 2]));
+        assert_eq!(target_save(&t, Family::V4), " --del-set foo src");
     }
 }

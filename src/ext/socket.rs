@@ -33,11 +33,26 @@ impl MatchExt for Socket {
         OptSpec::flag("restore-skmark").no_inv(),
     ];
 
-    fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
-        let flags = hits.iter().fold(0, |f, h| {
-            f | [TRANSPARENT, NOWILDCARD, RESTORESKMARK][h.idx.min(2)]
-        });
-        Ok(Socket { rev: 3, flags })
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // IPv6 has no revision 0
+        let revs: &[u32] = match cx.family {
+            Family::V4 => &[3, 2, 1, 0],
+            Family::V6 => &[3, 2, 1],
+        };
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, revs);
+        let mut flags = 0;
+        for h in hits {
+            // an older revision's module has only its own options
+            // (revision 0 none, 1 --transparent, 2 --nowildcard too)
+            if h.idx as u32 >= rev {
+                return Err(crate::error::param(format!(
+                    "unknown option \"--{}\"",
+                    Self::OPTIONS[h.idx].name
+                )));
+            }
+            flags |= [TRANSPARENT, NOWILDCARD, RESTORESKMARK][h.idx.min(2)];
+        }
+        Ok(Socket { rev, flags })
     }
 
     fn save(&self, _cx: &FmtCx, out: &mut String) {
@@ -142,5 +157,62 @@ mod tests {
             assert_eq!(Socket::decode_blob(rev, info, Family::V4).unwrap(), s);
         }
         assert!(Socket::decode_blob(1, &[NOWILDCARD, 0, 0, 0, 0, 0, 0, 0], Family::V4).is_err());
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_match, capped, match_save, xt_match};
+    use crate::ext::probe::with_probe;
+
+    /// The highest revision the kernel has, `struct xt_socket_mtinfoN {
+    /// u8 flags; }` (revision 0: no info), and only that revision's options.
+    #[test]
+    fn older_revisions_chosen_by_the_kernel() {
+        for (fam, cap, opts, rev, blob, saved) in [
+            (
+                Family::V4,
+                2,
+                &[(1, false, ""), (0, false, "")][..],
+                2,
+                vec![3u8, 0, 0, 0, 0, 0, 0, 0],
+                " --transparent --nowildcard",
+            ),
+            (
+                Family::V6,
+                1,
+                &[(0, false, "")][..],
+                1,
+                vec![1, 0, 0, 0, 0, 0, 0, 0],
+                " --transparent",
+            ),
+            (Family::V4, 0, &[][..], 0, vec![], ""),
+            // IPv6 has no revision 0: the lowest it has
+            (Family::V6, 0, &[][..], 1, vec![0, 0, 0, 0, 0, 0, 0, 0], ""),
+        ] {
+            let m: Socket = with_probe(capped(&[("socket", false, Some(cap))]), || {
+                build_match(fam, opts)
+            })
+            .unwrap();
+            let (_, r, b) = xt_match(&m, fam);
+            assert_eq!((r, &b), (rev, &blob));
+            let back = Socket::decode_blob(r, &b, fam).unwrap();
+            assert_eq!(back, m);
+            assert_eq!(match_save(&back, fam), saved);
+        }
+        for (cap, idx, name) in [
+            (2, 2, "restore-skmark"),
+            (1, 1, "nowildcard"),
+            (0, 0, "transparent"),
+        ] {
+            let e = with_probe(capped(&[("socket", false, Some(cap))]), || {
+                build_match::<Socket>(Family::V4, &[(idx, false, "")])
+            })
+            .unwrap_err();
+            assert_eq!(e.to_string(), format!("unknown option \"--{name}\""));
+        }
+        let m: Socket = build_match(Family::V4, &[]).unwrap();
+        assert_eq!(xt_match(&m, Family::V4).1, 3);
     }
 }

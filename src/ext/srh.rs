@@ -143,7 +143,9 @@ impl MatchExt for Srh {
     ];
     const FAMILIES: &'static [Family] = &[Family::V6];
 
-    fn build(hits: &[OptHit], _cx: &ParseCx) -> Result<Self, Error> {
+    fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // revision 0 on an older kernel (no segment ids)
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, false, &[1, 0]);
         let mut s = Srh1Info {
             next_hdr: 0,
             hdr_len: 0,
@@ -174,6 +176,9 @@ impl MatchExt for Srh {
                 NUMS[h.idx].2
             } else {
                 let name = ["srh-psid", "srh-nsid", "srh-lsid"][h.idx - NUMS.len()];
+                if rev == 0 {
+                    return Err(crate::error::param(format!("unknown option \"--{name}\"")));
+                }
                 let (a, m) = hostmask(name, h.arg())?;
                 let (sa, sm, bit) = match h.idx - NUMS.len() {
                     0 => (&mut s.psid_addr, &mut s.psid_msk, PSID),
@@ -189,7 +194,7 @@ impl MatchExt for Srh {
             }
         }
         Ok(Srh {
-            rev: 1,
+            rev,
             info: Box::new(s),
         })
     }
@@ -330,5 +335,45 @@ mod tests {
             assert_eq!(texts(&m, &cx), (saved.to_string(), listed.to_string()));
             assert_eq!(xt_round_trip(&m, Family::V6), (1, 112));
         }
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_match, capped, match_save, xt_match};
+    use crate::ext::probe::with_probe;
+
+    /// A kernel without revision 1 gets `struct ip6t_srh {
+    /// u8 next_hdr, hdr_len, segs_left, last_entry; u16 tag, mt_flags,
+    /// mt_invflags; }`; the segment id options are unknown to its module.
+    #[test]
+    fn revision_0_when_the_kernel_has_no_1() {
+        let kernel = || capped(&[("srh", false, Some(0))]);
+        let m: Srh = with_probe(kernel(), || {
+            build_match(Family::V6, &[(0, false, "17"), (5, true, "1")])
+        })
+        .unwrap();
+        let (_, rev, b) = xt_match(&m, Family::V6);
+        assert_eq!(rev, 0);
+        let f = NUMS[0].2 | NUMS[5].2;
+        let mut want = vec![17, 0, 1, 0, 0, 0];
+        want.extend_from_slice(&f.to_ne_bytes());
+        want.extend_from_slice(&NUMS[5].2.to_ne_bytes());
+        want.extend_from_slice(&[0; 6]);
+        assert_eq!(b, want);
+        let back = Srh::decode_blob(0, &b, Family::V6).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(
+            match_save(&back, Family::V6),
+            " --srh-next-hdr 17 ! --srh-segs-left-gt 1"
+        );
+        let e = with_probe(kernel(), || {
+            build_match::<Srh>(Family::V6, &[(NUMS.len(), false, "::1")])
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "unknown option \"--srh-psid\"");
+        let m: Srh = build_match(Family::V6, &[(0, false, "17")]).unwrap();
+        assert_eq!(xt_match(&m, Family::V6).1, 1);
     }
 }

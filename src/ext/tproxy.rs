@@ -29,7 +29,7 @@ const _: () = assert!(TproxyInfoV0::SIZE == 16);
 /// The TPROXY target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tproxy {
-    /// revision (1 for what rxtables writes)
+    /// revision (1, or IPv4's 0 when the kernel has no 1)
     pub rev: u8,
     /// bits of the mark cleared
     pub mark_mask: u32,
@@ -75,8 +75,14 @@ impl TargetExtT for Tproxy {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // IPv4's revision 0 (same options) on kernels before 2.6.37
+        let revs: &[u32] = match cx.family {
+            Family::V4 => &[1, 0],
+            Family::V6 => &[1],
+        };
+        let (rev, _) = super::probe::choose(cx.family, Self::NAME, true, revs);
         let mut t = Tproxy {
-            rev: 1,
+            rev: rev as u8,
             mark_mask: 0,
             mark_value: 0,
             laddr: [0; 16],
@@ -240,5 +246,46 @@ mod tests {
                 format!("Port \"{bad}\" does not resolve to anything.\n")
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::*;
+    use crate::ext::kit::{build_target, capped, target_save, xt_target};
+    use crate::ext::probe::with_probe;
+
+    /// An IPv4 kernel without revision 1 gets `struct
+    /// xt_tproxy_target_info { u32 mark_mask, mark_value; __be32 laddr;
+    /// __be16 lport; }`; IPv6 has no revision 0.
+    #[test]
+    fn revision_0_when_the_kernel_has_no_1() {
+        let kernel = || capped(&[("TPROXY", true, Some(0))]);
+        let opts = [
+            (0, false, "3128"),
+            (1, false, "10.1.2.3"),
+            (2, false, "0x1/0x1"),
+        ];
+        let t: Tproxy = with_probe(kernel(), || build_target(Family::V4, &opts)).unwrap();
+        let (_, rev, b) = xt_target(&t, Family::V4);
+        assert_eq!(rev, 0);
+        let mut want = Vec::new();
+        want.extend_from_slice(&1u32.to_ne_bytes());
+        want.extend_from_slice(&1u32.to_ne_bytes());
+        want.extend_from_slice(&[10, 1, 2, 3]);
+        want.extend_from_slice(&3128u16.to_be_bytes());
+        want.extend_from_slice(&[0, 0]);
+        assert_eq!(b, want);
+        let back = Tproxy::decode_blob(0, &b, Family::V4).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(
+            target_save(&back, Family::V4),
+            " --on-port 3128 --on-ip 10.1.2.3 --tproxy-mark 0x1/0x1"
+        );
+        let t: Tproxy =
+            with_probe(kernel(), || build_target(Family::V6, &[(0, false, "3128")])).unwrap();
+        assert_eq!(xt_target(&t, Family::V6).1, 1);
+        let t: Tproxy = build_target(Family::V4, &opts).unwrap();
+        assert_eq!(xt_target(&t, Family::V4).1, 1);
     }
 }

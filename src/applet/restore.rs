@@ -327,11 +327,6 @@ fn commit(
     }
     // The usual restore: the rules' messages were built as their lines
     // were read, and go out as they are, between the other ops.
-    if let Some(runs) = plan.built_runs() {
-        return commit_built(nft, fam, genid, plan, &runs);
-    }
-    plan.drop_built();
-    let plan = &*plan;
     let release = |n: usize| {
         if n % RELEASE_EVERY == RELEASE_EVERY - 1 {
             if let Some(i) = input {
@@ -339,6 +334,11 @@ fn commit(
             }
         }
     };
+    if let Some(runs) = plan.built_runs() {
+        return commit_built(nft, fam, genid, plan, &runs, &release);
+    }
+    plan.drop_built();
+    let plan = &*plan;
     // A big batch is built on the idle cores too: each builds a run of
     // the ops (reading their rules again) into its own buffer.
     let threads = if plan.len() >= SHARE_MIN_OPS && !crate::ext::probe::has_local() {
@@ -367,9 +367,11 @@ fn commit_built(
     genid: u32,
     plan: &mut Plan<'_>,
     runs: &[BuiltRun],
+    release: &dyn Fn(usize),
 ) -> Result<(), CommitError> {
     let total = plan.len();
     let mut built = plan.take_built();
+    let per_op = built.mean_len();
     let msgs = crate::plan::emit::built_msgs(&mut built, runs).ok_or(CommitError {
         index: None,
         errno: libc::EINVAL,
@@ -387,7 +389,10 @@ fn commit_built(
         parts.push(Part::Ops(next..total));
     }
     let plan = &*plan;
-    nft.commit_parts(fam, Some(genid), total, parts, |i| plan.op(i))
+    nft.commit_parts(fam, Some(genid), total, parts, per_op, |i| {
+        release(i);
+        plan.op(i)
+    })
 }
 
 /// The fewest ops worth building on more than one thread.

@@ -1232,14 +1232,16 @@ impl Nft {
 
     /// [`Nft::commit_iter`] of a batch given in parts, `total` ops in
     /// all: runs of ops, op `i` made by `op(i)` and encoded into the batch
-    /// when its turn comes, and runs of messages of ops already encoded
-    /// (numbered here in their place), which are sent from where they are.
+    /// when its turn comes (`per_op`: about how many bytes each takes),
+    /// and runs of messages of ops already encoded (numbered here in their
+    /// place), which are sent from where they are.
     pub fn commit_parts<'a>(
         &mut self,
         fam: NfProto,
         genid: Option<u32>,
         total: usize,
         parts: Vec<Part<'a>>,
+        per_op: usize,
         op: impl Fn(usize) -> Op,
     ) -> Result<(), CommitError> {
         if total == 0 {
@@ -1258,7 +1260,8 @@ impl Nft {
                         return Err(bad(libc::EINVAL));
                     }
                     // (sized for the run: the buffer is not grown by copying)
-                    cur.buf.reserve(range.len() * 512);
+                    cur.buf
+                        .reserve(range.len() * (per_op.max(256) + per_op / 8));
                     for n in range {
                         put_op(&mut cur, fam, base, total, n, &op(n))?;
                         i += 1;

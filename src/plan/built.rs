@@ -66,6 +66,12 @@ impl Built {
         Some(r)
     }
 
+    /// The mean length of the messages built (0 without any): what the
+    /// rules read again later take, about.
+    pub fn mean_len(&self) -> usize {
+        self.size.checked_div(self.count as usize).unwrap_or(0)
+    }
+
     /// The message `r` refers to.
     pub(super) fn msg(&self, r: BuiltRef) -> Option<&[u8]> {
         let (s, l) = (r.start as usize, r.len as usize);

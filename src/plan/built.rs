@@ -1,7 +1,7 @@
 //! Rule messages built as their lines are read: the usual restore (chains,
 //! then `-A` lines) sends them as they are, instead of reading each line
 //! again to build its op when the batch is written. Whether they can be
-//! sent is decided when the batch is written ([`super::emit::Plan::built`]);
+//! sent is decided when the batch is written ([`super::emit::Plan::built_runs`]);
 //! when not, they are dropped and every op is built from the plan.
 
 use crate::ir::{NfProto, NftRule};

@@ -192,12 +192,6 @@ pub fn resolve_long(name: &str, longs: &[LongName]) -> Option<LongName> {
     found
 }
 
-/// Split the tail of glued short flags: `-nvL` is `-n` with tail `vL`.
-/// Returns the tail to read as `-v`, `-L`.
-pub fn split_short(tail: &str) -> String {
-    format!("-{tail}")
-}
-
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

@@ -393,36 +393,6 @@ impl MsgBuf {
 // Operations to messages
 // ---------------------------------------------------------------------------
 
-/// The batch's BEGIN message (sequence `base`), with the generation id
-/// the kernel checks when there is one.
-fn batch_begin(buf: &mut MsgBuf, base: u32, genid: Option<u32>) -> Result<(), i32> {
-    let genid_be = genid.map(u32::to_be_bytes);
-    let attrs: Vec<(u16, &[u8])> = match &genid_be {
-        Some(g) => vec![(NFNL_BATCH_GENID, &g[..])],
-        None => Vec::new(),
-    };
-    buf.put_raw(
-        NFNL_MSG_BATCH_BEGIN,
-        0,
-        base,
-        libc::AF_UNSPEC as u8,
-        NFNL_SUBSYS_NFTABLES,
-        &attrs,
-    )
-}
-
-/// The END message of a batch of `total` ops begun at `base`.
-fn batch_end(buf: &mut MsgBuf, base: u32, total: usize) -> Result<(), i32> {
-    buf.put_raw(
-        NFNL_MSG_BATCH_END,
-        0,
-        base.wrapping_add(total as u32 + 1),
-        libc::AF_UNSPEC as u8,
-        NFNL_SUBSYS_NFTABLES,
-        &[],
-    )
-}
-
 /// Op `i` of a batch of `total` begun at `base`. Only the last op asks
 /// for an ACK: its arrival proves the kernel processed the whole batch.
 fn put_op(

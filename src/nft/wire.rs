@@ -505,6 +505,36 @@ pub(crate) fn rule_msg(
     buf.finish(start)
 }
 
+/// The batch's BEGIN message (sequence `base`), with the generation id
+/// the kernel checks when there is one.
+pub(crate) fn batch_begin(buf: &mut MsgBuf, base: u32, genid: Option<u32>) -> Result<(), i32> {
+    let genid_be = genid.map(u32::to_be_bytes);
+    let attrs: Vec<(u16, &[u8])> = match &genid_be {
+        Some(g) => vec![(NFNL_BATCH_GENID, &g[..])],
+        None => Vec::new(),
+    };
+    buf.put_raw(
+        NFNL_MSG_BATCH_BEGIN,
+        0,
+        base,
+        libc::AF_UNSPEC as u8,
+        NFNL_SUBSYS_NFTABLES,
+        &attrs,
+    )
+}
+
+/// The END message of a batch of `total` ops begun at `base`.
+pub(crate) fn batch_end(buf: &mut MsgBuf, base: u32, total: usize) -> Result<(), i32> {
+    buf.put_raw(
+        NFNL_MSG_BATCH_END,
+        0,
+        base.wrapping_add(total as u32 + 1),
+        libc::AF_UNSPEC as u8,
+        NFNL_SUBSYS_NFTABLES,
+        &[],
+    )
+}
+
 /// Appends to `out` the message that appends `rule` to its chain of
 /// `table` (`NEWRULE`, `NLM_F_CREATE | NLM_F_APPEND`, as a batch writes an
 /// `-A`), with sequence number 0: [`renumber`] gives it its place in a
@@ -899,6 +929,57 @@ mod tests {
     use crate::cli::{parse, Action};
     use crate::model::Family;
     use crate::nft::encode::encode_rule;
+
+    /// Messages built apart (`append_rule_msg`) name their table and chain
+    /// and take their place in a batch by `renumber`: sequence numbers in
+    /// order, the ACK on the last one only when asked.
+    #[test]
+    fn built_messages_take_their_place() {
+        let rule = |chain: &str| NftRule {
+            chain: chain.into(),
+            handle: 0,
+            exprs: vec![Expr::Verdict(crate::ir::Verdict::Accept)],
+            compat: None,
+            udata: None,
+        };
+        let mut out = Vec::new();
+        for c in ["INPUT", "X", "a-much-longer-chain-name"] {
+            append_rule_msg(&mut out, NfProto::Ipv4, "filter", &rule(c)).unwrap();
+        }
+        let mut seen = Vec::new();
+        let mut bad = false;
+        for m in messages(&out, &mut bad) {
+            seen.push(m.seq);
+        }
+        assert!(!bad);
+        assert_eq!(seen, [0, 0, 0]);
+        assert_eq!(renumber(&mut out, 41, true), Some(3));
+        let mut at = 0;
+        for (i, want) in [(0u32, "INPUT"), (1, "X"), (2, "a-much-longer-chain-name")] {
+            let len = rd_u32(&out, at) as usize;
+            let m = &out[at..at + len];
+            assert_eq!(rd_u32(m, 8), 41 + i);
+            let flags = rd_u16(m, 6);
+            assert_eq!(flags & NLM_F_ACK != 0, i == 2, "ACK on the last only");
+            assert_eq!(
+                flags & (NLM_F_CREATE | NLM_F_APPEND),
+                NLM_F_CREATE | NLM_F_APPEND
+            );
+            assert_eq!(rule_msg_names(m), Some((&b"filter"[..], want.as_bytes())));
+            at += align4(len);
+        }
+        // without the ACK, and a cut message is refused
+        assert_eq!(renumber(&mut out, 7, false), Some(3));
+        assert!(messages(&out, &mut bad).all(|m| m.flags & NLM_F_ACK == 0));
+        let n = out.len();
+        assert_eq!(renumber(&mut out[..n - 4], 7, false), None);
+        // a batch's ends
+        let mut b = MsgBuf::new(64);
+        batch_begin(&mut b, 5, Some(9)).unwrap();
+        batch_end(&mut b, 5, 3).unwrap();
+        let seqs: Vec<u32> = messages(b.bytes(), &mut bad).map(|m| m.seq).collect();
+        assert_eq!(seqs, [5, 9]);
+    }
 
     /// Every kind of expression rxtables writes goes into a NEWRULE message
     /// and comes back out of it unchanged (xt blobs, verdict chains,

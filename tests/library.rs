@@ -20,56 +20,6 @@ use rxtables::firewall::{
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-/// Set in the child: the machine's network namespace, which it must not be in.
-const HOST_NS: &str = "RXTABLES_TEST_HOST_NETNS";
-
-/// Runs the `#[ignore]`d test `name` of this binary in a fresh network
-/// namespace and fails with its output if it fails.
-fn in_namespace(name: &str) {
-    let exe = std::env::current_exe().expect("current_exe");
-    let host = std::fs::read_link("/proc/self/ns/net").expect("readlink /proc/self/ns/net");
-    let out = Command::new("unshare")
-        .arg("-n")
-        .arg("--")
-        .arg(&exe)
-        .args([
-            "--exact",
-            name,
-            "--ignored",
-            "--test-threads=1",
-            "--nocapture",
-        ])
-        .env(HOST_NS, host)
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run unshare -n");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{name} failed in its namespace: {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        out.status
-    );
-    assert!(
-        stdout.contains("1 passed"),
-        "{name} did not run:\n{stdout}\n{stderr}"
-    );
-}
-
-/// In the child: refuses to go on in the machine's own namespace (run
-/// directly with `--ignored`, the inner tests would change it).
-fn guard() {
-    let host = std::env::var(HOST_NS)
-        .expect("inner tests run only through in_namespace (they change the ruleset)");
-    let me = std::fs::read_link("/proc/self/ns/net").expect("readlink /proc/self/ns/net");
-    assert_ne!(
-        me.display().to_string(),
-        host,
-        "not in a private network namespace"
-    );
-}
-
 /// The reference's `iptables-save` of the namespace, comments and
 /// counters left out, so that it can be compared.
 fn ref_save() -> String {
@@ -207,7 +157,7 @@ fn transaction_is_all_or_nothing() {
 #[test]
 #[ignore = "runs only in its namespace, through transaction_is_all_or_nothing"]
 fn inner_transaction_is_all_or_nothing() {
-    guard();
+    guard_private_netns();
     let f = Family::V4;
     let mut fw = Firewall::open(f).expect("open");
     fw.apply_save_text(BASE, Mode::Flush).expect("base ruleset");
@@ -298,7 +248,7 @@ fn single_changes_and_typed_read_back() {
 #[test]
 #[ignore = "runs only in its namespace, through single_changes_and_typed_read_back"]
 fn inner_single_changes_and_typed_read_back() {
-    guard();
+    guard_private_netns();
     let f = Family::V4;
     let mut fw = Firewall::open(f).expect("open");
     let ssh = parse_rule(f, "-s 10.0.0.0/8 -p tcp --dport 22 -j ACCEPT").unwrap();
@@ -404,7 +354,7 @@ fn save_text_is_one_transaction() {
 #[test]
 #[ignore = "runs only in its namespace, through save_text_is_one_transaction"]
 fn inner_save_text_is_one_transaction() {
-    guard();
+    guard_private_netns();
     let mut fw = Firewall::open(Family::V4).expect("open");
     fw.apply_save_text(BASE, Mode::Flush).unwrap();
     let before = ref_save();

@@ -21,9 +21,6 @@ use rxtables::ext::probe::{with_probe, Capped};
 use rxtables::firewall::{Family, Firewall, Mode, Table};
 use std::process::{Command, Stdio};
 
-/// Set in the child: the machine's network namespace, which it must not be in.
-const HOST_NS: &str = "RXTABLES_TEST_HOST_NETNS";
-
 /// One rule at an older revision: family, the fake kernel's caps
 /// (extension, target?, highest revision), table, the rule as written
 /// (after `-A CHAIN`), rxtables' save text (the older module's), the save
@@ -363,51 +360,6 @@ const CASES: &[Case] = &[
     },
 ];
 
-/// Runs the `#[ignore]`d test `name` of this binary in a fresh network
-/// namespace and fails with its output if it fails.
-fn in_namespace(name: &str) {
-    let exe = std::env::current_exe().expect("current_exe");
-    let host = std::fs::read_link("/proc/self/ns/net").expect("readlink /proc/self/ns/net");
-    let out = Command::new("unshare")
-        .arg("-n")
-        .arg("--")
-        .arg(&exe)
-        .args([
-            "--exact",
-            name,
-            "--ignored",
-            "--test-threads=1",
-            "--nocapture",
-        ])
-        .env(HOST_NS, host)
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run unshare -n");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{name} failed in its namespace: {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        out.status
-    );
-    assert!(
-        stdout.contains("1 passed"),
-        "{name} did not run:\n{stdout}\n{stderr}"
-    );
-}
-
-/// In the child: refuses to go on in the machine's own namespace.
-fn guard() {
-    let host = std::env::var(HOST_NS).expect("inner tests run only through in_namespace");
-    let me = std::fs::read_link("/proc/self/ns/net").expect("readlink /proc/self/ns/net");
-    assert_ne!(
-        me.display().to_string(),
-        host,
-        "not in a private network namespace"
-    );
-}
-
 fn run(program: &std::path::Path, args: &[&str]) -> String {
     let out = Command::new(program)
         .args(args)
@@ -432,7 +384,7 @@ fn older_revisions_in_the_kernel_saved_by_every_release() {
 #[test]
 #[ignore = "run by older_revisions_in_the_kernel_saved_by_every_release in a namespace"]
 fn inner_older_revisions() {
-    guard();
+    guard_private_netns();
     // the set the `set` and `SET` cases name
     let st = Command::new("ipset")
         .args(["create", "revset", "hash:ip", "timeout", "0"])

@@ -600,6 +600,56 @@ impl Failures {
     }
 }
 
+/// Set in the child: the machine's network namespace, which it must not be in.
+pub const HOST_NS: &str = "RXTABLES_TEST_HOST_NETNS";
+
+/// Runs the `#[ignore]`d test `name` of this binary in a fresh network
+/// namespace and fails with its output if it fails.
+pub fn in_namespace(name: &str) {
+    let exe = std::env::current_exe().expect("current_exe");
+    let host = std::fs::read_link("/proc/self/ns/net").expect("readlink /proc/self/ns/net");
+    let out = Command::new("unshare")
+        .arg("-n")
+        .arg("--")
+        .arg(&exe)
+        .args([
+            "--exact",
+            name,
+            "--ignored",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env(HOST_NS, host)
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run unshare -n");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{name} failed in its namespace: {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "{name} did not run:\n{stdout}\n{stderr}"
+    );
+}
+
+/// In the child: refuses to go on in the machine's own namespace (run
+/// directly with `--ignored`, the inner tests would change it).
+pub fn guard_private_netns() {
+    let host = std::env::var(HOST_NS)
+        .expect("inner tests run only through in_namespace (they change the ruleset)");
+    let me = std::fs::read_link("/proc/self/ns/net").expect("readlink /proc/self/ns/net");
+    assert_ne!(
+        me.display().to_string(),
+        host,
+        "not in a private network namespace"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

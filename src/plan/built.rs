@@ -41,7 +41,7 @@ impl Built {
     /// `None` when it cannot be encoded (the op built from the plan then
     /// reports it).
     pub(super) fn push(&mut self, fam: NfProto, table: &str, rule: &NftRule) -> Option<BuiltRef> {
-        if self.size >= BUDGET {
+        if !self.has_room() {
             return None;
         }
         let fits = self
@@ -70,6 +70,12 @@ impl Built {
     /// rules read again later take, about.
     pub fn mean_len(&self) -> usize {
         self.size.checked_div(self.count as usize).unwrap_or(0)
+    }
+
+    /// Is there room for another message (else a rule is not encoded now,
+    /// but when the batch is written)?
+    pub(super) fn has_room(&self) -> bool {
+        self.size < BUDGET
     }
 
     /// The message `r` refers to.

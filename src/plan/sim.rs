@@ -715,17 +715,20 @@ impl<'k, 't> Sim<'k, 't> {
         self.add_ref(ti, target);
         // its message now, while the rule is at hand (sent as it is when
         // the batch allows, see `Plan::built`)
-        let (exprs, compat) = encode_rule_as(rule, self.src.family, self.src.layout);
-        let body = NftRule {
-            chain: self.tables[ti].chains[ci].kernel_name().to_string(),
-            handle: 0,
-            exprs,
-            compat,
-            udata: None,
+        let built = if self.built.has_room() {
+            let (exprs, compat) = encode_rule_as(rule, self.src.family, self.src.layout);
+            let body = NftRule {
+                chain: self.tables[ti].chains[ci].kernel_name().to_string(),
+                handle: 0,
+                exprs,
+                compat,
+                udata: None,
+            };
+            self.built
+                .push(nfproto(self.src.family), table.name(), &body)
+        } else {
+            None
         };
-        let built = self
-            .built
-            .push(nfproto(self.src.family), table.name(), &body);
         let p = Pending {
             line,
             src: Src::Line {

@@ -409,3 +409,36 @@ fn restore_flags_twice_and_long_lines() {
     // -v prints the first piece of a long comment as fgets read it
     restore_agree(&long, "-v", 2);
 }
+
+#[test]
+fn check_and_delete_by_spec_among_other_targets() {
+    // -C/-D pass over the rules that end in another verdict without
+    // decoding them: in a chain of one match with every kind of target,
+    // each delete must still remove the first rule of its spec only.
+    agree(&[
+        ("iptables -N SVC-A", 0),
+        ("iptables -N SVC-B", 0),
+        ("iptables -A KEEP -s 10.0.0.1 -j SVC-A", 0),
+        ("iptables -A KEEP -s 10.0.0.1 -j SVC-B", 0),
+        ("iptables -A KEEP -s 10.0.0.1", 0),
+        ("iptables -A KEEP -s 10.0.0.1 -g SVC-B", 0),
+        ("iptables -A KEEP -s 10.0.0.1 -j LOG", 0),
+        ("iptables -A KEEP -s 10.0.0.1 -j RETURN", 0),
+        ("iptables -A KEEP -s 10.0.0.1 -j SVC-B", 0),
+        ("iptables -A KEEP -s 10.0.0.1 -j ACCEPT", 0),
+        ("iptables -C KEEP -s 10.0.0.1 -j SVC-B", 0),
+        ("iptables -C KEEP -s 10.0.0.1 -j DROP", 1),
+        ("iptables -C KEEP -s 10.0.0.2 -j ACCEPT", 1),
+        ("iptables -D KEEP -s 10.0.0.1 -j SVC-B", 0),
+        ("iptables -D KEEP -s 10.0.0.1 -j SVC-B", 0),
+        ("iptables -D KEEP -s 10.0.0.1 -j SVC-B", 1),
+        ("iptables -D KEEP -s 10.0.0.1 -g SVC-B", 0),
+        ("iptables -D KEEP -s 10.0.0.1", 0),
+        ("iptables -C KEEP -s 10.0.0.1", 1),
+        ("iptables -D KEEP -s 10.0.0.1 -j LOG", 0),
+        ("iptables -D KEEP -p tcp --dport 22 -j ACCEPT", 0),
+        ("iptables -D KEEP -s 10.0.0.1 -j ACCEPT", 0),
+        ("iptables -C KEEP -s 10.0.0.1 -j RETURN", 0),
+        ("iptables -D KEEP -s 10.0.0.1 -j SVC-A", 0),
+    ]);
+}

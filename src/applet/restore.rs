@@ -9,7 +9,7 @@ use crate::ir::NfProto;
 use crate::ir::Op;
 use crate::ir::{Expr, NftChain, NftRule};
 use crate::model::{Family, Table};
-use crate::nft::decode::decode_rule;
+use crate::nft::decode::{decode_rule, verdict_target};
 use crate::nft::encode::encode_rule;
 use crate::nft::session::{commit_error, nfproto, strerror};
 use crate::nft::sys::{trim_heap, CommitError, MappedFile, Nft, Part, SysError};
@@ -242,11 +242,21 @@ impl Kernel for NftKernel<'_> {
         // already; decoding catches other encodings of the same rule.
         let encoded = encode_rule(rule, family).0;
         let wanted: Vec<&Expr> = uncounted(&encoded).collect();
+        // A rule ending in a verdict has that verdict's target: one whose
+        // target is not the rule's is passed over unread (in a long chain
+        // of jumps to per-service chains, nearly every rule).
+        let other_target = |tail: &Expr| match tail {
+            Expr::Verdict(v) => verdict_target(v).as_ref() != Some(&rule.target),
+            _ => false,
+        };
         for _ in 0..100 {
             let mut found = None;
-            let res = self
-                .nft
-                .rules_while(nfproto(family), table.name(), chain, |r| {
+            let res = self.nft.rules_while(
+                nfproto(family),
+                table.name(),
+                chain,
+                Some(&other_target),
+                |r| {
                     if skip.contains(&r.handle) {
                         return true;
                     }
@@ -256,7 +266,8 @@ impl Kernel for NftKernel<'_> {
                         found = Some(r.handle);
                     }
                     !same
-                });
+                },
+            );
             match res {
                 Ok(_) => return Ok(found),
                 Err(e) if e.errno == libc::EINTR => continue,
@@ -279,7 +290,7 @@ impl Kernel for NftKernel<'_> {
             let mut found = None;
             let res = self
                 .nft
-                .rules_while(nfproto(self.family), table.name(), chain, |r| {
+                .rules_while(nfproto(self.family), table.name(), chain, None, |r| {
                     if skip.contains(&r.handle) {
                         return true;
                     }

@@ -72,6 +72,21 @@ fn net(
     Ok(Inv::new(inv_of(op)?, Net::with_mask(addr, mask)))
 }
 
+/// The target a rule ending in verdict `v` has (`None`: no iptables
+/// target is that verdict). A rule's verdict is its last expression, so a
+/// rule ending in another verdict cannot be a given rule: `-C`/`-D` pass
+/// over such rules without decoding them.
+pub fn verdict_target(v: &Verdict) -> Option<Target> {
+    Some(match v {
+        Verdict::Accept => Target::Accept,
+        Verdict::Drop => Target::Drop,
+        Verdict::Return => Target::Return,
+        Verdict::Jump(c) => Target::Jump(c.clone()),
+        Verdict::Goto(c) => Target::Goto(c.clone()),
+        Verdict::Continue | Verdict::Other(_) => return None,
+    })
+}
+
 /// Rebuild the rule a list of expressions encodes. An expression that
 /// iptables syntax cannot express is an error: the caller shows such a
 /// rule as unknown and never rewrites it.
@@ -149,14 +164,7 @@ pub fn decode_rule(exprs: &[Expr], family: Family) -> Result<Rule, DecodeError> 
             }
             Expr::Verdict(v) => {
                 load = Load::None;
-                r.target = match v {
-                    Verdict::Accept => Target::Accept,
-                    Verdict::Drop => Target::Drop,
-                    Verdict::Return => Target::Return,
-                    Verdict::Jump(c) => Target::Jump(c.clone()),
-                    Verdict::Goto(c) => Target::Goto(c.clone()),
-                    v => return Err(err(format!("verdict {v}"))),
-                };
+                r.target = verdict_target(v).ok_or_else(|| err(format!("verdict {v}")))?;
             }
             Expr::Match { name, rev, info } => {
                 load = Load::None;

@@ -434,28 +434,39 @@ fn shares_by_size(sizes: &[usize], threads: usize) -> Vec<Vec<usize>> {
 }
 
 /// The kernel's answer to which xt extension revisions it has
-/// (`NFNL_MSG_COMPAT_GET`, one socket per question as iptables opens
-/// one); when it cannot be asked (no permission, no nf_tables), every
-/// revision counts as there, as iptables assumes.
+/// (`NFNL_MSG_COMPAT_GET`); when it cannot be asked (no permission, no
+/// nf_tables), every revision counts as there, as iptables assumes.
+/// The questions of a thread share one socket: a rule naming three
+/// extensions costs one socket, not three.
 pub struct KernelProbe;
+
+thread_local! {
+    static PROBE_SOCKET: std::cell::RefCell<Option<Nft>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Asks `q` on this thread's probe socket (opened at the first question);
+/// `None` when no socket can be opened.
+fn ask<T>(q: impl FnOnce(&mut Nft) -> T) -> Option<T> {
+    PROBE_SOCKET.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Nft::open().ok();
+        }
+        slot.as_mut().map(q)
+    })
+}
 
 impl crate::ext::probe::RevisionProbe for KernelProbe {
     fn supports(&self, family: Family, name: &str, rev: u32, target: bool) -> bool {
-        match Nft::open() {
-            Ok(mut nft) => nft
-                .compat_revision(nfproto(family), name, rev, target)
-                .unwrap_or(true),
-            Err(_) => true,
-        }
+        ask(|nft| nft.compat_revision(nfproto(family), name, rev, target))
+            .and_then(Result::ok)
+            .unwrap_or(true)
     }
 
     fn exists(&self, family: Family, name: &str, target: bool) -> bool {
-        match Nft::open() {
-            Ok(mut nft) => nft
-                .compat_extension(nfproto(family), name, target)
-                .unwrap_or(true),
-            Err(_) => true,
-        }
+        ask(|nft| nft.compat_extension(nfproto(family), name, target))
+            .and_then(Result::ok)
+            .unwrap_or(true)
     }
 }
 

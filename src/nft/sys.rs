@@ -1026,11 +1026,15 @@ impl Nft {
     /// rule early does not pay for the rest of a long chain. Returns
     /// whether it stopped early. An interrupted dump (the ruleset changed
     /// while it ran) is reported as `EINTR`: the caller reads again.
+    ///
+    /// With `pass_over`, a rule whose last expression (counters aside) it
+    /// holds true of is passed over without being read.
     pub fn rules_while(
         &mut self,
         fam: NfProto,
         table: &str,
         chain: &str,
+        pass_over: Option<&dyn Fn(&Expr) -> bool>,
         mut f: impl FnMut(NftRule) -> bool,
     ) -> Result<bool, SysError> {
         const OP: &str = "list rules";
@@ -1072,6 +1076,11 @@ impl Nft {
                         });
                     }
                     t if t == nft_type(NFT_MSG_NEWRULE) => {
+                        if let Some(pass) = pass_over {
+                            if rule_tail(&m).is_some_and(|e| pass(&e)) {
+                                continue;
+                            }
+                        }
                         let (t, r) = rule_from_msg(&m).map_err(|e| sys_err(OP, e))?;
                         if t == table.as_bytes() && r.chain == chain && !f(r) {
                             stop = true;

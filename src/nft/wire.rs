@@ -881,6 +881,22 @@ pub(crate) fn expr_from_attrs(elem: &[u8]) -> Expr {
     })
 }
 
+/// The last expression of a `NEWRULE` message other than a counter, read
+/// without decoding the others: a `-C`/`-D` passes over the rules of a
+/// long chain that end in another verdict than the one it looks for.
+pub(crate) fn rule_tail(msg: &NlMsg<'_>) -> Option<Expr> {
+    let body = msg.bytes.get(NLMSG_HDRLEN + NFGENMSG_LEN..)?;
+    let (_, list) = attrs(body).find(|(t, _)| *t == NFTA_RULE_EXPRESSIONS)?;
+    let last = attrs(list)
+        .filter(|(t, elem)| {
+            *t == NFTA_LIST_ELEM
+                && attr_table::<3>(elem)[NFTA_EXPR_NAME as usize].map(cstr_bytes)
+                    != Some(b"counter")
+        })
+        .last()?;
+    Some(expr_from_attrs(last.1))
+}
+
 /// Decodes a `NEWRULE` message into (table name bytes, rule).
 pub(crate) fn rule_from_msg<'m>(msg: &NlMsg<'m>) -> Result<(&'m [u8], NftRule), i32> {
     let mut table: &[u8] = &[];
@@ -979,6 +995,56 @@ mod tests {
         batch_end(&mut b, 5, 3).unwrap();
         let seqs: Vec<u32> = messages(b.bytes(), &mut bad).map(|m| m.seq).collect();
         assert_eq!(seqs, [5, 9]);
+    }
+
+    /// `rule_tail` reads the last expression that is not a counter, as
+    /// `rule_from_msg` would decode it, wherever the counter is.
+    #[test]
+    fn rule_tail_is_the_last_expression_but_counters() {
+        use crate::ir::{CmpOp, Verdict};
+        let counter = Expr::Counter {
+            packets: 3,
+            bytes: 180,
+        };
+        let cmp = Expr::Cmp {
+            sreg: 1,
+            op: CmpOp::Eq,
+            data: vec![6],
+        };
+        let jump = Expr::Verdict(Verdict::Jump("KUBE-SVC-X".into()));
+        let cases: &[(Vec<Expr>, Option<Expr>)] = &[
+            (
+                vec![cmp.clone(), counter.clone(), jump.clone()],
+                Some(jump.clone()),
+            ),
+            (
+                vec![cmp.clone(), jump.clone(), counter.clone()],
+                Some(jump.clone()),
+            ),
+            (vec![counter.clone(), cmp.clone()], Some(cmp.clone())),
+            (vec![counter.clone()], None),
+            (vec![], None),
+        ];
+        for (exprs, want) in cases {
+            let rule = NftRule {
+                chain: "KUBE-SERVICES".into(),
+                handle: 0,
+                exprs: exprs.clone(),
+                compat: None,
+                udata: None,
+            };
+            let mut out = Vec::new();
+            append_rule_msg(&mut out, NfProto::Ipv4, "nat", &rule).unwrap();
+            let mut bad = false;
+            let m = messages(&out, &mut bad).next().unwrap();
+            assert_eq!(&rule_tail(&m), want, "{exprs:?}");
+            let (_, back) = rule_from_msg(&m).unwrap();
+            let last = back
+                .exprs
+                .iter()
+                .rfind(|e| !matches!(e, Expr::Counter { .. }));
+            assert_eq!(last, want.as_ref());
+        }
     }
 
     /// Every kind of expression rxtables writes goes into a NEWRULE message

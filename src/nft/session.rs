@@ -275,13 +275,14 @@ impl Session {
         // in the table's rules, a per-chain one only in each chain's. The
         // kernel's time dominates, so tables of many chains are read on
         // several sockets at once when cores are idle: this thread and up
-        // to three more, each on its own share of the chains. Each chain's
-        // rules are decoded and handed to `per_chain` as soon as they are
-        // read.
+        // to three more, each taking the next chain as it is free. Each
+        // chain's rules are decoded and handed to `per_chain` as soon as
+        // they are read.
         // (the kernel's use count of a chain counts its rules)
         let sizes: Vec<usize> = chains.iter().map(|c| c.refs.unwrap_or(0)).collect();
         let threads = reader_threads(chains.len(), sizes.iter().sum());
-        let one = |nft: &mut Nft, c: &ChainState| -> Result<T, Error> {
+        let one = |nft: &mut Nft, i: usize| -> Result<T, Error> {
+            let c = chains[i];
             let rules = nft
                 .rules(fam, table.name(), Some(&c.name))
                 .map_err(sys_err)?;
@@ -294,42 +295,11 @@ impl Session {
                 .collect();
             Ok(per_chain(c, entries))
         };
-        let shares = shares_by_size(&sizes, threads);
-        let share = |nft: &mut Nft, t: usize| -> Result<Vec<(usize, T)>, Error> {
-            shares[t]
-                .iter()
-                .map(|&i| Ok((i, one(nft, chains[i])?)))
-                .collect()
-        };
-        let mut done: Vec<Vec<(usize, T)>> = Vec::with_capacity(threads);
-        if threads <= 1 {
-            done.push(share(&mut self.nft, 0)?);
-        } else {
-            let nft = &mut self.nft;
-            let results: Vec<Result<Vec<(usize, T)>, Error>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = (1..threads)
-                    .map(|t| {
-                        let share = &share;
-                        scope.spawn(move || -> Result<Vec<(usize, T)>, Error> {
-                            let mut nft = Nft::open().map_err(sys_err)?;
-                            share(&mut nft, t)
-                        })
-                    })
-                    .collect();
-                let mut all = vec![share(nft, 0)];
-                all.extend(handles.into_iter().map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(Error::Resource("a reader thread failed".into())))
-                }));
-                all
-            });
-            for r in results {
-                done.push(r?);
-            }
-        }
+        let open = || Nft::open().map_err(sys_err);
+        let done = spread(&biggest_first(&sizes), threads, &mut self.nft, open, one)?;
         // back into the table's order
         let mut slots: Vec<Option<T>> = (0..chains.len()).map(|_| None).collect();
-        for (i, x) in done.into_iter().flatten() {
+        for (i, x) in done {
             slots[i] = Some(x);
         }
         let out = slots
@@ -411,26 +381,73 @@ fn reader_threads(chains: usize, rules: usize) -> usize {
     crate::config::spare_threads(cores)
 }
 
-/// The chains (indexes into `sizes`) each of `threads` readers reads:
-/// the biggest chain first to the reader with the least so far, so one
-/// big chain does not leave the others waiting on a shared one. Each
-/// reader's chains stay in the table's order.
-fn shares_by_size(sizes: &[usize], threads: usize) -> Vec<Vec<usize>> {
-    let threads = threads.max(1);
+/// Indexes into `sizes`, the biggest first: readers that each take the
+/// next chain as they are free end together when the big chains go first.
+/// (A use count also counts the jumps to a chain, so a small chain many
+/// rules jump to comes early: it is soon read.)
+fn biggest_first(sizes: &[usize]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..sizes.len()).collect();
-    // (a chain's fixed cost counts as one rule)
     order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
-    let mut load = vec![0usize; threads];
-    let mut shares = vec![Vec::new(); threads];
-    for i in order {
-        let t = (0..threads).min_by_key(|&t| load[t]).unwrap_or(0);
-        load[t] += sizes[i] + 1;
-        shares[t].push(i);
+    order
+}
+
+/// Runs `work` on every item of `order` with `threads` workers: this
+/// thread on `own`, each other on a state `open` makes for it. Each
+/// worker takes the next item when it is free, so no worker idles while
+/// another has a queue. Returns `(item, result)` pairs in no set order;
+/// the first error stops the others at their next item.
+fn spread<S, T, E>(
+    order: &[usize],
+    threads: usize,
+    own: &mut S,
+    open: impl Fn() -> Result<S, E> + Sync,
+    work: impl Fn(&mut S, usize) -> Result<T, E> + Sync,
+) -> Result<Vec<(usize, T)>, E>
+where
+    T: Send,
+    E: Send,
+{
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let run = |state: &mut S| -> Result<Vec<(usize, T)>, E> {
+        let mut out = Vec::new();
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            match work(state, i) {
+                Ok(x) => out.push((i, x)),
+                Err(e) => {
+                    next.store(order.len(), Ordering::Relaxed);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(out)
+    };
+    if threads <= 1 {
+        return run(own);
     }
-    for s in &mut shares {
-        s.sort_unstable();
-    }
-    shares
+    std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut state = open()?;
+                    run(&mut state)
+                })
+            })
+            .collect();
+        let mut all = run(own);
+        for h in others {
+            // (a worker that panicked has lost its items: the caller finds
+            // them missing)
+            if let Ok(r) = h.join() {
+                match (&mut all, r) {
+                    (Ok(a), Ok(b)) => a.extend(b),
+                    (Ok(_), Err(e)) => all = Err(e),
+                    (Err(_), _) => {}
+                }
+            }
+        }
+        all
+    })
 }
 
 /// The kernel's answer to which xt extension revisions it has
@@ -472,22 +489,42 @@ impl crate::ext::probe::RevisionProbe for KernelProbe {
 
 #[cfg(test)]
 mod tests {
-    use super::shares_by_size;
+    use super::{biggest_first, spread};
 
     #[test]
-    fn big_chains_spread_over_readers() {
-        // one big chain and many small: the big one has a reader to itself
+    fn readers_take_the_next_chain_as_they_are_free() {
         let sizes = [5, 9000, 3, 4, 2, 8000, 1];
-        let s = shares_by_size(&sizes, 2);
-        assert_eq!(s.len(), 2);
-        let big1 = s.iter().position(|v| v.contains(&1)).unwrap();
-        let big5 = s.iter().position(|v| v.contains(&5)).unwrap();
-        assert_ne!(big1, big5);
-        // every chain read once, each share in the table's order
-        let mut all: Vec<usize> = s.concat();
-        all.sort_unstable();
-        assert_eq!(all, (0..sizes.len()).collect::<Vec<_>>());
-        assert!(s.iter().all(|v| v.windows(2).all(|w| w[0] < w[1])));
-        assert_eq!(shares_by_size(&sizes, 1), vec![(0..7).collect::<Vec<_>>()]);
+        assert_eq!(biggest_first(&sizes), [1, 5, 0, 3, 2, 4, 6]);
+        for threads in [1, 2, 4] {
+            let mut own = 0usize;
+            let got = spread(
+                &biggest_first(&sizes),
+                threads,
+                &mut own,
+                || Ok::<_, ()>(0usize),
+                |n, i| {
+                    *n += 1;
+                    Ok(i * 10)
+                },
+            )
+            .unwrap();
+            // every chain read once, with its own result
+            let mut items: Vec<(usize, usize)> = got;
+            items.sort_unstable();
+            assert_eq!(items, (0..7).map(|i| (i, i * 10)).collect::<Vec<_>>());
+            if threads == 1 {
+                assert_eq!(own, 7);
+            }
+        }
+        // an error stops the readers and is returned
+        let mut own = ();
+        let r = spread(
+            &[0, 1, 2, 3],
+            2,
+            &mut own,
+            || Ok(()),
+            |_, i| if i == 2 { Err(i) } else { Ok(i) },
+        );
+        assert_eq!(r, Err(2));
     }
 }

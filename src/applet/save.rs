@@ -68,23 +68,24 @@ pub fn run(family: Family, args: &[String]) -> Result<String, Error> {
     let mut s = Session::open(family)?;
     // Each chain is turned into text as soon as it is read (by the thread
     // that read it): the rules of the whole ruleset are never held at once.
+    // All tables come from one generation, as iptables-save's one cache.
+    let read = s.read_tables(&tables, |t, c, rules| {
+        let mut text = String::new();
+        let mut problems = Vec::new();
+        crate::save::chain_rules_text(
+            t,
+            &c.name,
+            &rules,
+            family,
+            counters,
+            &mut text,
+            &mut problems,
+        );
+        (text, problems)
+    })?;
     let mut blocks = Vec::new();
     let mut problems = Vec::new();
-    for t in tables {
-        let (st, chains) = s.read_table(t, |c, rules| {
-            let mut text = String::new();
-            let mut problems = Vec::new();
-            crate::save::chain_rules_text(
-                t,
-                &c.name,
-                &rules,
-                family,
-                counters,
-                &mut text,
-                &mut problems,
-            );
-            (text, problems)
-        })?;
+    for (st, chains) in read {
         if st.exists {
             let mut head = String::new();
             crate::save::table_head(&st, &mut head);

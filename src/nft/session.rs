@@ -183,10 +183,23 @@ impl Session {
         table: Table,
         per_chain: impl Fn(&ChainState, Vec<RuleEntry>) -> T + Sync,
     ) -> Result<(TableState, Vec<T>), Error> {
+        let mut one = self.read_tables(&[table], |_, c, rules| per_chain(c, rules))?;
+        one.pop()
+            .ok_or_else(|| Error::Resource("a table was not read".into()))
+    }
+
+    /// [`Session::read_table`] for several tables at once, all from one
+    /// generation: one chain dump serves them all, and their chains'
+    /// rules are read as the chains come in.
+    pub fn read_tables<T: Send>(
+        &mut self,
+        tables: &[Table],
+        per_chain: impl Fn(Table, &ChainState, Vec<RuleEntry>) -> T + Sync,
+    ) -> Result<Vec<(TableState, Vec<T>)>, Error> {
         let mut tries = 0;
         loop {
             let before = self.genid()?;
-            let got = self.read_table_once(table, before, &per_chain)?;
+            let got = self.read_tables_once(tables, before, &per_chain)?;
             if self.genid()? == before || tries == 10 {
                 return Ok(got);
             }
@@ -194,97 +207,29 @@ impl Session {
         }
     }
 
-    /// The chains of `table`, from the family's chain list read at
-    /// generation `genid` (read now unless it is at hand).
-    fn table_chains(&mut self, table: Table, genid: u32) -> Result<Vec<NftChain>, Error> {
-        if self.chains.as_ref().is_none_or(|(g, _)| *g != genid) {
-            let fam = self.fam();
-            let all = self.nft.chains_in(fam, None).map_err(sys_err)?;
-            self.chains = Some((genid, all));
-        }
-        let all = self.chains.as_ref().map_or(&[][..], |(_, v)| v.as_slice());
-        Ok(all
-            .iter()
-            .filter(|c| c.table == table.name())
-            .cloned()
-            .collect())
-    }
-
-    /// The chains of `table` in listing order, without their rules
-    /// (`refs` holds the kernel's use count, rules included).
-    fn table_skeleton(&mut self, table: Table, genid: u32) -> Result<TableState, Error> {
-        let mut st = TableState::empty(table);
-        let chains = self.table_chains(table, genid)?;
-        if chains.is_empty() && !self.table_exists(table)? {
-            return Ok(st);
-        }
-        st.exists = true;
-        for c in chains {
-            let policy = c.base.as_ref().map(|b| {
-                if b.policy_accept {
-                    Policy::Accept
-                } else {
-                    Policy::Drop
-                }
-            });
-            let entry = ChainState {
-                name: c.name,
-                policy,
-                counters: Counters {
-                    packets: c.packets,
-                    bytes: c.bytes,
-                },
-                exists: true,
-                handle: c.handle,
-                rules: Vec::new(),
-                // the kernel's use count for now; less the rules later
-                refs: Some(c.uses as usize),
-            };
-            // only a base chain replaces a placeholder (a look-up per user
-            // chain would cost time quadratic in the table's chains)
-            let placeholder = match policy {
-                Some(_) => st.chain_mut(&entry.name).filter(|e| e.is_builtin()),
-                None => None,
-            };
-            match placeholder {
-                Some(existing) => *existing = entry,
-                None => st.chains.push(entry),
-            }
-        }
-        st.sort_chains();
-        Ok(st)
-    }
-
-    /// `genid`: the generation read before; a table read while another
-    /// writer commits is read again by the caller.
-    fn read_table_once<T: Send>(
+    /// `genid`: the generation read before; tables read while another
+    /// writer commits are read again by the caller.
+    fn read_tables_once<T: Send>(
         &mut self,
-        table: Table,
+        tables: &[Table],
         genid: u32,
-        per_chain: &(impl Fn(&ChainState, Vec<RuleEntry>) -> T + Sync),
-    ) -> Result<(TableState, Vec<T>), Error> {
+        per_chain: &(impl Fn(Table, &ChainState, Vec<RuleEntry>) -> T + Sync),
+    ) -> Result<Vec<(TableState, Vec<T>)>, Error> {
         let fam = self.fam();
         let family = self.family;
-        let st = self.table_skeleton(table, genid)?;
-        let chains: Vec<&ChainState> = st.chains.iter().filter(|c| c.exists).collect();
-        if chains.is_empty() {
-            return Ok((st, Vec::new()));
-        }
         // One dump per chain: the kernel restarts a dump at its start for
         // every buffer it fills, so a table-wide dump costs time quadratic
         // in the table's rules, a per-chain one only in each chain's. The
-        // kernel's time dominates, so tables of many chains are read on
-        // several sockets at once when cores are idle: this thread and up
-        // to three more, each taking the next chain as it is free. Each
-        // chain's rules are decoded and handed to `per_chain` as soon as
-        // they are read.
-        // (the kernel's use count of a chain counts its rules)
-        let sizes: Vec<usize> = chains.iter().map(|c| c.refs.unwrap_or(0)).collect();
-        let threads = reader_threads(chains.len(), sizes.iter().sum());
-        let one = |nft: &mut Nft, i: usize| -> Result<T, Error> {
-            let c = chains[i];
+        // chain dump is quadratic in the family's chains too, so the rules
+        // of the first chains are read while it goes on. The kernel's time
+        // dominates, so many chains (or rules) are read on several sockets
+        // at once when cores are idle: this thread and up to three more,
+        // each taking the next chain as it is free. Each chain's rules are
+        // decoded and handed to `per_chain` as soon as they are read.
+        let one = |nft: &mut Nft, job: Job| -> Result<Done<T>, Error> {
+            let table = tables[job.table];
             let rules = nft
-                .rules(fam, table.name(), Some(&c.name))
+                .rules(fam, table.name(), Some(&job.chain.name))
                 .map_err(sys_err)?;
             let entries = rules
                 .into_iter()
@@ -293,21 +238,116 @@ impl Session {
                     rule: decode_rule(&r.exprs, family).map_err(|e| undecodable(&e, &r.exprs)),
                 })
                 .collect();
-            Ok(per_chain(c, entries))
+            Ok((
+                job.table,
+                job.chain.handle,
+                per_chain(table, &job.chain, entries),
+            ))
         };
-        let open = || Nft::open().map_err(sys_err);
-        let done = spread(&biggest_first(&sizes), threads, &mut self.nft, open, one)?;
-        // back into the table's order
-        let mut slots: Vec<Option<T>> = (0..chains.len()).map(|_| None).collect();
-        for (i, x) in done {
-            slots[i] = Some(x);
+        let feed = Feed::default();
+        let work = |nft: &mut Nft| -> Result<Vec<Done<T>>, Error> {
+            let mut out = Vec::new();
+            while let Some(job) = feed.take() {
+                match one(nft, job) {
+                    Ok(x) => out.push(x),
+                    Err(e) => {
+                        feed.stop();
+                        return Err(e);
+                    }
+                }
+            }
+            Ok(out)
+        };
+        let job = |c: &NftChain| {
+            let t = tables.iter().position(|t| t.name() == c.table)?;
+            Some(Job {
+                table: t,
+                size: c.uses as usize,
+                chain: chain_state(c),
+            })
+        };
+        let cached = match self.chains.take() {
+            Some((g, all)) if g == genid => Some(all),
+            _ => None,
+        };
+        let nft = &mut self.nft;
+        let (all, skeletons, mut done) = std::thread::scope(|scope| -> Result<_, Error> {
+            let mut readers = Readers::new(scope, &work);
+            let all = match cached {
+                Some(all) => {
+                    for j in all.iter().filter_map(job) {
+                        readers.found(&j);
+                        feed.push(j);
+                    }
+                    all
+                }
+                None => {
+                    let all = std::cell::RefCell::new(Vec::new());
+                    let got = nft.chains_each(
+                        fam,
+                        |c| {
+                            if let Some(j) = job(&c) {
+                                readers.found(&j);
+                                feed.push(j);
+                            }
+                            all.borrow_mut().push(c);
+                        },
+                        // (the chains handed out so far are read anyway:
+                        // the generation changed, so the caller reads again)
+                        || all.borrow_mut().clear(),
+                    );
+                    if let Err(e) = got {
+                        feed.stop();
+                        readers.join();
+                        return Err(sys_err(e));
+                    }
+                    all.into_inner()
+                }
+            };
+            readers.enough();
+            feed.close();
+            // the tables' outlines while the other readers read
+            let mut skeletons = Vec::with_capacity(tables.len());
+            for &table in tables {
+                let chains: Vec<&NftChain> =
+                    all.iter().filter(|c| c.table == table.name()).collect();
+                let exists = match chains.is_empty() {
+                    false => Ok(true),
+                    true => nft.table_exists(fam, table.name()).map_err(sys_err),
+                };
+                skeletons.push(exists.map(|e| skeleton(table, e, chains)));
+            }
+            let mine = work(nft);
+            let theirs = readers.join();
+            let mut done = mine?;
+            for r in theirs {
+                done.extend(r?);
+            }
+            Ok((all, skeletons, done))
+        })?;
+        // each chain's result to its place in its table's listing order
+        done.sort_unstable_by_key(|d| (d.0, d.1));
+        let mut done: Vec<(usize, u64, Option<T>)> =
+            done.into_iter().map(|(t, h, x)| (t, h, Some(x))).collect();
+        let mut out = Vec::with_capacity(tables.len());
+        for (ti, st) in skeletons.into_iter().enumerate() {
+            let st = st?;
+            let texts = st
+                .chains
+                .iter()
+                .filter(|c| c.exists)
+                .map(|c| {
+                    let i = done
+                        .binary_search_by_key(&(ti, c.handle), |d| (d.0, d.1))
+                        .ok()?;
+                    done[i].2.take()
+                })
+                .collect::<Option<Vec<T>>>()
+                .ok_or_else(|| Error::Resource("a reader thread lost a chain".into()))?;
+            out.push((st, texts));
         }
-        let out = slots
-            .into_iter()
-            .collect::<Option<Vec<T>>>()
-            .ok_or_else(|| Error::Resource("a reader thread lost a chain".into()))?;
-        drop(chains);
-        Ok((st, out))
+        self.chains = Some((genid, all));
+        Ok(out)
     }
 
     /// A table holding only what a command on one chain needs, as
@@ -361,93 +401,212 @@ impl Session {
     }
 }
 
-/// How many threads read a table of `chains` chains holding `rules`
-/// rules: one per idle core (up to four), counting this one. A second
-/// reader costs more CPU time than it saves when it has to share a core
-/// (on a busy 2-core machine a save took a third more CPU time and longer
-/// with two readers than with one), and starting one is not worth it for
-/// a small table.
-fn reader_threads(chains: usize, rules: usize) -> usize {
+/// A chain whose rules are to be read: its table (an index into the tables
+/// asked for), its kernel use count (its rules and the jumps to it), and
+/// the chain as `per_chain` sees it.
+struct Job {
+    table: usize,
+    size: usize,
+    chain: ChainState,
+}
+
+/// A chain read: its table (index), its handle, what `per_chain` made.
+type Done<T> = (usize, u64, T);
+
+/// A reader thread: what it read.
+type Reader<'scope, T> = std::thread::ScopedJoinHandle<'scope, Result<Vec<Done<T>>, Error>>;
+
+/// The chains to read, handed out as the chain dump finds them: each to
+/// the first reader free. Closed when the dump is over (what is left goes
+/// biggest first, so that the readers end together); stopped on an error.
+#[derive(Default)]
+struct Feed {
+    q: std::sync::Mutex<FeedQ>,
+    ready: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct FeedQ {
+    jobs: std::collections::VecDeque<Job>,
+    closed: bool,
+}
+
+impl Feed {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FeedQ> {
+        self.q.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, j: Job) {
+        self.lock().jobs.push_back(j);
+        self.ready.notify_one();
+    }
+
+    fn close(&self) {
+        let mut q = self.lock();
+        q.closed = true;
+        q.jobs
+            .make_contiguous()
+            .sort_by_key(|j| std::cmp::Reverse(j.size));
+        drop(q);
+        self.ready.notify_all();
+    }
+
+    fn stop(&self) {
+        let mut q = self.lock();
+        q.jobs.clear();
+        q.closed = true;
+        drop(q);
+        self.ready.notify_all();
+    }
+
+    /// The next chain to read; `None` once the feed is closed and empty.
+    fn take(&self) -> Option<Job> {
+        let mut q = self.lock();
+        loop {
+            if let Some(j) = q.jobs.pop_front() {
+                return Some(j);
+            }
+            if q.closed {
+                return None;
+            }
+            q = self.ready.wait(q).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// The reader threads beside this one. They start once the tables prove
+/// big enough to be worth them (a thread and a socket cost more than a
+/// small table takes to read): at the 64th chain found, or at the end of
+/// the chain dump if its chains hold 2048 rules or more. Then there is one
+/// per idle core (up to four, this thread counted): a second reader costs
+/// more CPU time than it saves when it has to share a core.
+struct Readers<'scope, 'env, T, W> {
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    work: &'env W,
+    started: Option<Vec<Reader<'scope, T>>>,
+    chains: usize,
+    rules: usize,
+}
+
+impl<'scope, 'env, T, W> Readers<'scope, 'env, T, W>
+where
+    T: Send + 'env,
+    W: Fn(&mut Nft) -> Result<Vec<Done<T>>, Error> + Sync + 'env,
+{
     const MIN_CHAINS: usize = 64;
     const MIN_RULES: usize = 2048;
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 4)
-        .min(chains.max(1));
-    if cores == 1 || (chains < MIN_CHAINS && rules < MIN_RULES) {
-        return 1;
-    }
-    crate::config::spare_threads(cores)
-}
 
-/// Indexes into `sizes`, the biggest first: readers that each take the
-/// next chain as they are free end together when the big chains go first.
-/// (A use count also counts the jumps to a chain, so a small chain many
-/// rules jump to comes early: it is soon read.)
-fn biggest_first(sizes: &[usize]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..sizes.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
-    order
-}
-
-/// Runs `work` on every item of `order` with `threads` workers: this
-/// thread on `own`, each other on a state `open` makes for it. Each
-/// worker takes the next item when it is free, so no worker idles while
-/// another has a queue. Returns `(item, result)` pairs in no set order;
-/// the first error stops the others at their next item.
-fn spread<S, T, E>(
-    order: &[usize],
-    threads: usize,
-    own: &mut S,
-    open: impl Fn() -> Result<S, E> + Sync,
-    work: impl Fn(&mut S, usize) -> Result<T, E> + Sync,
-) -> Result<Vec<(usize, T)>, E>
-where
-    T: Send,
-    E: Send,
-{
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let run = |state: &mut S| -> Result<Vec<(usize, T)>, E> {
-        let mut out = Vec::new();
-        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-            match work(state, i) {
-                Ok(x) => out.push((i, x)),
-                Err(e) => {
-                    next.store(order.len(), Ordering::Relaxed);
-                    return Err(e);
-                }
-            }
+    fn new(scope: &'scope std::thread::Scope<'scope, 'env>, work: &'env W) -> Self {
+        Readers {
+            scope,
+            work,
+            started: None,
+            chains: 0,
+            rules: 0,
         }
-        Ok(out)
-    };
-    if threads <= 1 {
-        return run(own);
     }
-    std::thread::scope(|scope| {
-        let others: Vec<_> = (1..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut state = open()?;
-                    run(&mut state)
+
+    /// One more chain to read was found.
+    fn found(&mut self, j: &Job) {
+        self.chains += 1;
+        self.rules += j.size;
+        if self.chains == Self::MIN_CHAINS {
+            self.start();
+        }
+    }
+
+    /// Every chain to read was found.
+    fn enough(&mut self) {
+        if self.chains >= Self::MIN_CHAINS || self.rules >= Self::MIN_RULES {
+            self.start();
+        }
+    }
+
+    fn start(&mut self) {
+        if self.started.is_some() {
+            return;
+        }
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4)
+            .min(self.chains.max(1));
+        let n = if cores > 1 {
+            crate::config::spare_threads(cores)
+        } else {
+            1
+        };
+        let work = self.work;
+        self.started = Some(
+            (1..n)
+                .map(|_| {
+                    self.scope.spawn(move || {
+                        let mut nft = Nft::open().map_err(sys_err)?;
+                        work(&mut nft)
+                    })
                 })
-            })
-            .collect();
-        let mut all = run(own);
-        for h in others {
-            // (a worker that panicked has lost its items: the caller finds
-            // them missing)
-            if let Ok(r) = h.join() {
-                match (&mut all, r) {
-                    (Ok(a), Ok(b)) => a.extend(b),
-                    (Ok(_), Err(e)) => all = Err(e),
-                    (Err(_), _) => {}
-                }
+                .collect(),
+        );
+    }
+
+    /// What each reader read (a reader that panicked lost its chains: the
+    /// caller finds them missing).
+    fn join(self) -> Vec<Result<Vec<Done<T>>, Error>> {
+        self.started
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|h| h.join().ok())
+            .collect()
+    }
+}
+
+/// A kernel chain as the model holds it, without its rules (`refs` holds
+/// the kernel's use count, rules included, until they are read).
+fn chain_state(c: &NftChain) -> ChainState {
+    ChainState {
+        name: c.name.clone(),
+        policy: c.base.as_ref().map(|b| {
+            if b.policy_accept {
+                Policy::Accept
+            } else {
+                Policy::Drop
             }
+        }),
+        counters: Counters {
+            packets: c.packets,
+            bytes: c.bytes,
+        },
+        exists: true,
+        handle: c.handle,
+        rules: Vec::new(),
+        refs: Some(c.uses as usize),
+    }
+}
+
+/// A table's chains in listing order, without their rules, from the
+/// kernel's chains of that table (built-in chains not made yet are there
+/// as placeholders).
+fn skeleton(table: Table, exists: bool, chains: Vec<&NftChain>) -> TableState {
+    let mut st = TableState::empty(table);
+    if !exists {
+        return st;
+    }
+    st.exists = true;
+    for c in chains {
+        let entry = chain_state(c);
+        // only a base chain replaces a placeholder (a look-up per user
+        // chain would cost time quadratic in the table's chains)
+        let placeholder = match entry.policy {
+            Some(_) => st.chain_mut(&entry.name).filter(|e| e.is_builtin()),
+            None => None,
+        };
+        match placeholder {
+            Some(existing) => *existing = entry,
+            None => st.chains.push(entry),
         }
-        all
-    })
+    }
+    st.sort_chains();
+    st
 }
 
 /// The kernel's answer to which xt extension revisions it has
@@ -489,42 +648,60 @@ impl crate::ext::probe::RevisionProbe for KernelProbe {
 
 #[cfg(test)]
 mod tests {
-    use super::{biggest_first, spread};
+    use super::{Feed, Job};
+    use crate::rule::ChainState;
+
+    fn job(size: usize) -> Job {
+        Job {
+            table: 0,
+            size,
+            chain: ChainState::with_rules(&format!("C{size}"), None, Vec::new()),
+        }
+    }
 
     #[test]
-    fn readers_take_the_next_chain_as_they_are_free() {
-        let sizes = [5, 9000, 3, 4, 2, 8000, 1];
-        assert_eq!(biggest_first(&sizes), [1, 5, 0, 3, 2, 4, 6]);
-        for threads in [1, 2, 4] {
-            let mut own = 0usize;
-            let got = spread(
-                &biggest_first(&sizes),
-                threads,
-                &mut own,
-                || Ok::<_, ()>(0usize),
-                |n, i| {
-                    *n += 1;
-                    Ok(i * 10)
-                },
-            )
-            .unwrap();
-            // every chain read once, with its own result
-            let mut items: Vec<(usize, usize)> = got;
-            items.sort_unstable();
-            assert_eq!(items, (0..7).map(|i| (i, i * 10)).collect::<Vec<_>>());
-            if threads == 1 {
-                assert_eq!(own, 7);
-            }
+    fn readers_take_chains_as_found_then_biggest_first() {
+        let feed = Feed::default();
+        for n in [5, 9000, 3] {
+            feed.push(job(n));
         }
-        // an error stops the readers and is returned
-        let mut own = ();
-        let r = spread(
-            &[0, 1, 2, 3],
-            2,
-            &mut own,
-            || Ok(()),
-            |_, i| if i == 2 { Err(i) } else { Ok(i) },
-        );
-        assert_eq!(r, Err(2));
+        // while the dump goes on: in the order found
+        assert_eq!(feed.take().map(|j| j.size), Some(5));
+        for n in [4, 8000, 1] {
+            feed.push(job(n));
+        }
+        // the rest, once the dump is over: the biggest first
+        feed.close();
+        let rest: Vec<usize> = std::iter::from_fn(|| feed.take()).map(|j| j.size).collect();
+        assert_eq!(rest, [9000, 8000, 4, 3, 1]);
+        assert!(feed.take().is_none());
+        // readers waiting for chains are woken by them, and by the end
+        let feed = Feed::default();
+        std::thread::scope(|s| {
+            let readers: Vec<_> = (0..3)
+                .map(|_| {
+                    s.spawn(|| {
+                        std::iter::from_fn(|| feed.take())
+                            .map(|j| j.size)
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for n in 0..100 {
+                feed.push(job(n));
+            }
+            feed.close();
+            let mut all: Vec<usize> = readers
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect();
+            all.sort_unstable();
+            assert_eq!(all, (0..100).collect::<Vec<_>>());
+        });
+        // a stop drops what is left
+        let feed = Feed::default();
+        feed.push(job(1));
+        feed.stop();
+        assert!(feed.take().is_none());
     }
 }

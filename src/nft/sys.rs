@@ -919,31 +919,44 @@ impl Nft {
         fam: NfProto,
         table: Option<&str>,
     ) -> Result<Vec<NftChain>, SysError> {
-        let mut out = Vec::new();
-        let cell = std::cell::RefCell::new(&mut out);
+        let out = std::cell::RefCell::new(Vec::new());
+        self.chains_each(
+            fam,
+            |c| {
+                // The kernel does not filter chain dumps by table.
+                if table.is_none_or(|t| c.table == t) {
+                    out.borrow_mut().push(c);
+                }
+            },
+            || out.borrow_mut().clear(),
+        )?;
+        Ok(out.into_inner())
+    }
+
+    /// Hands every chain of the family to `each` as its part of the dump
+    /// arrives, so that work on the first chains can start while the
+    /// kernel still walks the others. `restart`: the dump was interrupted
+    /// (the ruleset changed) and starts again from the first chain.
+    pub fn chains_each(
+        &mut self,
+        fam: NfProto,
+        mut each: impl FnMut(NftChain),
+        restart: impl FnMut(),
+    ) -> Result<(), SysError> {
         self.dump(
             "list chains",
             |b, seq| {
-                let mut c = Chain::new()?;
-                if let Some(t) = table {
-                    c.set_str(nl::NFTNL_CHAIN_TABLE, t)?;
-                }
-                let strs = table.map_or(0, str::len);
-                chain_msg(b, NFT_MSG_GETCHAIN, fam, NLM_F_DUMP, seq, &c, strs)
+                let c = Chain::new()?;
+                chain_msg(b, NFT_MSG_GETCHAIN, fam, NLM_F_DUMP, seq, &c, 0)
             },
-            || cell.borrow_mut().clear(),
+            restart,
             |m| {
                 if m.ty == nft_type(NFT_MSG_NEWCHAIN) {
-                    let c = Chain::parse(m)?.to_ir();
-                    // The kernel does not filter chain dumps by table.
-                    if table.is_none_or(|t| c.table == t) {
-                        cell.borrow_mut().push(c);
-                    }
+                    each(Chain::parse(m)?.to_ir());
                 }
                 Ok(())
             },
-        )?;
-        Ok(out)
+        )
     }
 
     /// One chain by name; `None` if it (or its table) does not exist.

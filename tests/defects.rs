@@ -442,3 +442,36 @@ fn check_and_delete_by_spec_among_other_targets() {
         ("iptables -D KEEP -s 10.0.0.1 -j SVC-A", 0),
     ]);
 }
+
+#[test]
+fn matches_given_to_commands_without_a_rule_are_checked() {
+    // 1.8.10+ take and ignore matches with -P, -F, -L, -S, -Z, -E, -N, -X
+    // and -D N, but read their options and make each final check; what
+    // only a rule needs (`-p tcp` for `-m tcp`) is not asked for. An icmp
+    // match needs its type (every release refuses `-p icmp -m icmp`).
+    agree(&[
+        ("iptables -P INPUT DROP -m conntrack --ctstate FOO", 2),
+        ("iptables -P INPUT DROP -m conntrack", 2),
+        ("iptables -P FORWARD DROP -m conntrack --ctstate NEW", 0),
+        ("iptables -F KEEP -m comment", 2),
+        ("iptables -Z -m mark", 2),
+        ("iptables -N NEW1 -m limit --limit foo", 2),
+        ("iptables -N NEW2 -m tcp --dport 5", 0),
+        ("iptables -E NEW2 NEW3 -m u32 --u32 bad", 2),
+        ("iptables -X NEW2 -m statistic --mode nth", 2),
+        ("iptables -D INPUT 1 -m recent --name x", 2),
+        ("iptables -L INPUT -m tcp --dport 22", 0),
+        ("iptables -L INPUT -m tcp --dport 99999", 2),
+        ("iptables -S INPUT -m multiport", 2),
+        ("iptables -S INPUT -m multiport --dports 80", 2),
+        ("iptables -L -m icmp", 2),
+        ("iptables -L -m icmp --icmp-type foo", 2),
+        ("iptables -A INPUT -m multiport", 2),
+        ("iptables -A INPUT -p icmp -m icmp", 2),
+        ("iptables -A INPUT -m icmp", 2),
+        ("iptables -A INPUT -p icmp -m icmp --icmp-type any", 0),
+        ("ip6tables -A INPUT -p icmpv6 -m icmp6", 2),
+        ("ip6tables -L -m icmp6", 2),
+        ("ip6tables -P INPUT DROP -m hl", 2),
+    ]);
+}

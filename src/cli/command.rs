@@ -1022,6 +1022,13 @@ impl<'a> Parser<'a> {
             ));
         }
         let chain = self.chain.unwrap_or_default().to_string();
+        let takes_rule = matches!(
+            cmd,
+            Cmd::Append | Cmd::Check | Cmd::Delete | Cmd::Insert | Cmd::Replace
+        );
+        if !takes_rule {
+            self.check_unused_matches(table, &chain)?;
+        }
         let action = match cmd {
             Cmd::Append | Cmd::Check | Cmd::Delete | Cmd::Insert | Cmd::Replace => {
                 let rules = self.build_rules(table, &chain)?;
@@ -1086,6 +1093,25 @@ impl<'a> Parser<'a> {
         Ok(mk(action))
     }
 
+    /// The matches a command without a rule was given (`-P`, `-F`, `-L`,
+    /// ...): iptables 1.8.10+ take and ignore them, but read their options
+    /// and make each match's final check all the same, so a bad value or a
+    /// missing option fails the command.
+    fn check_unused_matches(&self, table: Table, chain: &str) -> Result<(), Error> {
+        let cx = ParseCx {
+            family: self.family,
+            proto: self.rule.proto.as_ref(),
+            table,
+            chain,
+            rule: false,
+        };
+        for m in &self.matches {
+            (m.desc.build)(&m.hits, &cx)?;
+            ext::final_check(m.desc.name, m.desc.options, &m.hits)?;
+        }
+        Ok(())
+    }
+
     fn build_rules(&mut self, table: Table, chain: &str) -> Result<Vec<Rule>, Error> {
         // Interfaces a built-in hook cannot see.
         if let Some(_o) = &self.rule.outiface {
@@ -1103,6 +1129,7 @@ impl<'a> Parser<'a> {
             proto: self.rule.proto.as_ref(),
             table,
             chain,
+            rule: true,
         };
         // Once the whole line is read, each extension's options are
         // checked, matches in order, then the target: the extension's own

@@ -117,6 +117,7 @@ mod tests {
             proto: None,
             table: crate::model::Table::Filter,
             chain: "INPUT",
+            rule: true,
         };
         let long = "a".repeat(300);
         let hits = [OptHit::new(0, false, &[&long])];

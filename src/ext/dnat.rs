@@ -98,6 +98,7 @@ mod tests {
             proto: p.as_ref(),
             table: Table::Nat,
             chain: "PREROUTING",
+            rule: true,
         };
         Dnat::build(&hits(v), &cx)
     }
@@ -257,6 +258,7 @@ mod revision_tests {
             proto: Some(&tcp),
             table: Table::Nat,
             chain: "PREROUTING",
+            rule: true,
         };
         Dnat::build(&hits(v), &cx)
     }

@@ -188,27 +188,28 @@ impl MatchExt for Icmp {
     const NAME: &'static str = "icmp";
     const PROTO: Option<u8> = Some(1);
     const FAMILIES: &'static [Family] = &[Family::V4];
-    const OPTIONS: &'static [OptSpec] = &[OptSpec::value("icmp-type")];
+    // (every release refuses `-p icmp -m icmp` without a type; `any` is
+    // the type that matches all)
+    const OPTIONS: &'static [OptSpec] = &[OptSpec::value("icmp-type").mandatory()];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        if !matches!(cx.proto, Some(p) if p.val == 1 && !p.inv) {
+        // no type: the final check says it is missing, before anything else
+        let Some(h) = hits.last() else {
+            return Ok(Icmp(TypeCode {
+                ty: 0xff,
+                code: (0, 0xff),
+                inv: false,
+            }));
+        };
+        if cx.rule && !matches!(cx.proto, Some(p) if p.val == 1 && !p.inv) {
             return Err(param("icmp match requires '-p icmp'"));
         }
-        // Without --icmp-type the match takes any type (0xff).
-        let mut tc = TypeCode {
-            ty: 0xff,
-            code: (0, 0xff),
-            inv: false,
-        };
-        if let Some(h) = hits.last() {
-            let (ty, code) = parse_type(h.arg(), NAMES, "ICMP")?;
-            tc = TypeCode {
-                ty,
-                code,
-                inv: h.inv,
-            };
-        }
-        Ok(Icmp(tc))
+        let (ty, code) = parse_type(h.arg(), NAMES, "ICMP")?;
+        Ok(Icmp(TypeCode {
+            ty,
+            code,
+            inv: h.inv,
+        }))
     }
 
     fn save(&self, _cx: &FmtCx, out: &mut String) {

@@ -60,15 +60,20 @@ impl MatchExt for Icmp6 {
     const NAME: &'static str = "icmp6";
     const PROTO: Option<u8> = Some(58);
     const FAMILIES: &'static [Family] = &[Family::V6];
-    const OPTIONS: &'static [OptSpec] = &[OptSpec::value("icmpv6-type")];
+    const OPTIONS: &'static [OptSpec] = &[OptSpec::value("icmpv6-type").mandatory()];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        if !matches!(cx.proto, Some(p) if p.val == 58 && !p.inv) {
+        // no type: the final check says it is missing, before anything else
+        let Some(h) = hits.last() else {
+            return Ok(Icmp6(TypeCode {
+                ty: 0xff,
+                code: (0, 0xff),
+                inv: false,
+            }));
+        };
+        if cx.rule && !matches!(cx.proto, Some(p) if p.val == 58 && !p.inv) {
             return Err(param("icmp6 match requires '-p ipv6-icmp'"));
         }
-        let Some(h) = hits.last() else {
-            return Err(param("icmp6: option \"--icmpv6-type\" must be specified"));
-        };
         let (ty, code) = parse_type(h.arg(), NAMES, "ICMPv6")?;
         Ok(Icmp6(TypeCode {
             ty,

@@ -131,6 +131,7 @@ mod tests {
             proto: None,
             table: Table::Mangle,
             chain: "PREROUTING",
+            rule: true,
         };
         let hits = [OptHit::new(idx, false, &[arg])];
         MarkTarget::build(&hits, &cx).unwrap()

@@ -66,6 +66,7 @@ mod tests {
             proto: p.as_ref(),
             table: Table::Nat,
             chain: "POSTROUTING",
+            rule: true,
         };
         let hits = hits(v);
         Masquerade::build(&hits, &cx)

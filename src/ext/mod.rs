@@ -337,6 +337,10 @@ pub struct ParseCx<'a> {
     pub table: Table,
     /// chain the rule goes to (empty when unknown)
     pub chain: &'a str,
+    /// whether the options make a rule; `false`: a command without a rule
+    /// (`-P`, `-L`, ...) reads and checks them and drops them, so what only
+    /// a rule needs (`-p tcp` for `-m tcp`) is not asked for
+    pub rule: bool,
 }
 
 /// Options for save and list text.
@@ -853,6 +857,7 @@ pub(crate) mod kit {
             proto: None,
             table: Table::Filter,
             chain: "INPUT",
+            rule: true,
         }
     }
 

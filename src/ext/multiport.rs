@@ -67,6 +67,11 @@ impl MatchExt for Multiport {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
+        // (the protocol is asked for as a port option is read: with none,
+        // the final check's complaint comes first)
+        let Some(h) = hits.first() else {
+            return Err(param("no ports specified"));
+        };
         let Some(p) = cx.proto else {
             return Err(param(
                 "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'",
@@ -79,9 +84,6 @@ impl MatchExt for Multiport {
                     "multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP",
                 ))
             }
-        };
-        let Some(h) = hits.first() else {
-            return Err(param("no ports specified"));
         };
         let mut ports = Vec::new();
         let mut slots = 0;
@@ -238,6 +240,7 @@ mod tests {
             proto: p.as_ref(),
             table: Table::Filter,
             chain: "INPUT",
+            rule: true,
         };
         let hits = [OptHit::new(idx, inv, &[arg])];
         Multiport::build(&hits, &cx)

@@ -602,6 +602,7 @@ mod tests {
             proto,
             table: Table::Nat,
             chain: "PREROUTING",
+            rule: true,
         }
     }
 

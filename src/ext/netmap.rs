@@ -65,6 +65,7 @@ mod tests {
             proto: None,
             table: Table::Nat,
             chain: "PREROUTING",
+            rule: true,
         };
         let hits: Vec<OptHit> = arg.iter().map(|a| OptHit::new(0, false, &[*a])).collect();
         Netmap::build(&hits, &cx)

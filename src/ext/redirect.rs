@@ -67,6 +67,7 @@ mod tests {
             proto: p.as_ref(),
             table: Table::Nat,
             chain: "PREROUTING",
+            rule: true,
         };
         let hits = hits(v);
         Redirect::build(&hits, &cx)

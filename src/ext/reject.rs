@@ -154,6 +154,7 @@ mod tests {
             proto: None,
             table: Table::Filter,
             chain: "INPUT",
+            rule: true,
         };
         let hits: Vec<OptHit> = arg
             .map(|a| OptHit::new(0, false, &[a]))

@@ -351,6 +351,7 @@ mod tests {
             proto: None,
             table: crate::model::Table::Filter,
             chain: "INPUT",
+            rule: true,
         }
     }
 

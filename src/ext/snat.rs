@@ -90,6 +90,7 @@ mod tests {
             proto: p.as_ref(),
             table: Table::Nat,
             chain: "POSTROUTING",
+            rule: true,
         };
         let hits = hits(v);
         Snat::build(&hits, &cx)

@@ -145,7 +145,7 @@ impl MatchExt for Tcp {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        if !matches!(cx.proto, Some(p) if p.val == 6) {
+        if cx.rule && !matches!(cx.proto, Some(p) if p.val == 6) {
             return Err(param("TCP match requires '-p tcp'"));
         }
         let mut t = Tcp::default();

@@ -267,7 +267,7 @@ impl MatchExt for Udp {
     ];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        if !matches!(cx.proto, Some(p) if p.val == 17) {
+        if cx.rule && !matches!(cx.proto, Some(p) if p.val == 17) {
             return Err(param("UDP match requires '-p udp'"));
         }
         let mut u = Udp::default();

@@ -475,3 +475,23 @@ fn matches_given_to_commands_without_a_rule_are_checked() {
         ("ip6tables -P INPUT DROP -m hl", 2),
     ]);
 }
+
+#[test]
+fn an_unknown_table_is_reported_after_the_line_is_read() {
+    // 1.8.13 reads and checks the whole line (values, final checks), then
+    // reports the table; what only the kernel would refuse (`-m tcp`
+    // without `-p tcp`) never comes to it.
+    agree(&[
+        ("iptables -t foo -A INPUT -m tcp --dport 5", 3),
+        ("iptables -t foo -A INPUT -m icmp --icmp-type 8", 3),
+        ("iptables -t foo -A INPUT ! -p tcp -m tcp", 3),
+        ("iptables -t foo -A INPUT -j -j", 3),
+        ("iptables -t foo -A INPUT -p tcp --dport 5", 3),
+        ("iptables -t foo -A INPUT -m conntrack", 2),
+        ("iptables -t foo -N X -m conntrack", 2),
+        ("iptables -t foo -I INPUT -m icmp", 2),
+        ("iptables -t foo -A INPUT -s 1.2.3.4/40", 2),
+        ("iptables -t foo -A INPUT -m udp --dport 0x10", 2),
+        ("iptables -t foo -A INPUT -m multiport --dports 5", 2),
+    ]);
+}

@@ -1031,7 +1031,10 @@ impl<'a> Parser<'a> {
         }
         let action = match cmd {
             Cmd::Append | Cmd::Check | Cmd::Delete | Cmd::Insert | Cmd::Replace => {
-                let rules = self.build_rules(table, &chain)?;
+                // (a rule for a table that does not exist is never made:
+                // what only the kernel would refuse is not asked for, and
+                // the table is reported instead, as the kernel's turn)
+                let rules = self.build_rules(table, &chain, bad_table.is_none())?;
                 match cmd {
                     Cmd::Append => Action::Append { chain, rules },
                     Cmd::Check => Action::Check { chain, rules },
@@ -1112,7 +1115,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn build_rules(&mut self, table: Table, chain: &str) -> Result<Vec<Rule>, Error> {
+    fn build_rules(&mut self, table: Table, chain: &str, rule: bool) -> Result<Vec<Rule>, Error> {
         // Interfaces a built-in hook cannot see.
         if let Some(_o) = &self.rule.outiface {
             if chain == "PREROUTING" || chain == "INPUT" {
@@ -1129,7 +1132,7 @@ impl<'a> Parser<'a> {
             proto: self.rule.proto.as_ref(),
             table,
             chain,
-            rule: true,
+            rule,
         };
         // Once the whole line is read, each extension's options are
         // checked, matches in order, then the target: the extension's own

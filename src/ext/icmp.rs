@@ -154,6 +154,36 @@ pub(crate) struct TypeCode {
     pub inv: bool,
 }
 
+/// The type and code of an icmp or icmp6 match from its option (`proto`:
+/// the `-p` a rule needs for it, `need`: the message without it). With no
+/// type the final check, which finds the mandatory option missing, speaks
+/// first: this gives it any type meanwhile.
+pub(crate) fn build_type(
+    hits: &[OptHit],
+    cx: &ParseCx,
+    proto: u8,
+    need: &str,
+    names: &[IcmpName],
+    what: &str,
+) -> Result<TypeCode, Error> {
+    let Some(h) = hits.last() else {
+        return Ok(TypeCode {
+            ty: 0xff,
+            code: (0, 0xff),
+            inv: false,
+        });
+    };
+    if cx.rule && !matches!(cx.proto, Some(p) if p.val == proto && !p.inv) {
+        return Err(param(need));
+    }
+    let (ty, code) = parse_type(h.arg(), names, what)?;
+    Ok(TypeCode {
+        ty,
+        code,
+        inv: h.inv,
+    })
+}
+
 impl TypeCode {
     pub(crate) fn to_blob(&self) -> Vec<u8> {
         super::pad_blob(vec![self.ty, self.code.0, self.code.1, u8::from(self.inv)])
@@ -193,23 +223,7 @@ impl MatchExt for Icmp {
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("icmp-type").mandatory()];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        // no type: the final check says it is missing, before anything else
-        let Some(h) = hits.last() else {
-            return Ok(Icmp(TypeCode {
-                ty: 0xff,
-                code: (0, 0xff),
-                inv: false,
-            }));
-        };
-        if cx.rule && !matches!(cx.proto, Some(p) if p.val == 1 && !p.inv) {
-            return Err(param("icmp match requires '-p icmp'"));
-        }
-        let (ty, code) = parse_type(h.arg(), NAMES, "ICMP")?;
-        Ok(Icmp(TypeCode {
-            ty,
-            code,
-            inv: h.inv,
-        }))
+        build_type(hits, cx, 1, "icmp match requires '-p icmp'", NAMES, "ICMP").map(Icmp)
     }
 
     fn save(&self, _cx: &FmtCx, out: &mut String) {

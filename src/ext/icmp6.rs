@@ -1,8 +1,8 @@
 //! `-m icmp6` / `-p ipv6-icmp` (`libip6t_icmp6`, `struct ip6t_icmp`).
 
-use super::icmp::{parse_type, print_type, IcmpName, TypeCode};
+use super::icmp::{build_type, print_type, IcmpName, TypeCode};
 use super::{EncodeCx, FmtCx, MatchExt, OptHit, OptSpec, ParseCx};
-use crate::error::{param, DecodeError, Error};
+use crate::error::{DecodeError, Error};
 use crate::ir::Expr;
 use crate::model::Family;
 
@@ -63,23 +63,8 @@ impl MatchExt for Icmp6 {
     const OPTIONS: &'static [OptSpec] = &[OptSpec::value("icmpv6-type").mandatory()];
 
     fn build(hits: &[OptHit], cx: &ParseCx) -> Result<Self, Error> {
-        // no type: the final check says it is missing, before anything else
-        let Some(h) = hits.last() else {
-            return Ok(Icmp6(TypeCode {
-                ty: 0xff,
-                code: (0, 0xff),
-                inv: false,
-            }));
-        };
-        if cx.rule && !matches!(cx.proto, Some(p) if p.val == 58 && !p.inv) {
-            return Err(param("icmp6 match requires '-p ipv6-icmp'"));
-        }
-        let (ty, code) = parse_type(h.arg(), NAMES, "ICMPv6")?;
-        Ok(Icmp6(TypeCode {
-            ty,
-            code,
-            inv: h.inv,
-        }))
+        let need = "icmp6 match requires '-p ipv6-icmp'";
+        build_type(hits, cx, 58, need, NAMES, "ICMPv6").map(Icmp6)
     }
 
     fn save(&self, _cx: &FmtCx, out: &mut String) {

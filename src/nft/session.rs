@@ -375,24 +375,9 @@ impl Session {
         };
         st.exists = true;
         let rules = self.chain_rules(table, chain)?;
-        let entry = ChainState {
-            name: c.name.clone(),
-            policy: c.base.as_ref().map(|b| {
-                if b.policy_accept {
-                    Policy::Accept
-                } else {
-                    Policy::Drop
-                }
-            }),
-            counters: Counters {
-                packets: c.packets,
-                bytes: c.bytes,
-            },
-            exists: true,
-            handle: c.handle,
-            refs: Some((c.uses as usize).saturating_sub(rules.len())),
-            rules,
-        };
+        let mut entry = chain_state(&c);
+        entry.refs = Some((c.uses as usize).saturating_sub(rules.len()));
+        entry.rules = rules;
         match st.chain_mut(&c.name) {
             Some(existing) if existing.is_builtin() && entry.policy.is_some() => *existing = entry,
             _ => st.chains.push(entry),
